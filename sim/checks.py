@@ -1,0 +1,163 @@
+"""Checks that span fields: references, acyclic needs, routing sums, time settings, stability.
+
+The reference checks read the raw mapping defensively, so they run even when
+the structural validation found problems elsewhere: a user with three typos
+gets three messages in one run.  The stability check needs a valid scenario.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator
+
+from .scenario import Scenario
+from .traffic import solve
+
+Problem = tuple[tuple, str]  # (field path, message)
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def suggest(word: str, choices) -> str:
+    """' did you mean `x`?' for the nearest valid name, or ''."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def reference_problems(raw: dict) -> list[Problem]:
+    """Every dangling reference, cyclic need, bad routing and bad time setting in a raw scenario mapping."""
+    problems: list[Problem] = []
+    departments = _mapping(raw.get("departments"))
+    suppliers = _mapping(raw.get("suppliers"))
+    services = {
+        f"{d}.{s}"
+        for d, dept in departments.items()
+        for s in _mapping(_mapping(dept).get("services"))
+    }
+    clash = set(departments) & set(suppliers)
+    for name in sorted(clash, key=str):
+        problems.append((("suppliers", name), f"`{name}` is already a department; suppliers need their own names"))
+
+    def check_service(path: tuple, ref: Any) -> None:
+        if isinstance(ref, str) and ref.count(".") == 1 and ref not in services:
+            dept, _ = ref.split(".")
+            if dept not in departments:
+                problems.append((path, f"unknown department `{dept}` in `{ref}`{suggest(dept, departments)}"))
+            else:
+                problems.append((path, f"unknown service `{ref}`{suggest(ref, services)}"))
+
+    for dname, dept in departments.items():
+        for sname, svc in _mapping(_mapping(dept).get("services")).items():
+            needs = _mapping(svc).get("needs")
+            for k, need in enumerate(needs if isinstance(needs, list) else []):
+                need = _mapping(need)
+                base = ("departments", dname, "services", sname, "needs", k)
+                if "service" in need:
+                    check_service(base + ("service",), need["service"])
+                    if need["service"] == f"{dname}.{sname}":
+                        problems.append((base + ("service",), "a service cannot need itself"))
+                if "supplier" in need and isinstance(need["supplier"], str) and need["supplier"] not in suppliers:
+                    problems.append(
+                        (base + ("supplier",), f"unknown supplier `{need['supplier']}`{suggest(need['supplier'], suppliers)}")
+                    )
+    for sup, spec in suppliers.items():
+        if "paid_by" in _mapping(spec):
+            check_service(("suppliers", sup, "paid_by"), _mapping(spec)["paid_by"])
+
+    for seg, spec in _mapping(raw.get("segments")).items():
+        journey = _mapping(spec).get("journey")
+        if not isinstance(journey, list):
+            continue
+        names = [s if isinstance(s, str) else _mapping(s).get("service") for s in journey]
+        for k, step in enumerate(journey):
+            path = ("segments", seg, "journey", k)
+            name = names[k]
+            check_service(path if isinstance(step, str) else path + ("service",), name)
+            if isinstance(name, str) and names.count(name) > 1 and names.index(name) == k:
+                problems.append((path, f"`{name}` appears twice in the journey; use `next` to revisit a step"))
+            nxt = _mapping(step).get("next") if isinstance(step, dict) else None
+            if isinstance(nxt, dict):
+                total = 0.0
+                for target, p in nxt.items():
+                    if target not in names:
+                        problems.append(
+                            (path + ("next", target), f"`{target}` is not a step of this journey{suggest(target, [n for n in names if isinstance(n, str)])}")
+                        )
+                    if isinstance(p, int | float) and not isinstance(p, bool):
+                        total += p
+                if total > 1.0 + 1e-9:
+                    problems.append((path + ("next",), f"probabilities sum to {total:g}; they must sum to at most 1"))
+
+    problems.extend(_cycle_problems(departments, suppliers))
+
+    horizon, warmup, period = raw.get("horizon", 2000.0), raw.get("warmup", 0.0), raw.get("period", 40.0)
+    if all(isinstance(x, int | float) and not isinstance(x, bool) for x in (horizon, warmup)) and warmup >= horizon:
+        problems.append((("warmup",), f"must be < horizon ({horizon:g}) (got {warmup:g})"))
+    if all(isinstance(x, int | float) and not isinstance(x, bool) for x in (horizon, period)) and period > horizon:
+        problems.append((("period",), f"must be <= horizon ({horizon:g}) (got {period:g})"))
+    return problems
+
+
+def _cycle_problems(departments: dict, suppliers: dict) -> list[Problem]:
+    """Needs (and the invoices that supplier needs raise) must form an acyclic graph."""
+    edges: dict[str, list[str]] = {}
+    for dname, dept in departments.items():
+        for sname, svc in _mapping(_mapping(dept).get("services")).items():
+            out = []
+            needs = _mapping(svc).get("needs")
+            for need in needs if isinstance(needs, list) else []:
+                need = _mapping(need)
+                if isinstance(need.get("service"), str):
+                    out.append(need["service"])
+                sup = need.get("supplier")
+                if isinstance(sup, str) and isinstance(_mapping(suppliers.get(sup)).get("paid_by"), str):
+                    out.append(suppliers[sup]["paid_by"])
+            edges[f"{dname}.{sname}"] = out
+    for cycle in _cycles(edges):
+        first = cycle[0].split(".")
+        path = ("departments", first[0], "services", first[1], "needs")
+        problems = " -> ".join(cycle + [cycle[0]])
+        return [(path, f"needs form a cycle: {problems}; internal requests must be acyclic")]
+    return []
+
+
+def _cycles(edges: dict[str, list[str]]) -> Iterator[list[str]]:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str):
+        state[node] = 1
+        stack.append(node)
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                yield stack[stack.index(nxt):]
+            elif nxt in edges and state.get(nxt) is None:
+                yield from visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in edges:
+        if state.get(node) is None:
+            yield from visit(node)
+
+
+def stability_problems(scenario: Scenario) -> list[Problem]:
+    """Departments whose fixed allocation gives offered utilisation >= 1 (unless allow_unstable)."""
+    if scenario.allow_unstable:
+        return []
+    traffic = solve(scenario)
+    headcount = {d: dept.headcount for d, dept in scenario.departments.items()}
+    problems = []
+    for d, u in traffic.utilisation(headcount).items():
+        if u >= 1.0:
+            problems.append(
+                (
+                    ("departments", d, "headcount"),
+                    f"unstable: offered load {traffic.load[d]:.3g} employees on headcount {headcount[d]} "
+                    f"(utilisation {u:.3g} >= 1); raise headcount to at least {int(traffic.load[d]) + 1}, "
+                    "lower the demand, or set allow_unstable: true",
+                )
+            )
+    return problems

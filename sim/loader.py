@@ -1,0 +1,366 @@
+"""Read a scenario file safely and turn every problem into one precise, located message.
+
+YAML is read with the safe loader only.  Files that are missing, not
+regular, empty, binary, larger than ``MAX_BYTES``, nested deeper than
+``MAX_DEPTH`` or expanding to more than ``MAX_NODES`` nodes (alias bombs) are
+refused before validation.  Messages look like
+``acme.yaml:14: departments.it.services.fix.time.mean: must be > 0 (got -1)``.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .checks import reference_problems, stability_problems, suggest
+from .scenario import DISTRIBUTIONS, Scenario
+
+MAX_BYTES = 5 * 1024 * 1024  # a scenario is a page of YAML; 5 MiB leaves ample room
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+UNION_TAGS = {
+    "time": set(DISTRIBUTIONS),
+    "patience": set(DISTRIBUTIONS),
+    "lead_time": set(DISTRIBUTIONS),
+    "handoff": set(DISTRIBUTIONS),
+    "arrivals": {"open", "population"},
+}
+
+
+class ScenarioError(ValueError):
+    """A scenario (or an override of it) is invalid; ``problems`` holds one message per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def dotted(path: Iterable) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_mapping(path: str | os.PathLike) -> tuple[dict, dict[tuple, int]]:
+    """Read a YAML file into a mapping and a map from field path to line number."""
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise ScenarioError([f"{name}: no such file"])
+    if p.is_dir():
+        raise ScenarioError([f"{name}: is a directory, not a scenario file"])
+    if not p.is_file():
+        raise ScenarioError([f"{name}: not a regular file"])
+    size = p.stat().st_size
+    if size > MAX_BYTES:
+        raise ScenarioError([f"{name}: file is {size} bytes; scenario files are limited to {MAX_BYTES} bytes"])
+    data = p.read_bytes()
+    return parse_text(data, name)
+
+
+def parse_text(data: bytes | str, name: str = "<scenario>") -> tuple[dict, dict[tuple, int]]:
+    """Parse YAML text into a mapping plus line numbers, refusing anything that is not a scenario-shaped mapping."""
+    if isinstance(data, bytes):
+        if b"\x00" in data:
+            raise ScenarioError([f"{name}: binary file, not YAML text"])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError([f"{name}: not UTF-8 text (byte {exc.start})"]) from None
+    else:
+        text = data
+    if not text.strip():
+        raise ScenarioError([f"{name}: empty file; a scenario needs at least `departments`"])
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise ScenarioError([f"{name}:{line}: invalid YAML: {exc.problem}"]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{name}: invalid YAML: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{name}: nested deeper than {MAX_DEPTH} levels"]) from None
+    if node is None:
+        raise ScenarioError([f"{name}: empty file; a scenario needs at least `departments`"])
+    lines: dict[tuple, int] = {}
+    _walk(node, (), 0, lines, [0], name)
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        raise ScenarioError([f"{name}:1: the top level must be a mapping of scenario fields (got {kind})"])
+    try:
+        raw = yaml.SafeLoader(text).get_single_data()
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"{name}: invalid YAML: {exc}"]) from None
+    return raw, lines
+
+
+def _walk(node, path: tuple, depth: int, lines: dict, count: list, name: str) -> None:
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise ScenarioError([f"{name}: more than {MAX_NODES} YAML nodes (aliases expanded); refusing"])
+    if depth > MAX_DEPTH:
+        raise ScenarioError([f"{name}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels"])
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = path + (key.value if isinstance(key, yaml.ScalarNode) else "?",)
+            lines[sub] = key.start_mark.line + 1
+            _walk(value, sub, depth + 1, lines, count, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            _walk(item, path + (i,), depth + 1, lines, count, name)
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tuple]]:
+    """Apply ``PATH=VALUE`` overrides (VALUE read as a YAML scalar or flow value) to a copy of *raw*."""
+    import copy
+
+    raw = copy.deepcopy(raw)
+    touched: set[tuple] = set()
+    problems = []
+    for item in overrides:
+        if "=" not in item:
+            problems.append(f"--set {item}: expected PATH=VALUE, e.g. departments.it.headcount=4")
+            continue
+        path_text, value_text = item.split("=", 1)
+        keys = [k for k in path_text.strip().split(".")]
+        if not all(keys):
+            problems.append(f"--set {item}: empty name in path `{path_text}`")
+            continue
+        try:
+            value = yaml.safe_load(value_text) if value_text.strip() else ""
+        except yaml.YAMLError:
+            problems.append(f"--set {item}: value `{value_text}` is not valid YAML")
+            continue
+        node: Any = raw
+        path: tuple = ()
+        ok = True
+        for key in keys[:-1]:
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    problems.append(f"--set {item}: `{dotted(path)}` is a list of {len(node)}; `{key}` is not an index")
+                    ok = False
+                    break
+                key = int(key)
+            elif isinstance(node, dict):
+                node.setdefault(key, {})
+            else:
+                problems.append(f"--set {item}: `{dotted(path)}` is a value, not a mapping")
+                ok = False
+                break
+            path += (key,)
+            node = node[key]
+        if not ok:
+            continue
+        last: Any = keys[-1]
+        if isinstance(node, list):
+            if not last.isdigit() or int(last) >= len(node):
+                problems.append(f"--set {item}: `{dotted(path)}` is a list of {len(node)}; `{last}` is not an index")
+                continue
+            last = int(last)
+        elif not isinstance(node, dict):
+            problems.append(f"--set {item}: `{dotted(path)}` is a value, not a mapping")
+            continue
+        node[last] = value
+        touched.add(path + (last,))
+    if problems:
+        raise ScenarioError(problems)
+    return raw, touched
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_mapping(
+    raw: Any, name: str = "<scenario>", lines: dict[tuple, int] | None = None, overridden: set[tuple] = frozenset()
+) -> Scenario:
+    """Validate a raw mapping into a Scenario, or raise ScenarioError listing every problem."""
+    lines = lines or {}
+    if not isinstance(raw, dict):
+        raise ScenarioError([f"{name}: the top level must be a mapping of scenario fields"])
+    located: list[tuple[tuple, str]] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            located.append(_describe(err))
+    located.extend(reference_problems(raw))
+    if scenario is not None and not located:
+        located.extend(stability_problems(scenario))
+    if located:
+        seen = set()
+        messages = []
+        for path, message in located:
+            text = _locate(name, path, message, lines, overridden)
+            if text not in seen:
+                seen.add(text)
+                messages.append(text)
+        raise ScenarioError(messages)
+    return scenario
+
+
+def load(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
+    """Load and validate a scenario file, with optional ``PATH=VALUE`` overrides.
+
+    Raises ScenarioError (a ValueError) whose ``problems`` name the file, the
+    line, the field path and what is allowed.
+    """
+    raw, lines = read_mapping(resolve_path(path))
+    raw, touched = apply_overrides(raw, overrides)
+    return validate_mapping(raw, str(path), lines, touched)
+
+
+def resolve_path(path: str | os.PathLike) -> Path:
+    """A path as given, or the name of a shipped scenario (``baseline`` or ``baseline.yaml``)."""
+    p = Path(path)
+    if p.exists():
+        return p
+    shipped = shipped_scenarios()
+    stem = p.name[:-5] if p.name.endswith(".yaml") else p.name
+    if p.parent == Path(".") and stem in shipped:
+        return shipped[stem]
+    return p
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """The scenarios installed with orgsim, by name."""
+    from importlib import resources
+
+    folder = resources.files("orgsim.scenarios")
+    return {Path(f.name).stem: Path(str(f)) for f in folder.iterdir() if f.name.endswith(".yaml")}
+
+
+def dump(scenario: Scenario) -> str:
+    """The resolved scenario as YAML (every default written out); loading it gives an equal scenario."""
+    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _locate(name: str, path: tuple, message: str, lines: dict, overridden: set) -> str:
+    where = name
+    for k in range(len(path), -1, -1):
+        if path[:k] in overridden:
+            where = f"--set {dotted(path[:k])}"
+            break
+        if path[:k] in lines and k > 0:
+            where = f"{name}:{lines[path[:k]]}"
+            break
+    return f"{where}: {dotted(path)}: {message}"
+
+
+def _describe(err: dict) -> tuple[tuple, str]:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    path = _clean(loc)
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(loc[:-1])
+        return path, f"unknown field `{loc[-1]}`{suggest(loc[-1], allowed)}" + (
+            f" (allowed: {', '.join(allowed)})" if allowed else ""
+        )
+    if kind == "missing":
+        return path, "required field is missing"
+    if kind == "union_tag_invalid":
+        tags = [t.strip("'") for t in str(ctx.get("expected_tags", "")).split(", ")]
+        return path, f"unknown kind `{ctx.get('tag')}`{suggest(ctx.get('tag'), tags)} (allowed: {', '.join(tags)})"
+    if kind == "union_tag_not_found":
+        tags = sorted(UNION_TAGS.get(path[-1] if path else "", DISTRIBUTIONS))
+        return path, f"`{ctx.get('discriminator', 'dist').strip(chr(39))}` is required (one of: {', '.join(tags)})"
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", ""))
+        options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
+        return path, f"must be one of {expected} (got {got!r}){suggest(got, options)}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        bound = next(iter(ctx.values()))
+        return path, f"must be {op} {bound} (got {got!r})"
+    if kind == "string_pattern_mismatch":
+        if "\\." in str(ctx.get("pattern", "")):
+            return path, f"must name a service as `department.service` (got {got!r})"
+        return path, f"`{got}` is not a valid identifier: lowercase letters, digits and _, starting with a letter"
+    if kind in ("too_short",):
+        return path, f"must not be empty (got {got!r})"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return path, f"{err['msg'].lower()} (got {_short(got)})"
+    msg = err["msg"].removeprefix("Value error, ")
+    return path, msg
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clean(loc: tuple) -> tuple:
+    out = []
+    for i, part in enumerate(loc):
+        if part == "[key]" or (isinstance(part, str) and part.startswith("function-")):
+            continue
+        if i > 0 and loc[i - 1] in UNION_TAGS and part in UNION_TAGS[loc[i - 1]]:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _allowed_fields(loc: tuple) -> list[str]:
+    """Field names valid at *loc* (the parent of an unknown key), by walking the schema types."""
+    current: Any = Scenario
+    for part in loc:
+        current = _step_into(current, part)
+        if current is None:
+            return []
+    model = _as_model(current)
+    return list(model.model_fields) if model else []
+
+
+def _unwrap(tp: Any) -> list[Any]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        out = []
+        for arg in typing.get_args(tp):
+            out.extend(_unwrap(arg))
+        return out
+    return [tp]
+
+
+def _as_model(tp: Any):
+    for t in _unwrap(tp):
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            return t
+    return None
+
+
+def _step_into(tp: Any, part: Any) -> Any:
+    for t in _unwrap(tp):
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            if part in t.model_fields:
+                return t.model_fields[part].annotation
+            continue
+        origin = typing.get_origin(t)
+        if origin in (dict, tuple, list):
+            return typing.get_args(t)[-1] if origin is dict else typing.get_args(t)[0]
+    # a union tag in the location: pick the member whose tag matches
+    for t in _unwrap(tp):
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            field = t.model_fields.get("dist")
+            if field is not None and part in typing.get_args(field.annotation):
+                return t
+            if part == "open" and t.__name__ == "OpenArrivals" or part == "population" and t.__name__ == "PopulationArrivals":
+                return t
+    return None

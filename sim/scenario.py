@@ -1,0 +1,375 @@
+"""The scenario vocabulary, defined once.
+
+Every field a scenario file may hold is declared here, with its default and,
+where the default comes from the literature, the source (see the README's
+"Model" section).  Both engines, the CLI, the JSON Schema and the reports read
+these frozen, typed objects; unknown keys are errors.  Checks that span fields
+(references, acyclic needs, routing sums, stability) live in
+``orgsim.checks`` so that they can report every problem at once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+SERVICE_REF = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+
+Identifier = Annotated[str, Field(pattern=IDENTIFIER)]
+ServiceRef = Annotated[str, Field(pattern=SERVICE_REF, description="`department.service`")]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario part: immutable, strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+class Exponential(Frozen):
+    """Exponential with the given mean (cv = 1)."""
+
+    dist: Literal["exponential"]
+    mean: PositiveFloat
+
+    def moments(self) -> tuple[float, float]:
+        return self.mean, 1.0
+
+
+class Deterministic(Frozen):
+    """A constant time."""
+
+    dist: Literal["deterministic"]
+    value: NonNegativeFloat
+
+    def moments(self) -> tuple[float, float]:
+        return self.value, 0.0
+
+
+class Gamma(Frozen):
+    """Gamma with the given mean and coefficient of variation."""
+
+    dist: Literal["gamma"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    def moments(self) -> tuple[float, float]:
+        return self.mean, self.cv**2
+
+
+class Lognormal(Frozen):
+    """Lognormal with the given mean and cv; call-centre service times are lognormal (Brown et al. 2005)."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    def moments(self) -> tuple[float, float]:
+        return self.mean, self.cv**2
+
+
+class Erlang(Frozen):
+    """Erlang-k with the given mean (sum of k exponential phases)."""
+
+    dist: Literal["erlang"]
+    mean: PositiveFloat
+    k: Annotated[int, Field(ge=1, le=1000)]
+
+    def moments(self) -> tuple[float, float]:
+        return self.mean, 1.0 / self.k
+
+
+class Uniform(Frozen):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: NonNegativeFloat
+    high: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Uniform":
+        if self.high < self.low:
+            raise ValueError(f"high must be >= low (got low={self.low}, high={self.high})")
+        return self
+
+    def moments(self) -> tuple[float, float]:
+        mean = (self.low + self.high) / 2
+        var = (self.high - self.low) ** 2 / 12
+        return mean, (var / mean**2 if mean > 0 else 0.0)
+
+
+class Triangular(Frozen):
+    """Triangular on [low, high] with the given mode."""
+
+    dist: Literal["triangular"]
+    low: NonNegativeFloat
+    mode: NonNegativeFloat
+    high: NonNegativeFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Triangular":
+        if not (self.low <= self.mode <= self.high):
+            raise ValueError(
+                f"need low <= mode <= high (got low={self.low}, mode={self.mode}, high={self.high})"
+            )
+        return self
+
+    def moments(self) -> tuple[float, float]:
+        a, c, b = self.low, self.mode, self.high
+        mean = (a + b + c) / 3
+        var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+        return mean, (var / mean**2 if mean > 0 else 0.0)
+
+
+DISTRIBUTIONS = {
+    cls.model_fields["dist"].annotation.__args__[0]: cls
+    for cls in (Exponential, Deterministic, Gamma, Lognormal, Erlang, Uniform, Triangular)
+}
+
+Distribution = Annotated[
+    Union[tuple(Annotated[cls, Tag(name)] for name, cls in DISTRIBUTIONS.items())],
+    Discriminator(lambda v: v.get("dist") if isinstance(v, dict) else getattr(v, "dist", None)),
+]
+
+
+def mean_of(dist: Any) -> float:
+    """Mean of a distribution model (0 when absent)."""
+    return 0.0 if dist is None else dist.moments()[0]
+
+
+# --------------------------------------------------------------------------- departments
+
+
+class Need(Frozen):
+    """An internal customer's sub-request: to another department's service, or to an external supplier.
+
+    Fires independently with *probability* before the item is served; the item
+    waits for every fired need (fork–join).  With *hold* the item first takes an
+    employee of its own department and keeps them blocked while it waits.
+    """
+
+    service: ServiceRef | None = Field(None, description="supplier service `department.service`")
+    supplier: Identifier | None = Field(None, description="external supplier name")
+    probability: Probability = Field(1.0, description="chance the need fires per visit")
+    hold: bool = Field(False, description="keep one own employee blocked while waiting")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Need":
+        if (self.service is None) == (self.supplier is None):
+            raise ValueError("a need names exactly one of `service` or `supplier`")
+        return self
+
+    @property
+    def target(self) -> str:
+        return self.service if self.service is not None else self.supplier
+
+
+class Service(Frozen):
+    """One kind of work a department does."""
+
+    time: Distribution = Field(description="work time at skill 1")
+    defect_rate: Probability = Field(0.0, description="chance a completed service is defective (scaled by morale)")
+    detection: Probability = Field(
+        0.9, description="chance the next internal customer catches a defect, so the work is redone"
+    )
+    needs: tuple[Need, ...] = Field((), description="sub-requests fired before service")
+
+
+class Department(Frozen):
+    """A department: identical employees sharing one queue."""
+
+    headcount: Annotated[int, Field(ge=0, le=100_000)] = Field(description="employees (fixed allocation)")
+    skill: PositiveFloat = Field(1.0, description="service time is divided by skill")
+    services: dict[Identifier, Service] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- external customers
+
+
+class Step(Frozen):
+    """A journey step; without `next` the item moves to the following step (or completes after the last)."""
+
+    service: ServiceRef
+    next: dict[ServiceRef, Probability] | None = Field(
+        None, description="routing to steps of the same journey; the remainder completes"
+    )
+
+
+def _step_from_string(value: Any) -> Any:
+    return {"service": value} if isinstance(value, str) else value
+
+
+JourneyStep = Annotated[Step, Field(json_schema_extra={"anyOf": [{"type": "string"}]})]
+
+
+class OpenArrivals(Frozen):
+    """An open Poisson stream: every order comes from a new customer."""
+
+    rate: NonNegativeFloat = Field(description="orders per time unit")
+
+
+class PopulationArrivals(Frozen):
+    """A population of customers, each ordering as a Poisson process; they can churn and be acquired."""
+
+    population: Annotated[int, Field(ge=0, le=10_000_000)]
+    rate_per_customer: NonNegativeFloat
+
+
+Arrivals = Annotated[
+    Union[Annotated[OpenArrivals, Tag("open")], Annotated[PopulationArrivals, Tag("population")]],
+    Discriminator(
+        lambda v: ("population" if "population" in v else "open")
+        if isinstance(v, dict)
+        else ("population" if isinstance(v, PopulationArrivals) else "open")
+    ),
+]
+
+
+class Churn(Frozen):
+    """Logistic churn after each ended order: floor + (ceiling - floor) / (1 + exp(steepness * (s - midpoint))).
+
+    High for detractors, low for promoters, top-box dominated: with the
+    defaults a customer scoring 10 is about 5x less likely to leave than one
+    scoring 8 (Xerox's 6x, Heskett et al. 1994; Jones & Sasser 1995).
+    """
+
+    ceiling: Probability = Field(0.30, description="churn probability of a customer scoring 0")
+    floor: Probability = Field(0.005, description="churn probability of a delighted customer")
+    midpoint: Annotated[float, Field(ge=0, le=10)] = Field(6.5, description="score at mid-way churn (NPS detractor edge)")
+    steepness: PositiveFloat = Field(1.5, description="logistic slope per score point")
+
+
+class Acquisition(Frozen):
+    """New customers each period: Poisson(rate * period * max(0, 1 + word_of_mouth * NPS_last / 100))."""
+
+    rate: NonNegativeFloat = Field(0.0, description="new customers per time unit at NPS 0")
+    word_of_mouth: NonNegativeFloat = Field(
+        0.5, description="relative change of acquisition per 100 NPS points (Reichheld 2003)"
+    )
+
+
+class Segment(Frozen):
+    """External customers of one kind: how they arrive, what they go through, what they expect and pay."""
+
+    arrivals: Arrivals
+    journey: tuple[JourneyStep, ...] = Field(min_length=1)
+    patience: Distribution | None = Field(None, description="total queue wait tolerated before abandoning")
+    expectation: PositiveFloat = Field(description="lead time the customer expects")
+    value: NonNegativeFloat = Field(0.0, description="revenue per completed order")
+    sensitivity: PositiveFloat = Field(
+        0.5, description="k in s = 10 exp(-k max(0, T/E - 1)); waits judged relative to expectation (Maister 1985)"
+    )
+    defect_penalty: NonNegativeFloat = Field(3.0, description="score points lost per escaped defect")
+    abandon_score: Annotated[float, Field(ge=0, le=10)] = Field(0.0, description="score of an abandoned order")
+    churn: Churn = Churn()
+    acquisition: Acquisition = Acquisition()
+
+    @field_validator("journey", mode="before")
+    @classmethod
+    def _steps(cls, value: Any) -> Any:
+        return [_step_from_string(v) for v in value] if isinstance(value, list | tuple) else value
+
+
+# --------------------------------------------------------------------------- suppliers, morale, policy
+
+
+class Supplier(Frozen):
+    """An external supplier; each delivery raises an invoice handled by `paid_by`.
+
+    Slow payment lengthens lead time: each period the lead time is multiplied
+    by 1 + payment_sensitivity * max(0, mean payment time / payment_terms - 1).
+    """
+
+    lead_time: Distribution
+    paid_by: ServiceRef | None = Field(None, description="service that pays each invoice")
+    payment_terms: PositiveFloat = Field(40.0, description="payment time the supplier accepts")
+    payment_sensitivity: NonNegativeFloat = Field(0.5, description="lead-time stretch per unit of late ratio")
+
+
+class Morale(Frozen):
+    """Per-department morale in [0, 1], updated each period (see the README's Model section).
+
+    target = baseline - load_effect * max(0, u - utilisation_threshold) - blocked_effect * b
+    morale += adjust_rate * (target - morale)
+    Effects, each neutral at baseline: speed x (1 + productivity_effect * (m - baseline));
+    defect rate x exp(defect_effect * (baseline - m)); attrition hazard per employee
+    per period attrition_rate * exp(attrition_effect * (baseline - m)).
+    """
+
+    enabled: bool = False
+    baseline: Probability = Field(0.75, description="morale with no stress; effects are neutral here")
+    initial: Probability | None = Field(None, description="morale at t=0 (default: baseline)")
+    adjust_rate: Probability = Field(0.3, description="share of the gap closed each period (lagged, Koys 2001)")
+    utilisation_threshold: Probability = Field(
+        0.85, description="utilisation above which load hurts morale (tipping near 0.92, Kuntz et al. 2015)"
+    )
+    load_effect: NonNegativeFloat = Field(2.0, description="morale lost per unit of utilisation above threshold")
+    blocked_effect: NonNegativeFloat = Field(1.0, description="morale lost per unit of blocked share")
+    productivity_effect: NonNegativeFloat = Field(
+        0.4, description="relative speed change per unit of morale (Harter et al. 2002, r=.20 with productivity)"
+    )
+    defect_effect: NonNegativeFloat = Field(2.0, description="log defect multiplier per unit of morale lost")
+    attrition_rate: NonNegativeFloat = Field(0.01, description="leaving hazard per employee per period at baseline")
+    attrition_effect: NonNegativeFloat = Field(
+        4.0, description="log attrition multiplier per unit of morale lost (Swider & Zimmerman 2010)"
+    )
+    hiring_delay: NonNegativeFloat = Field(80.0, description="time to replace a leaver")
+
+    @property
+    def start(self) -> float:
+        return self.baseline if self.initial is None else self.initial
+
+
+class Policy(Frozen):
+    """How headcount is allocated and how shared queues are ordered."""
+
+    allocation: Literal["fixed"] = Field("fixed", description="headcount allocation rule")
+    priority: Literal["fifo", "external_first", "internal_first"] = Field(
+        "fifo", description="non-preemptive queue order between external journey work and internal sub-requests"
+    )
+    budget: Annotated[int, Field(ge=0)] | None = Field(None, description="total headcount for allocation policies")
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+class Scenario(Frozen):
+    """A whole organisation: time settings, departments, customers, suppliers, morale and policy."""
+
+    name: str = Field("unnamed", max_length=200)
+    time_unit: str = Field("hour", max_length=40, description="label of the one time unit")
+    horizon: PositiveFloat = Field(2000.0, description="simulated time per replication")
+    warmup: NonNegativeFloat = Field(0.0, description="statistics ignore what happens before this")
+    period: PositiveFloat = Field(40.0, description="length of a reporting/management period")
+    handoff: Distribution | None = Field(None, description="delay when work moves between two departments")
+    departments: dict[Identifier, Department] = Field(min_length=1)
+    segments: dict[Identifier, Segment] = Field(default_factory=dict)
+    suppliers: dict[Identifier, Supplier] = Field(default_factory=dict)
+    morale: Morale = Morale()
+    policy: Policy = Policy()
+    allow_unstable: bool = Field(False, description="run even if some department's utilisation would be >= 1")
+
+    # ---- convenience views shared by engines, checks and reports
+
+    def service(self, ref: str) -> Service:
+        dept, name = ref.split(".")
+        return self.departments[dept].services[name]
+
+    def service_refs(self) -> list[str]:
+        return [f"{d}.{s}" for d, dept in self.departments.items() for s in dept.services]
+
+    def front_office(self) -> list[str]:
+        """Departments that external customers meet (appear in some journey)."""
+        seen = {step.service.split(".")[0] for seg in self.segments.values() for step in seg.journey}
+        return [d for d in self.departments if d in seen]
+
+    def n_periods(self) -> int:
+        return int(math.ceil(self.horizon / self.period - 1e-9))

@@ -1,0 +1,50 @@
+"""A plain-text portrait of a scenario: who serves whom, and how loaded each department is."""
+
+from __future__ import annotations
+
+from .scenario import Scenario
+from .traffic import arrival_rate, solve
+
+
+def internal_suppliers(scenario: Scenario) -> dict[str, list[str]]:
+    """For each department, the departments and external suppliers it is an internal customer of."""
+    out: dict[str, list[str]] = {d: [] for d in scenario.departments}
+    for d, dept in scenario.departments.items():
+        for svc in dept.services.values():
+            for need in svc.needs:
+                target = need.service.split(".")[0] if need.service else need.supplier
+                if target not in out[d]:
+                    out[d].append(target)
+    return out
+
+
+def describe(scenario: Scenario, source: str = "") -> str:
+    """Departments, who is whose internal supplier, and offered load per department."""
+    traffic = solve(scenario)
+    heads = {d: dept.headcount for d, dept in scenario.departments.items()}
+    util = traffic.utilisation(heads)
+    front = set(scenario.front_office())
+    unit = scenario.time_unit
+    lines = [f"{scenario.name}" + (f"  ({source})" if source else "")]
+    lines.append(
+        f"  horizon {scenario.horizon:g} {unit}s, warm-up {scenario.warmup:g}, period {scenario.period:g}; "
+        f"policy {scenario.policy.allocation}/{scenario.policy.priority}; morale {'on' if scenario.morale.enabled else 'off'}"
+    )
+    for s, seg in scenario.segments.items():
+        kind = "population" if hasattr(seg.arrivals, "population") else "open stream"
+        lines.append(
+            f"  segment {s}: {kind}, {arrival_rate(seg):.3g} orders/{unit}, expects {seg.expectation:g} {unit}s, "
+            f"journey {' -> '.join(step.service for step in seg.journey)}"
+        )
+    lines.append(f"  {'department':<14}{'role':<13}{'heads':>6}{'load':>8}{'util':>7}  internal supplier of / customer of")
+    suppliers = internal_suppliers(scenario)
+    customers = {d: [c for c, sup in suppliers.items() if d in sup] for d in scenario.departments}
+    for d in scenario.departments:
+        role = "front office" if d in front else "back office"
+        flag = "  <- bottleneck" if util[d] == max(util.values()) and util[d] > 0.8 else ""
+        rel = f"serves {', '.join(customers[d]) or '-'}; needs {', '.join(suppliers[d]) or '-'}"
+        lines.append(f"  {d:<14}{role:<13}{heads[d]:>6}{traffic.load[d]:>8.2f}{util[d]:>7.2f}  {rel}{flag}")
+    for sup, rate in traffic.supplier_rates.items():
+        paid = scenario.suppliers[sup].paid_by or "nobody"
+        lines.append(f"  supplier {sup}: {rate:.3g} deliveries/{unit}, invoices paid by {paid}")
+    return "\n".join(lines)
