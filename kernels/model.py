@@ -1,0 +1,72 @@
+"""The model's formulas, written once for both engines.
+
+Each is a jitted scalar function; the SimPy engine calls ``f.py_func`` (the
+plain Python original) and the numba engine calls ``f`` itself, so the two
+engines cannot drift apart.  The README's "Model" section states them.
+"""
+
+import math
+
+from numba import njit
+
+
+@njit(cache=True)
+def satisfaction(sojourn, expectation, sensitivity, escaped_defects, defect_penalty):
+    """Score s in [0, 10] of a completed order: 10 exp(-k max(0, T/E - 1)) - penalty x escaped defects."""
+    s = 10.0 * math.exp(-sensitivity * max(0.0, sojourn / expectation - 1.0)) - defect_penalty * escaped_defects
+    return min(10.0, max(0.0, s))
+
+
+@njit(cache=True)
+def nps_class(score):
+    """+1 promoter (rounded score 9-10), -1 detractor (0-6), 0 passive (7-8)."""
+    r = math.floor(score + 0.5)
+    if r >= 9:
+        return 1
+    if r <= 6:
+        return -1
+    return 0
+
+
+@njit(cache=True)
+def churn_probability(score, floor, ceiling, midpoint, steepness):
+    """Chance a customer leaves after an order scored *score*: a logistic curve, high for detractors."""
+    return floor + (ceiling - floor) / (1.0 + math.exp(steepness * (score - midpoint)))
+
+
+@njit(cache=True)
+def acquisition_mean(rate, period, word_of_mouth, last_nps):
+    """Expected new customers in a period: rate x period x max(0, 1 + word_of_mouth x NPS / 100)."""
+    return rate * period * max(0.0, 1.0 + word_of_mouth * last_nps / 100.0)
+
+
+@njit(cache=True)
+def morale_next(morale, utilisation, blocked_share, baseline, threshold, load_effect, blocked_effect, adjust_rate):
+    """Morale after a period boundary: move a share adjust_rate toward the stress-lowered target."""
+    target = baseline - load_effect * max(0.0, utilisation - threshold) - blocked_effect * blocked_share
+    target = min(1.0, max(0.0, target))
+    return min(1.0, max(0.0, morale + adjust_rate * (target - morale)))
+
+
+@njit(cache=True)
+def speed_factor(morale, baseline, productivity_effect):
+    """Work speed multiplier from morale (1 at baseline, never below 0.1)."""
+    return max(0.1, 1.0 + productivity_effect * (morale - baseline))
+
+
+@njit(cache=True)
+def defect_probability(defect_rate, morale, baseline, defect_effect):
+    """Defect chance scaled by morale: defect_rate x exp(defect_effect x (baseline - morale)), at most 1."""
+    return min(1.0, defect_rate * math.exp(defect_effect * (baseline - morale)))
+
+
+@njit(cache=True)
+def attrition_probability(morale, baseline, attrition_rate, attrition_effect):
+    """Chance one employee leaves in a period: 1 - exp(-rate x exp(effect x (baseline - morale)))."""
+    return 1.0 - math.exp(-attrition_rate * math.exp(attrition_effect * (baseline - morale)))
+
+
+@njit(cache=True)
+def lead_time_factor(mean_payment_time, payment_terms, payment_sensitivity):
+    """Supplier lead-time multiplier from how late it is paid: 1 + sensitivity x max(0, paid/terms - 1)."""
+    return 1.0 + payment_sensitivity * max(0.0, mean_payment_time / payment_terms - 1.0)
