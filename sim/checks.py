@@ -20,6 +20,16 @@ def _mapping(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _number(value: Any) -> float | None:
+    """A raw number as a float, or None (booleans, non-numbers, ints too large for a float)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
 def suggest(word: str, choices) -> str:
     """' did you mean `x`?' for the nearest valid name, or ''."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
@@ -85,17 +95,17 @@ def reference_problems(raw: dict) -> list[Problem]:
                         problems.append(
                             (path + ("next", target), f"`{target}` is not a step of this journey{suggest(target, [n for n in names if isinstance(n, str)])}")
                         )
-                    if isinstance(p, int | float) and not isinstance(p, bool):
-                        total += p
+                    if _number(p) is not None:
+                        total += _number(p)
                 if total > 1.0 + 1e-9:
                     problems.append((path + ("next",), f"probabilities sum to {total:g}; they must sum to at most 1"))
 
     problems.extend(_cycle_problems(departments, suppliers))
 
-    horizon, warmup, period = raw.get("horizon", 2000.0), raw.get("warmup", 0.0), raw.get("period", 40.0)
-    if all(isinstance(x, int | float) and not isinstance(x, bool) for x in (horizon, warmup)) and warmup >= horizon:
+    horizon, warmup, period = (_number(raw.get(k, d)) for k, d in (("horizon", 2000.0), ("warmup", 0.0), ("period", 40.0)))
+    if None not in (horizon, warmup) and warmup >= horizon:
         problems.append((("warmup",), f"must be < horizon ({horizon:g}) (got {warmup:g})"))
-    if all(isinstance(x, int | float) and not isinstance(x, bool) for x in (horizon, period)) and period > horizon:
+    if None not in (horizon, period) and period > horizon:
         problems.append((("period",), f"must be <= horizon ({horizon:g}) (got {period:g})"))
     return problems
 
@@ -143,21 +153,70 @@ def _cycles(edges: dict[str, list[str]]) -> Iterator[list[str]]:
             yield from visit(node)
 
 
+def endless_problems(scenario: Scenario) -> list[Problem]:
+    """Work that never ends, so the traffic equations have no solution: refused even with allow_unstable."""
+    problems: list[Problem] = []
+    for ref in scenario.service_refs():
+        svc = scenario.service(ref)
+        if svc.defect_rate * svc.detection >= 1.0:
+            dept, name = ref.split(".")
+            problems.append(
+                (
+                    ("departments", dept, "services", name, "defect_rate"),
+                    "every service is defective and every defect is caught, so the work is redone forever; "
+                    "lower defect_rate or detection",
+                )
+            )
+    for seg, spec in scenario.segments.items():
+        steps = [s.service for s in spec.journey]
+        n = len(steps)
+        succ = [
+            ([k + 1] if k + 1 < n else []) if step.next is None else [steps.index(t) for t, p in step.next.items() if p > 0]
+            for k, step in enumerate(spec.journey)
+        ]
+        can_end = {k for k, step in enumerate(spec.journey) if (step.next is None and k + 1 == n) or (step.next is not None and sum(step.next.values()) < 1.0)}
+        changed = True
+        while changed:
+            changed = False
+            for k in range(n):
+                if k not in can_end and any(j in can_end for j in succ[k]):
+                    can_end.add(k)
+                    changed = True
+        reached, todo = {0}, [0]
+        while todo:
+            for j in succ[todo.pop()]:
+                if j not in reached:
+                    reached.add(j)
+                    todo.append(j)
+        trapped = sorted(reached - can_end)
+        if trapped:
+            problems.append(
+                (
+                    ("segments", seg, "journey", trapped[0]),
+                    f"an item reaching `{steps[trapped[0]]}` can never complete the journey (`next` loops with "
+                    "probability 1); leave some probability to complete",
+                )
+            )
+    return problems
+
+
 def stability_problems(scenario: Scenario) -> list[Problem]:
-    """Departments whose fixed allocation gives offered utilisation >= 1 (unless allow_unstable)."""
-    if scenario.allow_unstable:
-        return []
+    """Departments whose fixed allocation gives offered utilisation >= 1 (unless allow_unstable), and endless work."""
+    endless = endless_problems(scenario)
+    if endless or scenario.allow_unstable:
+        return endless
     traffic = solve(scenario)
     headcount = {d: dept.headcount for d, dept in scenario.departments.items()}
     problems = []
     for d, u in traffic.utilisation(headcount).items():
-        if u >= 1.0:
+        if not u < 1.0:  # nan or inf loads (overflowing rates) are unstable too
+            load = traffic.load[d]
+            raise_to = f"raise headcount to at least {int(load) + 1}, " if load < 100_000 else ""  # the headcount limit
             problems.append(
                 (
                     ("departments", d, "headcount"),
-                    f"unstable: offered load {traffic.load[d]:.3g} employees on headcount {headcount[d]} "
-                    f"(utilisation {u:.3g} >= 1); raise headcount to at least {int(traffic.load[d]) + 1}, "
-                    "lower the demand, or set allow_unstable: true",
+                    f"unstable: offered load {load:.3g} employees on headcount {headcount[d]} "
+                    f"(utilisation {u:.3g} >= 1); {raise_to}lower the demand, or set allow_unstable: true",
                 )
             )
     return problems

@@ -30,6 +30,8 @@ UNION_TAGS = {
     "handoff": set(DISTRIBUTIONS),
     "arrivals": {"open", "population"},
 }
+# what PyYAML's constructor raises besides YAMLError on malformed tagged scalars (`!!float abc`, `2001-13-01`)
+CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, OverflowError)
 
 
 class ScenarioError(ValueError):
@@ -95,8 +97,13 @@ def parse_text(data: bytes | str, name: str = "<scenario>") -> tuple[dict, dict[
         raise ScenarioError([f"{name}:1: the top level must be a mapping of scenario fields (got {kind})"])
     try:
         raw = yaml.SafeLoader(text).get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise ScenarioError([f"{name}:{line}: invalid YAML: {exc.problem}"]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([f"{name}: invalid YAML: {exc}"]) from None
+    except CONSTRUCT_ERRORS as exc:
+        raise ScenarioError([f"{name}: invalid YAML value: {exc}"]) from None
     return raw, lines
 
 
@@ -108,8 +115,16 @@ def _walk(node, path: tuple, depth: int, lines: dict, count: list, name: str) ->
         raise ScenarioError([f"{name}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels"])
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
         for key, value in node.value:
             sub = path + (key.value if isinstance(key, yaml.ScalarNode) else "?",)
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in first:
+                    raise ScenarioError(
+                        [f"{name}:{key.start_mark.line + 1}: {dotted(sub)}: duplicate key (first at line "
+                         f"{first[key.value]}); the later one would silently replace it"]
+                    )
+                first[key.value] = key.start_mark.line + 1
             lines[sub] = key.start_mark.line + 1
             _walk(value, sub, depth + 1, lines, count, name)
     elif isinstance(node, yaml.SequenceNode):
@@ -139,7 +154,7 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tupl
             continue
         try:
             value = yaml.safe_load(value_text) if value_text.strip() else ""
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError, *CONSTRUCT_ERRORS):
             problems.append(f"--set {item}: value `{value_text}` is not valid YAML")
             continue
         node: Any = raw
@@ -193,7 +208,12 @@ def validate_mapping(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors()
+        unknown = [(tuple(e["loc"][:-1]), e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden"]
+        for err in errors:
+            loc = tuple(err["loc"])
+            if err["type"] == "missing" and any(p == loc[:-1] and suggest(k, [loc[-1]]) for p, k in unknown):
+                continue  # a misspelled key is reported once: as unknown, suggesting this field
             located.append(_describe(err))
     located.extend(reference_problems(raw))
     if scenario is not None and not located:
