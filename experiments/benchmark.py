@@ -1,0 +1,195 @@
+"""Speed of orgsim's engines, measured in one run: customers per second and ratios, never timed in tests.
+
+Compares, on the same work and the same machine:
+  * M/M/c (`call_centre.yaml`, patience off): a bare hand-written SimPy loop,
+    the reference engine, and the numba engine (1 thread);
+  * `jackson.yaml`: the reference engine, the peer library Ciw, the numba engine;
+  * `baseline.yaml`: reference vs numba per core, and numba on 1 vs 2 threads;
+  * numba scaling with replications (10 -> 100,000), compile time cold and cached,
+    and peak memory.
+
+Usage: python experiments/benchmark.py [--quick] [--skip-scaling]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import simpy
+
+import orgsim
+from orgsim import metrics
+
+
+def bare_simpy_mmc(rate: float, mean: float, servers: int, horizon: float, seed: int = 1) -> int:
+    """A minimal SimPy M/M/c: the speed ceiling for any SimPy model of the same work."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    staff = simpy.Resource(env, capacity=servers)
+    done = [0]
+
+    def customer():
+        with staff.request() as req:
+            yield req
+            yield env.timeout(rng.exponential(mean))
+        done[0] += 1
+
+    def arrivals():
+        while True:
+            yield env.timeout(rng.exponential(1.0 / rate))
+            env.process(customer())
+
+    env.process(arrivals())
+    env.run(until=horizon)
+    return done[0]
+
+
+def ciw_jackson(scenario, horizon: float, seed: int = 1) -> int:
+    """The same open Jackson network in Ciw (the peer library), completed customers."""
+    import ciw
+
+    seg = next(iter(scenario.segments.values()))
+    steps = [s.service for s in seg.journey]
+    n = len(steps)
+    routing = [[0.0] * n for _ in range(n)]
+    for k, step in enumerate(seg.journey):
+        if step.next is None:
+            if k + 1 < n:
+                routing[k][k + 1] = 1.0
+        else:
+            for target, p in step.next.items():
+                routing[k][steps.index(target)] += p
+    arrivals = [ciw.dists.Exponential(seg.arrivals.rate)] + [None] * (n - 1)
+    services, servers = [], []
+    for ref in steps:
+        dept = scenario.departments[ref.split(".")[0]]
+        services.append(ciw.dists.Exponential(1.0 / (scenario.service(ref).time.mean / dept.skill)))
+        servers.append(dept.headcount)
+    network = ciw.create_network(
+        arrival_distributions=arrivals, service_distributions=services,
+        routing=routing, number_of_servers=servers,
+    )
+    ciw.seed(seed)
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_time(horizon)
+    return sum(1 for r in sim.get_all_records() if r.destination == -1)
+
+
+def completed_orders(result) -> float:
+    return float(np.nansum(result.values["external.completed"]))
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def orgsim_rate(scenario, engine: str, reps: int, seed: int = 1) -> tuple[float, float]:
+    """Completed external orders per second of wall time (warm-up counted as zero)."""
+    result, secs = timed(lambda: orgsim.run(scenario, engine=engine, replications=reps, seed=seed))
+    return completed_orders(result) / secs, secs
+
+
+def numba_threads_rate(scenario_name: str, sets: list[str], reps: int, threads: int) -> float:
+    """Customers per second of the numba engine in a fresh process pinned to *threads* threads."""
+    code = (
+        "import time, numpy as np, orgsim\n"
+        f"sc = orgsim.load({scenario_name!r}, {sets!r})\n"
+        "orgsim.run(sc, engine='numba', replications=2, seed=0)\n"
+        "t = time.perf_counter()\n"
+        f"r = orgsim.run(sc, engine='numba', replications={reps}, seed=1)\n"
+        "print(np.nansum(r.values['external.completed']) / (time.perf_counter() - t))\n"
+    )
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def compile_times() -> tuple[float, float]:
+    """Seconds to first result in a fresh process: with an empty numba cache, then with it filled."""
+    import tempfile
+
+    code = "import orgsim; orgsim.run(orgsim.load('jackson'), engine='numba', replications=1, seed=0)"
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        _, cold = timed(lambda: subprocess.run([sys.executable, "-c", code], env=env, check=True))
+        _, warm = timed(lambda: subprocess.run([sys.executable, "-c", code], env=env, check=True))
+    _, bare = timed(lambda: subprocess.run([sys.executable, "-c", "import orgsim"], check=True))
+    return cold - bare, warm - bare
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    ap.add_argument("--skip-scaling", action="store_true")
+    args = ap.parse_args(argv)
+    q = 10 if args.quick else 1
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {platform.platform()}")
+    rows = []
+
+    # M/M/c: call_centre with patience off
+    mmc = orgsim.load("call_centre", ["segments.callers.patience=null"])
+    seg = next(iter(mmc.segments.values()))
+    dept = next(iter(mmc.departments.values()))
+    svc = next(iter(dept.services.values()))
+    horizon = 20_000.0 / q
+    n, secs = timed(lambda: bare_simpy_mmc(seg.arrivals.rate, svc.time.mean, dept.headcount, horizon))
+    bare = n / secs
+    ref, _ = orgsim_rate(mmc.model_copy(update={"horizon": horizon, "warmup": 0.0}), "simpy", 1)
+    orgsim.run(mmc, engine="numba", replications=1, seed=0)  # compile outside the timing
+    nb1 = numba_threads_rate("call_centre", ["segments.callers.patience=null", f"horizon={200_000.0 / q}", "warmup=0"], 8, 1)
+    rows.append(("M/M/c (call_centre, no patience)", "bare SimPy", bare, 1.0))
+    rows.append(("", "orgsim simpy", ref, ref / bare))
+    rows.append(("", "orgsim numba, 1 thread", nb1, nb1 / ref))
+
+    # Jackson
+    jk = orgsim.load("jackson")
+    jk_h = jk.model_copy(update={"horizon": 10_000.0 / q, "warmup": 0.0})
+    ref_j, _ = orgsim_rate(jk_h, "simpy", 1)
+    n, secs = timed(lambda: ciw_jackson(jk, 10_000.0 / q))
+    ciw_rate = n / secs
+    nbj = numba_threads_rate("jackson", [f"horizon={100_000.0 / q}", "warmup=0"], 8, 1)
+    rows.append(("jackson.yaml", "orgsim simpy", ref_j, 1.0))
+    rows.append(("", "Ciw", ciw_rate, ciw_rate / ref_j))
+    rows.append(("", "orgsim numba, 1 thread", nbj, nbj / ref_j))
+
+    # baseline
+    base = orgsim.load("baseline")
+    ref_b, _ = orgsim_rate(base, "simpy", max(1, 4 // q))
+    nb_b1 = numba_threads_rate("baseline", [], 200 // q, 1)
+    nb_b2 = numba_threads_rate("baseline", [], 200 // q, 2)
+    rows.append(("baseline.yaml", "orgsim simpy", ref_b, 1.0))
+    rows.append(("", "orgsim numba, 1 thread", nb_b1, nb_b1 / ref_b))
+    rows.append(("", "orgsim numba, 2 threads", nb_b2, nb_b2 / nb_b1))
+
+    print()
+    print(f"{'scenario':<34}{'engine':<26}{'customers/s':>14}{'ratio':>10}")
+    for scen, eng, rate, ratio in rows:
+        print(f"{scen:<34}{eng:<26}{rate:>14,.0f}{ratio:>10.2f}")
+    print("ratio: against the first line of each block, except '2 threads' (against 1 thread)")
+
+    cold, warm = compile_times()
+    print(f"\nnumba compile: cold {cold:.1f} s, cached start {warm:.2f} s (beyond `import orgsim`)")
+
+    if not args.skip_scaling:
+        print("\nnumba scaling with replications (baseline.yaml, all cores)")
+        for reps in ([10, 100, 1000] if args.quick else [10, 100, 1000, 10_000, 100_000]):
+            result, secs = timed(lambda: orgsim.run(base, engine="numba", replications=reps, seed=1))
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"  {reps:>7} replications: {secs:8.2f} s, {completed_orders(result) / secs:>12,.0f} customers/s, "
+                  f"peak RSS {peak:,.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
