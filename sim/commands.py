@@ -68,9 +68,38 @@ def register(sub, add_set) -> None:
     add_set(p)
     p.set_defaults(handler=cmd_trace)
 
-    p = sub.add_parser("demo", help="the main job on the shipped baseline scenario")
+    p = sub.add_parser("compare", help="rank policies by a metric on common random numbers")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--policy", action="append", required=True, metavar="NAME|FILE",
+                   help="a built-in policy name or a YAML file holding a `policy:` block (repeat)")
+    p.add_argument("--metric", default="external.nps")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("-r", "--replications", type=_positive_int, default=None, metavar="N")
+    size.add_argument("--precision", type=_positive_float, metavar="H",
+                      help="add replications until every policy's CI half-width is at most H")
+    p.add_argument("--seed", type=_seed, default=0, metavar="S")
+    p.add_argument("--engine", choices=["simpy", "numba"], default="numba")
+    p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    add_set(p)
+    p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser("optimise", help="search the headcount allocation that best serves an objective")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--budget", type=_positive_int, required=True, metavar="N")
+    p.add_argument("--objective", default=None, metavar="METRIC", help="default: policy.objective (external.nps)")
+    p.add_argument("--min-per-department", type=_seed, default=None, metavar="K")
+    p.add_argument("-r", "--replications", type=_positive_int, default=40, metavar="N",
+                   help="replications per candidate during the search")
+    p.add_argument("--seed", type=_seed, default=0, metavar="S")
+    p.add_argument("--engine", choices=["simpy", "numba"], default="numba")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    add_set(p)
+    p.set_defaults(handler=cmd_optimise)
+
+    p = sub.add_parser("demo", help="the main job: compare allocation policies on the shipped baseline")
     p.add_argument("--out", default="orgsim-demo", metavar="DIR")
-    p.add_argument("-r", "--replications", type=_positive_int, default=10, metavar="N")
+    p.add_argument("-r", "--replications", type=_positive_int, default=200, metavar="N")
     p.set_defaults(handler=cmd_demo)
 
 
@@ -107,18 +136,95 @@ def cmd_trace(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
-    from .loader import shipped_scenarios
-    from .output import table, write_run
-    from .runner import run
-    from .summary import describe
+def _comparison_table(comp) -> str:
+    s = comp.stats
+    lines = [f"{'rank':<5}{'policy':<22}{comp.metric:>16}  {'95 % CI':<22}{'P(best)':>8}  {'minus best [95 % CI]':<28}"]
+    for rank, label in enumerate(s["ranking"], 1):
+        p, d = s["policies"][label], s["differences"][label]
+        tie = " =" if label in s["tied_with_best"] else ""
+        lines.append(
+            f"{rank:<5}{label + tie:<22}{p['mean']:>16.3f}  [{p['ci_low']:.3f}, {p['ci_high']:.3f}]".ljust(65)
+            + f"{p['p_best']:>8.0%}  {d['mean']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
+        )
+    if s["tied_with_best"]:
+        lines.append("= cannot be told apart from the best at this number of replications")
+    red = {k: v for k, v in s["variance_reduction"].items()}
+    if red:
+        lines.append(
+            "common random numbers: variance of paired differences vs independent runs reduced by "
+            + ", ".join(f"{k} {v:.0%}" for k, v in red.items())
+        )
+    return "\n".join(lines)
 
-    for name, path in sorted(shipped_scenarios().items()):
-        print(describe(load(path), name))
+
+def cmd_compare(args) -> int:
+    import json
+
+    from .compare import compare, parse_policy
+    from .report import write
+
+    scenario = _scenario(args)
+    specs = [parse_policy(p) for p in args.policy]
+    comp = compare(
+        scenario, specs, metric=args.metric, replications=args.replications or 50, seed=args.seed,
+        engine=args.engine, precision=args.precision,
+    )
+    if args.format == "json":
+        print(json.dumps(comp.to_json(), indent=2, allow_nan=False))
+    else:
+        print(f"{scenario.name}: {comp.stats['n']} replications per policy, {args.engine} engine, seed {args.seed}")
+        print(_comparison_table(comp))
         print()
+        print(comp.answer())
+    if args.report:
+        write(comp, args.report)
+        if args.format != "json":
+            print(f"report written to {args.report}")
+    return 0
+
+
+def cmd_optimise(args) -> int:
+    import json
+
+    from .optimise import optimise
+
+    scenario = _scenario(args)
+    best = optimise(
+        scenario, budget=args.budget, objective=args.objective, min_per_department=args.min_per_department,
+        replications=args.replications, seed=args.seed, engine=args.engine,
+    )
+    if args.format == "json":
+        print(json.dumps(best.to_json(), indent=2, allow_nan=False))
+        return 0
+    print(f"{scenario.name}: budget {args.budget}, objective {best.objective} ({best.evaluations} allocations simulated)")
+    for step in best.path:
+        alloc = ", ".join(f"{d} {h}" for d, h in step["allocation"].items())
+        print(f"  {step['step']:<40} {best.objective} {step['mean']:.3f}   [{alloc}]")
+    print(f"best allocation: {', '.join(f'{d} {h}' for d, h in best.allocation.items())}")
+    print(f"{best.objective} {best.mean:.3f} (95 % CI {best.ci_low:.3f} to {best.ci_high:.3f}, fresh replications)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from pathlib import Path
+
+    from .compare import PolicySpec, compare
+    from .output import write_run
+    from .report import write
+
     scenario = load("baseline")
-    result = run(scenario, engine="simpy", replications=args.replications, seed=1)
-    print(table(result))
-    write_run(result, args.out, ["orgsim", *sys.argv[1:]])
-    print(f"results written to {args.out}/")
+    names = ["fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised"]
+    print(f"Comparing {len(names)} allocation policies on '{scenario.name}' (budget {scenario.policy.budget}), "
+          f"{args.replications} replications each, numba engine, common random numbers ...", flush=True)
+    comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
+                   replications=args.replications, seed=1, engine="numba")
+    print(_comparison_table(comp))
+    print()
+    print(comp.answer())
+    out = Path(args.out)
+    report = write(comp, out / "report.html")
+    for label, res in comp.results.items():
+        res.policy = label
+        write_run(res, out / label, ["orgsim", *sys.argv[1:]])
+    print(f"report written to {report}; per-policy results in {out}/<policy>/")
     return 0

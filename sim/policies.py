@@ -1,16 +1,148 @@
-"""Policies: how headcount is allocated before a run (engine-agnostic; both engines take the result).
+"""Allocation policies: how a headcount budget is split across departments before a run.
 
-``fixed`` keeps each department's `headcount` from the scenario.  Queue
-priority (`policy.priority`) is applied by the engines themselves.
+Engine-agnostic: a policy reads the offered load of each department from the
+traffic equations (``orgsim.traffic``) and returns whole heads; both engines
+take the result.  Queue priority (`policy.priority`) is applied by the
+engines themselves.  A policy that cannot keep every department stable
+within the budget says so (``PolicyError``) rather than return a plan that
+would explode.
+
+* ``fixed`` — each department keeps the `headcount` written in the scenario.
+* ``front_line_first`` — the back office gets the least that keeps it stable;
+  everything else goes to the departments external customers meet, in
+  proportion to their load.  The "customer-facing first" instinct that the
+  service-profit chain warns about when internal service is starved
+  (Heskett et al. 1994; Ehrhart et al. 2011).
+* ``proportional_load`` — heads in proportion to offered load (internal
+  sub-requests and rework included): equal utilisation everywhere, the
+  textbook-suboptimal rule (Kleinrock 1964).
+* ``sqrt_staffing`` — load + beta·√load, with one common beta chosen to
+  spend the budget (Halfin & Whitt 1981; Borst et al. 2004): square-root
+  safety staffing, near-optimal for waiting in many-server queues.
+* ``utilisation_target`` — the least heads that keep every department at or
+  below `target_utilisation`; any budget left goes, one head at a time, to
+  the most utilised department.
+* ``optimised`` — searched by simulation (``orgsim.optimise``).
 """
 
 from __future__ import annotations
 
+import math
+
 from .scenario import Scenario
+from .traffic import solve
 
 
-def allocate(scenario: Scenario) -> dict[str, int]:
-    """Headcount per department under the scenario's allocation policy."""
-    if scenario.policy.allocation == "fixed":
+class PolicyError(ValueError):
+    """The policy cannot produce a stable allocation within the budget."""
+
+
+def budget_of(scenario: Scenario) -> int:
+    """The policy budget, or the scenario's total headcount when none is given."""
+    b = scenario.policy.budget
+    return b if b is not None else sum(d.headcount for d in scenario.departments.values())
+
+
+def least_stable(load: float, minimum: int) -> int:
+    """Fewest heads with load / heads < 1 (and at least *minimum*)."""
+    return max(minimum, math.floor(load) + 1 if load > 0 else 0)
+
+
+def _spread(extra: int, weights: dict[str, float], base: dict[str, int]) -> dict[str, int]:
+    """Add *extra* heads to *base* in proportion to *weights* (largest remainder)."""
+    total = sum(weights.values())
+    out = dict(base)
+    if extra <= 0 or total <= 0:
+        if extra > 0 and out:
+            # nothing to weigh by: give the heads round-robin in department order
+            names = list(out)
+            for k in range(extra):
+                out[names[k % len(names)]] += 1
+        return out
+    shares = {d: extra * w / total for d, w in weights.items()}
+    for d, s in shares.items():
+        out[d] += int(math.floor(s))
+    left = extra - sum(int(math.floor(s)) for s in shares.values())
+    for d in sorted(shares, key=lambda d: (shares[d] - math.floor(shares[d]), weights[d]), reverse=True)[:left]:
+        out[d] += 1
+    return out
+
+
+def _check(scenario: Scenario, heads: dict[str, int], load: dict[str, float], budget: int, name: str) -> dict[str, int]:
+    need = {d: least_stable(load[d], scenario.policy.min_per_department) for d in load}
+    if sum(need.values()) > budget:
+        raise PolicyError(
+            f"{name}: a budget of {budget} cannot keep every department stable; "
+            f"that needs at least {sum(need.values())} ({', '.join(f'{d} {n}' for d, n in need.items())})"
+        )
+    unstable = [d for d in heads if load[d] >= heads[d] and load[d] > 0]
+    if unstable:
+        raise PolicyError(
+            f"{name}: its allocation leaves {', '.join(f'{d} (load {load[d]:.2f} on {heads[d]})' for d in unstable)} "
+            "unstable within the budget"
+        )
+    assert sum(heads.values()) <= budget
+    return heads
+
+
+def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[str, int]:
+    """Headcount per department under the scenario's allocation policy and budget."""
+    policy = scenario.policy
+    name = policy.allocation
+    if name == "fixed":
         return {d: dept.headcount for d, dept in scenario.departments.items()}
-    raise ValueError(f"unknown allocation policy {scenario.policy.allocation!r}")
+    if name == "optimised":
+        from .optimise import optimise
+
+        return optimise(scenario).allocation
+    load = loads if loads is not None else solve(scenario).load
+    budget = budget_of(scenario)
+    floor = policy.min_per_department
+    if name == "front_line_first":
+        front = set(scenario.front_office())
+        base = {d: least_stable(load[d], floor) for d in load}
+        extra = budget - sum(base.values())
+        heads = _spread(extra, {d: (load[d] if d in front else 0.0) for d in load}, base) if front else _spread(extra, load, base)
+    elif name == "proportional_load":
+        base = {d: floor for d in load}
+        heads = _spread(budget - floor * len(load), load, base)
+    elif name == "sqrt_staffing":
+        heads = _sqrt_staffing(load, budget, floor)
+    elif name == "utilisation_target":
+        heads = {d: max(floor, math.ceil(load[d] / policy.target_utilisation - 1e-12)) for d in load}
+        heads = {d: h + (1 if load[d] >= h and load[d] > 0 else 0) for d, h in heads.items()}
+        for _ in range(max(0, budget - sum(heads.values()))):
+            busiest = max(heads, key=lambda d: load[d] / heads[d] if heads[d] else math.inf)
+            heads[busiest] += 1
+    else:  # pragma: no cover - the schema admits only the names above
+        raise PolicyError(f"unknown allocation policy {name!r}")
+    return _check(scenario, heads, load, budget, name)
+
+
+def _sqrt_staffing(load: dict[str, float], budget: int, floor: int) -> dict[str, int]:
+    """load + beta sqrt(load), rounded, with the largest common beta that fits the budget."""
+
+    def heads_for(beta: float) -> dict[str, int]:
+        return {d: max(floor, least_stable(x, 0), math.floor(x + beta * math.sqrt(x))) for d, x in load.items()}
+
+    lo, hi = 0.0, 1.0
+    while sum(heads_for(hi).values()) <= budget and hi < 1e6:
+        lo, hi = hi, hi * 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if sum(heads_for(mid).values()) <= budget else (lo, mid)
+    heads = heads_for(lo)
+    # whatever the rounding left goes to the departments closest to their next head
+    target = {d: x + hi * math.sqrt(x) for d, x in load.items()}
+    for d in sorted(load, key=lambda d: target[d] - heads[d], reverse=True)[: max(0, budget - sum(heads.values()))]:
+        heads[d] += 1
+    return heads
+
+
+def with_policy(scenario: Scenario, **changes) -> Scenario:
+    """A copy of *scenario* whose policy block has *changes* applied (validated)."""
+    from .loader import validate_mapping
+
+    raw = scenario.model_dump(mode="json")
+    raw["policy"].update(changes)
+    return validate_mapping(raw, f"{scenario.name} (policy {changes})")

@@ -328,15 +328,27 @@ class Morale(Frozen):
         return self.baseline if self.initial is None else self.initial
 
 
-class Policy(Frozen):
-    """How headcount is allocated and how shared queues are ordered."""
+ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
 
-    allocation: Literal["fixed"] = Field("fixed", description="headcount allocation rule")
+
+class Policy(Frozen):
+    """How headcount is allocated under a budget and how shared queues are ordered (see ``orgsim.policies``)."""
+
+    allocation: Literal[ALLOCATIONS] = Field("fixed", description="headcount allocation rule")
     priority: Literal["fifo", "external_first", "internal_first"] = Field(
         "fifo", description="non-preemptive queue order between external journey work and internal sub-requests"
     )
-    budget: Annotated[int, Field(ge=0)] | None = Field(None, description="total headcount for allocation policies")
-
+    budget: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        None, description="total headcount for allocation policies (default: the scenario's total headcount)"
+    )
+    min_per_department: Annotated[int, Field(ge=0)] = Field(1, description="least headcount any department gets")
+    beta: NonNegativeFloat = Field(
+        1.0, description="sqrt_staffing safety factor: load + beta x sqrt(load) (Halfin & Whitt 1981)"
+    )
+    target_utilisation: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.8, description="utilisation_target: staff every department to at most this utilisation"
+    )
+    objective: str = Field("external.nps", description="metric the `optimised` allocation improves")
 
 # --------------------------------------------------------------------------- the scenario
 

@@ -1,0 +1,110 @@
+"""Every figure orgsim draws, in one place (engines and commands never import matplotlib)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def to_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def series_over_time(comparison, metric: str = "external.nps"):
+    """A metric per period for each policy, mean with a 95 % band."""
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    unit = None
+    for label in comparison.labels:
+        res = comparison.results[label]
+        unit = res.scenario.time_unit
+        n, s, ss = res.period_sums[metric]
+        mean = np.divide(s, n, out=np.full_like(s, np.nan), where=n > 0)
+        var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
+        half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
+        t = (np.arange(len(n)) + 1) * res.scenario.period
+        ax.plot(t, mean, label=label)
+        ax.fill_between(t, mean - half, mean + half, alpha=0.2)
+        ax.axvline(res.scenario.warmup, color="grey", lw=0.8, ls=":")
+    ax.set_title(f"{metric} per period, by policy (95 % band; dotted: end of warm-up)")
+    ax.set_xlabel(f"time ({unit}s, end of period)")
+    ax.set_ylabel(metric)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def forest(comparison):
+    """Paired differences of each policy against the best, with 95 % CIs."""
+    s = comparison.stats
+    labels = s["ranking"]
+    d = [s["differences"][k] for k in labels]
+    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(labels)))
+    y = np.arange(len(labels))[::-1]
+    means = np.array([x["mean"] for x in d])
+    lo = np.array([x["ci_low"] for x in d])
+    hi = np.array([x["ci_high"] for x in d])
+    ax.errorbar(means, y, xerr=[means - lo, hi - means], fmt="o", capsize=4)
+    ax.axvline(0, color="grey", lw=1)
+    ax.set_yticks(y, labels)
+    ax.set_title(f"Paired difference in {comparison.metric} against the best ({s['best']}), 95 % CI")
+    ax.set_xlabel(f"{comparison.metric}: policy minus best")
+    return fig
+
+
+def department_heatmap(comparison, key: str):
+    """Mean of dept.<d>.<key> for every department (rows) and policy (columns)."""
+    labels = comparison.labels
+    depts = list(comparison.results[labels[0]].scenario.departments)
+    grid = np.array(
+        [[np.nanmean(comparison.results[p].values.get(f"dept.{d}.{key}", [np.nan])) for p in labels] for d in depts]
+    )
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(labels), 0.8 + 0.4 * len(depts)))
+    im = ax.imshow(grid, cmap="RdYlGn_r" if key == "utilisation" else "RdYlGn", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_yticks(range(len(depts)), depts)
+    for i in range(len(depts)):
+        for j in range(len(labels)):
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(im, ax=ax, label=f"{key} (0-1)")
+    ax.set_title(f"Department {key} by policy")
+    return fig
+
+
+def response_matrix(result):
+    """Who waits on whom: mean response time of each internal supplier to each internal customer."""
+    sc = result.scenario
+    customers = list(sc.departments)
+    targets = list(sc.departments) + list(sc.suppliers)
+    grid = np.full((len(customers), len(targets)), np.nan)
+    for i, c in enumerate(customers):
+        for j, t in enumerate(targets):
+            v = result.values.get(f"internal.{c}.{t}.response_mean")
+            if v is not None:
+                grid[i, j] = np.nanmean(v)
+    keep_r = ~np.all(np.isnan(grid), axis=1)
+    keep_c = ~np.all(np.isnan(grid), axis=0)
+    fig, ax = plt.subplots(figsize=(1.5 + 0.9 * max(1, keep_c.sum()), 1 + 0.45 * max(1, keep_r.sum())))
+    if keep_r.any():
+        sub = grid[keep_r][:, keep_c]
+        im = ax.imshow(sub, cmap="Oranges", aspect="auto")
+        rows = [c for c, k in zip(customers, keep_r) if k]
+        cols = [t for t, k in zip(targets, keep_c) if k]
+        ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
+        ax.set_yticks(range(len(rows)), rows)
+        for i in range(sub.shape[0]):
+            for j in range(sub.shape[1]):
+                if np.isfinite(sub[i, j]):
+                    ax.text(j, i, f"{sub[i, j]:.2g}", ha="center", va="center", fontsize=8)
+        fig.colorbar(im, ax=ax, label=f"mean response ({sc.time_unit}s)")
+    ax.set_xlabel("internal supplier")
+    ax.set_ylabel("internal customer")
+    ax.set_title("Who waits on whom: mean response time")
+    return fig

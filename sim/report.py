@@ -1,0 +1,87 @@
+"""The HTML report of a comparison: one self-contained file (figures embedded, no network)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import numpy as np
+
+from . import plots
+from .atomic import write_text
+
+
+def _img(fig, alt: str, ident: str) -> str:
+    data = base64.b64encode(plots.to_png(fig)).decode("ascii")
+    return f'<figure id="{ident}"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"><figcaption>{html.escape(alt)}</figcaption></figure>'
+
+
+def _num(x) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:.3g}"
+
+
+def render(comparison, question: str | None = None) -> str:
+    """The report as an HTML string."""
+    s = comparison.stats
+    first = comparison.results[comparison.labels[0]]
+    sc = first.scenario
+    question = question or (
+        f"Which policy gives the best {comparison.metric} for “{sc.name}”, by how much, and how sure can we be?"
+    )
+    rows = []
+    for rank, label in enumerate(s["ranking"], 1):
+        p, d = s["policies"][label], s["differences"][label]
+        alloc = comparison.allocations[label]
+        tie = " (tied with best)" if label in s["tied_with_best"] else ""
+        rows.append(
+            f"<tr><td>{rank}</td><td>{html.escape(label)}{tie}</td><td>{_num(p['mean'])}</td>"
+            f"<td>{_num(p['ci_low'])} – {_num(p['ci_high'])}</td><td>{p['p_best']:.0%}</td>"
+            f"<td>{_num(d['mean'])} [{_num(d['ci_low'])}, {_num(d['ci_high'])}]</td>"
+            f"<td>{html.escape(', '.join(f'{k} {v}' for k, v in alloc.items()))}</td></tr>"
+        )
+    reduction = [v for v in s["variance_reduction"].values() if np.isfinite(v)]
+    crn = (
+        f"Common random numbers cut the variance of the paired differences by {np.mean(reduction):.0%} on average "
+        "compared with independent runs."
+        if reduction
+        else ""
+    )
+    best = comparison.results[s["best"]]
+    figures = [
+        _img(plots.series_over_time(comparison, "external.nps"), "External NPS over time per policy, with 95 % bands", "fig-nps"),
+        _img(plots.forest(comparison), f"Paired differences in {comparison.metric} against the best, with 95 % CIs", "fig-forest"),
+        _img(plots.department_heatmap(comparison, "utilisation"), "Department utilisation by policy", "fig-utilisation"),
+    ]
+    if any(k.endswith(".morale") for k in first.values):
+        figures.append(_img(plots.department_heatmap(comparison, "morale"), "Department morale at the horizon by policy", "fig-morale"))
+    figures.append(_img(plots.response_matrix(best), f"Who waits on whom under {s['best']}: internal response times", "fig-response"))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>orgsim report: {html.escape(sc.name)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 0.9em; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; text-align: left; }}
+.answer {{ font-size: 1.15em; background: #eef6ee; padding: 0.8em; border-left: 4px solid #3a3; }}
+figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }}
+</style></head><body>
+<h1>orgsim report: {html.escape(sc.name)}</h1>
+<p class="question"><strong>Question.</strong> {html.escape(question)}</p>
+<p class="answer" id="answer">{html.escape(comparison.answer())}</p>
+<p>{s['n']} replications per policy on the {html.escape(first.engine)} engine, seed {comparison.seed},
+horizon {sc.horizon:g} {html.escape(sc.time_unit)}s after a warm-up of {sc.warmup:g}. {crn}</p>
+<h2>Ranking</h2>
+<table id="ranking"><thead><tr><th>rank</th><th>policy</th><th>{html.escape(comparison.metric)}</th><th>95 % CI</th>
+<th>P(best)</th><th>minus best (paired, 95 % CI)</th><th>headcount</th></tr></thead>
+<tbody>{''.join(rows)}</tbody></table>
+<h2>Figures</h2>
+{''.join(figures)}
+</body></html>
+"""
+
+
+def write(comparison, path: str | Path, question: str | None = None) -> Path:
+    """Write the report atomically and return its path."""
+    path = Path(path)
+    write_text(path, render(comparison, question))
+    return path
