@@ -78,7 +78,7 @@ def _check(scenario: Scenario, heads: dict[str, int], load: dict[str, float], bu
     unstable = [d for d in heads if load[d] >= heads[d] and load[d] > 0]
     if unstable:
         raise PolicyError(
-            f"{name}: its allocation leaves {', '.join(f'{d} (load {load[d]:.2f} on {heads[d]})' for d in unstable)} "
+            f"{name}: with a budget of {budget} its allocation leaves {', '.join(f'{d} (load {load[d]:.2f} on {heads[d]})' for d in unstable)} "
             "unstable within the budget"
         )
     assert sum(heads.values()) <= budget
@@ -111,6 +111,11 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
     elif name == "utilisation_target":
         heads = {d: max(floor, math.ceil(load[d] / policy.target_utilisation - 1e-12)) for d in load}
         heads = {d: h + (1 if load[d] >= h and load[d] > 0 else 0) for d, h in heads.items()}
+        if sum(heads.values()) > budget:
+            raise PolicyError(
+                f"utilisation_target: a budget of {budget} cannot hold every department at utilisation "
+                f"{policy.target_utilisation:g}; that needs {sum(heads.values())}"
+            )
         for _ in range(max(0, budget - sum(heads.values()))):
             busiest = max(heads, key=lambda d: load[d] / heads[d] if heads[d] else math.inf)
             heads[busiest] += 1
