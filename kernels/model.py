@@ -70,3 +70,15 @@ def attrition_probability(morale, baseline, attrition_rate, attrition_effect):
 def lead_time_factor(mean_payment_time, payment_terms, payment_sensitivity):
     """Supplier lead-time multiplier from how late it is paid: 1 + sensitivity x max(0, paid/terms - 1)."""
     return 1.0 + payment_sensitivity * max(0.0, mean_payment_time / payment_terms - 1.0)
+
+
+@njit(cache=True)
+def training_factor(time, share, effect, lag):
+    """Skill multiplier from training: 1 + effect x share x (1 - exp(-time / lag))."""
+    return 1.0 + effect * share * (1.0 - math.exp(-time / lag))
+
+
+@njit(cache=True)
+def investment_scale(share, effect):
+    """Multiplier exp(-effect x share) applied by tooling to handoff times and defect rates."""
+    return math.exp(-effect * share)

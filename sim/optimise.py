@@ -19,7 +19,7 @@ import numpy as np
 
 from . import metrics
 from .loader import ScenarioError
-from .policies import budget_of, least_stable
+from .policies import head_budget, least_stable
 from .runner import run
 from .scenario import Scenario
 from .traffic import solve
@@ -60,7 +60,7 @@ def optimise(
 ) -> Optimum:
     """Best integer allocation of *budget* heads for *objective* (direction from ``orgsim.metrics``)."""
     objective = objective or scenario.policy.objective
-    budget = budget if budget is not None else budget_of(scenario)
+    budget = budget if budget is not None else head_budget(scenario)
     floor = scenario.policy.min_per_department if min_per_department is None else min_per_department
     sign = metrics.direction(objective)
     if sign == 0:

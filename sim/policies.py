@@ -38,9 +38,54 @@ class PolicyError(ValueError):
 
 
 def budget_of(scenario: Scenario) -> int:
-    """The policy budget, or the scenario's total headcount when none is given."""
+    """The policy budget, or the scenario's total headcount plus investments when none is given."""
     b = scenario.policy.budget
-    return b if b is not None else sum(d.headcount for d in scenario.departments.values())
+    if b is not None:
+        return b
+    return sum(d.headcount for d in scenario.departments.values()) + scenario.policy.investments.total
+
+
+def head_budget(scenario: Scenario) -> int:
+    """What is left of the budget for heads once investments are paid."""
+    return budget_of(scenario) - scenario.policy.investments.total
+
+
+def effective_scenario(scenario: Scenario) -> Scenario:
+    """The scenario the engines run: budget made explicit, tooling applied to handoffs and defect rates.
+
+    Training and recognition act during the run (skill grows, morale target
+    lifts); the engines read them from ``policy.training_share`` and
+    ``policy.morale_lift``.
+    """
+    from orgsim.kernels.model import investment_scale
+
+    inv = scenario.policy.investments
+    budget = budget_of(scenario)
+    if inv.total > budget:
+        raise PolicyError(f"investments cost {inv.total} heads but the budget is {budget}")
+    if scenario.policy.budget == budget and inv.tooling == 0:
+        return scenario
+    raw = scenario.model_dump(mode="json")
+    raw["policy"]["budget"] = budget
+    if inv.tooling:
+        f = investment_scale(inv.tooling / budget, inv.tooling_effect)
+        if raw.get("handoff"):
+            raw["handoff"] = scaled(raw["handoff"], f)
+        for dept in raw["departments"].values():
+            for svc in dept["services"].values():
+                svc["defect_rate"] = svc["defect_rate"] * f
+    from .loader import validate_mapping
+
+    return validate_mapping(raw, f"{scenario.name} (investments applied)")
+
+
+def scaled(dist: dict, factor: float) -> dict:
+    """A distribution (as a mapping) with every time multiplied by *factor*."""
+    out = dict(dist)
+    for key in ("mean", "value", "low", "mode", "high"):
+        if key in out:
+            out[key] = out[key] * factor
+    return out
 
 
 def least_stable(load: float, minimum: int) -> int:
@@ -90,13 +135,18 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
     policy = scenario.policy
     name = policy.allocation
     if name == "fixed":
-        return {d: dept.headcount for d, dept in scenario.departments.items()}
+        heads = {d: dept.headcount for d, dept in scenario.departments.items()}
+        if policy.budget is not None and sum(heads.values()) > head_budget(scenario):
+            raise PolicyError(
+                f"fixed: {sum(heads.values())} heads plus {policy.investments.total} invested exceed the budget {policy.budget}"
+            )
+        return heads
     if name == "optimised":
         from .optimise import optimise
 
         return optimise(scenario).allocation
     load = loads if loads is not None else solve(scenario).load
-    budget = budget_of(scenario)
+    budget = head_budget(scenario)
     floor = policy.min_per_department
     if name == "front_line_first":
         front = set(scenario.front_office())

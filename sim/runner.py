@@ -19,7 +19,7 @@ import pandas as pd
 from . import metrics
 from .engine_api import EngineOutput
 from .loader import load
-from .policies import allocate
+from .policies import allocate, effective_scenario
 from .scenario import Scenario
 
 KEEP_SERIES_VALUES = 20_000_000
@@ -142,6 +142,7 @@ def run(
         raise ValueError("replications must be at least 1")
     simulate = engine_function(engine)
     heads = headcount if headcount is not None else allocate(scenario)
+    engine_scenario = effective_scenario(scenario)
     st = metrics.structure(scenario)
     indices = np.arange(first, first + replications)
     batch = batch_size or (replications if engine == "simpy" else 2000)
@@ -153,7 +154,7 @@ def run(
     start = time.perf_counter()
     for lo in range(0, replications, batch):
         idx = indices[lo : lo + batch]
-        out = simulate(scenario, heads, seed, idx)
+        out = simulate(engine_scenario, heads, seed, idx)
         for name, v in metrics.replication_metrics(out.rows, st).items():
             values.setdefault(name, []).append(np.asarray(v, dtype=float))
         for name, v in metrics.period_metrics(out.periods, st).items():
@@ -186,5 +187,5 @@ def trace(scenario: Scenario | str | os.PathLike, until: float | None = None, se
         scenario = load(scenario)
     from .reference import simulate
 
-    out = simulate(scenario, allocate(scenario), seed, [replication], trace=True, until=until)
+    out = simulate(effective_scenario(scenario), allocate(scenario), seed, [replication], trace=True, until=until)
     return pd.DataFrame(out.trace, columns=["time", "event", "item", "segment", "department", "service", "text"])

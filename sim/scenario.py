@@ -328,6 +328,33 @@ class Morale(Frozen):
         return self.baseline if self.initial is None else self.initial
 
 
+class Review(Frozen):
+    """Periodic review: every `every` periods management moves one employee from the least to the most
+    utilised department (by the period just closed), if their utilisations differ by more than `threshold`.
+    The mover leaves the donor when next free and starts in the receiver after `transfer_delay`."""
+
+    every: Annotated[int, Field(ge=1, le=10_000)] = Field(description="periods between reviews")
+    transfer_delay: NonNegativeFloat = Field(40.0, description="time between leaving one department and starting in the other")
+    threshold: Probability = Field(0.1, description="least utilisation gap that triggers a move")
+
+
+class Investments(Frozen):
+    """Budget spent on the organisation instead of heads, in headcount-equivalents; effects grow with the
+    invested share x of the budget (see the README's Model section)."""
+
+    training: Annotated[int, Field(ge=0)] = Field(0, description="heads' worth spent on training: skill rises over time")
+    recognition: Annotated[int, Field(ge=0)] = Field(0, description="heads' worth spent on recognition: raises morale")
+    tooling: Annotated[int, Field(ge=0)] = Field(0, description="heads' worth spent on tooling: shorter handoffs, fewer defects")
+    training_effect: NonNegativeFloat = Field(3.0, description="eventual skill gain per unit of budget share")
+    training_lag: PositiveFloat = Field(500.0, description="time constant of skill growth")
+    recognition_effect: NonNegativeFloat = Field(2.0, description="morale target lift per unit of budget share")
+    tooling_effect: NonNegativeFloat = Field(5.0, description="log reduction of handoff time and defect rate per unit share")
+
+    @property
+    def total(self) -> int:
+        return self.training + self.recognition + self.tooling
+
+
 ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
 
 
@@ -349,6 +376,21 @@ class Policy(Frozen):
         0.8, description="utilisation_target: staff every department to at most this utilisation"
     )
     objective: str = Field("external.nps", description="metric the `optimised` allocation improves")
+    review: Review | None = Field(None, description="periodic re-allocation of staff")
+    investments: Investments = Investments()
+
+    def share(self, heads: int) -> float:
+        """Share of the budget that *heads* headcount-equivalents are (0 without a budget)."""
+        return heads / self.budget if self.budget else 0.0
+
+    @property
+    def morale_lift(self) -> float:
+        """Lift of every department's morale target bought by recognition."""
+        return self.investments.recognition_effect * self.share(self.investments.recognition)
+
+    @property
+    def training_share(self) -> float:
+        return self.share(self.investments.training)
 
 # --------------------------------------------------------------------------- the scenario
 
