@@ -102,7 +102,9 @@ def reference_problems(raw: dict) -> list[Problem]:
 
     problems.extend(_cycle_problems(departments, suppliers))
 
-    horizon, warmup, period = (_number(raw.get(k, d)) for k, d in (("horizon", 2000.0), ("warmup", 0.0), ("period", 40.0)))
+    horizon, warmup, period = (
+        _number(raw.get(key, default)) for key, default in (("horizon", 2000.0), ("warmup", 0.0), ("period", 40.0))
+    )
     if None not in (horizon, warmup) and warmup >= horizon:
         problems.append((("warmup",), f"must be < horizon ({horizon:g}) (got {warmup:g})"))
     if None not in (horizon, period) and period > horizon:
@@ -170,11 +172,16 @@ def endless_problems(scenario: Scenario) -> list[Problem]:
     for seg, spec in scenario.segments.items():
         steps = [s.service for s in spec.journey]
         n = len(steps)
-        succ = [
-            ([k + 1] if k + 1 < n else []) if step.next is None else [steps.index(t) for t, p in step.next.items() if p > 0]
-            for k, step in enumerate(spec.journey)
-        ]
-        can_end = {k for k, step in enumerate(spec.journey) if (step.next is None and k + 1 == n) or (step.next is not None and sum(step.next.values()) < 1.0)}
+        succ, can_end = [], set()  # steps reachable in one move; steps that complete with probability > 0
+        for k, step in enumerate(spec.journey):
+            if step.next is None:
+                succ.append([k + 1] if k + 1 < n else [])
+                if k + 1 == n:
+                    can_end.add(k)
+            else:
+                succ.append([steps.index(t) for t, p in step.next.items() if p > 0])
+                if sum(step.next.values()) < 1.0:
+                    can_end.add(k)
         changed = True
         while changed:
             changed = False

@@ -30,8 +30,8 @@ UNION_TAGS = {
     "handoff": set(DISTRIBUTIONS),
     "arrivals": {"open", "population"},
 }
-# what PyYAML's constructor raises besides YAMLError on malformed tagged scalars (`!!float abc`, `2001-13-01`)
-CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, OverflowError)
+# what PyYAML's constructor raises besides YAMLError on malformed scalars (`!!float abc`, `!!float ""`, `2001-13-01`)
+CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, OverflowError)
 
 
 class ScenarioError(ValueError):
@@ -299,7 +299,11 @@ def _describe(err: dict) -> tuple[tuple, str]:
         return path, f"unknown kind `{ctx.get('tag')}`{suggest(ctx.get('tag'), tags)} (allowed: {', '.join(tags)})"
     if kind == "union_tag_not_found":
         tags = sorted(UNION_TAGS.get(path[-1] if path else "", DISTRIBUTIONS))
-        return path, f"`{ctx.get('discriminator', 'dist').strip(chr(39))}` is required (one of: {', '.join(tags)})"
+        key = str(ctx.get("discriminator", "dist")).strip(chr(39))
+        key = key if key.isidentifier() else "dist"  # a callable discriminator shows as `<lambda>()`
+        if not isinstance(got, dict):
+            return path, f"must be a mapping with `{key}` (one of: {', '.join(tags)}) (got {_short(got)})"
+        return path, f"`{key}` is required (one of: {', '.join(tags)})"
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -151,7 +150,7 @@ def test_base_is_valid(tmp_path):
 
 def at(mapping: dict, dotted: str):
     node = mapping
-    for key in dotted.split("."):
+    for key in dotted.split(".") if dotted else ():
         node = node[int(key)] if isinstance(node, list) else node[key]
     return node
 
@@ -196,7 +195,7 @@ class Case:
     id: str
     edit: Callable[[dict], None]
     path: str  # the dotted field path the message must name
-    line: str | tuple | None = None  # where the offending YAML line is (see line_of); its number must be shown
+    line: str | tuple  # where the offending YAML line is (see line_of); its number must be shown
     says: tuple[str, ...] = ()  # further text the message must contain
 
 
@@ -213,9 +212,13 @@ CASES = [
     Case("probability-above-1", put(f"{SERVE}.needs.0.probability", 1.5), f"{SERVE}.needs.0.probability",
          "probability: 1.5", ("<= 1",)),
     Case("defect-rate-above-1", put(f"{SERVE}.defect_rate", 1.2), f"{SERVE}.defect_rate", "defect_rate: 1.2", ("<= 1",)),
-    Case("unknown-distribution", put(f"{FIX}.time.dist", "exponentail"), f"{FIX}.time", "dist: exponentail",
+    Case("unknown-distribution", put(f"{FIX}.time.dist", "exponentail"), f"{FIX}.time",
+         ("departments", "it", "services", "fix", "time"),
          ("unknown kind `exponentail`", "did you mean `exponential`")),
-    Case("missing-dist", put(f"{FIX}.time", {"mean": 1.0}), f"{FIX}.time", ("departments", "it", "services", "fix", "time"), ("`dist` is required",)),
+    Case("dist-not-a-mapping", put(f"{FIX}.time", 1.0), f"{FIX}.time", ("departments", "it", "services", "fix", "time"),
+         ("must be a mapping with `dist`",)),
+    Case("missing-dist", put(f"{FIX}.time", {"mean": 1.0}), f"{FIX}.time",
+         ("departments", "it", "services", "fix", "time"), ("`dist` is required",)),
     Case("misspelled-key", rename("departments.it.headcount", "headcont"), "departments.it.headcont", "headcont:",
          ("unknown field `headcont`", "did you mean `headcount`")),
     Case("need-unknown-department", put(f"{SERVE}.needs.0.service", "itt.fix"), f"{SERVE}.needs.0.service",
@@ -252,7 +255,8 @@ CASES = [
     Case("cycle-through-invoice", add_need("finance.pay", {"service": "front.serve", "probability": 0.1}),
          f"{SERVE}.needs", ("departments", "front", "services", "serve", "needs"),
          ("cycle: front.serve -> finance.pay -> front.serve",)),
-    Case("self-need", add_need("it.fix", {"service": "it.fix"}), f"{FIX}.needs.0.service", "service: it.fix",
+    Case("self-need", add_need("it.fix", {"service": "it.fix"}), f"{FIX}.needs.0.service",
+         ("departments", "it", "services", "fix", "needs", 0, "service"),
          ("cannot need itself",)),
     Case("warmup-equals-horizon", put("warmup", 1000), "warmup", "warmup: 1000", ("< horizon",)),
     Case("warmup-above-horizon", put("warmup", 1500), "warmup", "warmup: 1500", ("< horizon",)),
@@ -265,7 +269,8 @@ CASES = [
          ("'two'",)),
     Case("headcount-fraction", put("departments.it.headcount", 2.5), "departments.it.headcount", "headcount: 2.5",
          ("integer",)),
-    Case("headcount-missing", drop("departments.it.headcount"), "departments.it.headcount", ("departments", "it"), ("required",)),
+    Case("headcount-missing", drop("departments.it.headcount"), "departments.it.headcount", ("departments", "it"),
+         ("required",)),
     Case("unknown-priority", put("policy.priority", "fifoo"), "policy.priority", "priority: fifoo",
          ("'fifoo'", "did you mean `fifo`")),
     Case("unknown-allocation", put("policy.allocation", "fixd"), "policy.allocation", "allocation: fixd",
@@ -293,6 +298,9 @@ CASES = [
          "defect_rate: 1.0", ("redone forever",)),
     Case("probability-bool-string", put(f"{SERVE}.needs.0.probability", "often"), f"{SERVE}.needs.0.probability",
          "probability: often", ("'often'",)),
+    Case("next-probability-huge", put("segments.x.journey.1.next", {"front.serve": 10**400}),
+         "segments.x.journey.1.next.front.serve", ("segments", "x", "journey", 1, "next", "front.serve"),
+         ("valid number",)),
     Case("huge-integer-warmup", put("warmup", 10**400), "warmup", "warmup: 1000000", ("valid number",)),
 ]
 
@@ -304,12 +312,10 @@ def test_one_defect_is_refused_with_located_message(tmp_path, case):
     path = write(tmp_path, scenario)
     result = validate(path)
     assert_refused(result, path)
-    assert re.search(rf"(^|: ){re.escape(case.path)}(\.[\w.]+)?: ", result.stderr, re.M), result.stderr
-    assert case.path in result.stderr
     for text in case.says:
         assert text in result.stderr, result.stderr
     line = line_of(path, case.line)
-    assert f"{path}:{line}: {case.path}" in result.stderr, (line, result.stderr)
+    assert f"{path}:{line}: {case.path}: " in result.stderr, (line, result.stderr)
 
 
 # --------------------------------------------------------------------------- stability
@@ -359,7 +365,7 @@ def test_three_typos_give_exactly_three_lines(tmp_path):
     assert len(problems) == 3, problems
     expected = {
         "departments.it.headcont": ("headcont:", "did you mean `headcount`"),
-        f"{FIX}.time": ("dist: exponentail", "did you mean `exponential`"),
+        f"{FIX}.time": (("departments", "it", "services", "fix", "time"), "did you mean `exponential`"),
         "segments.y.journey.0": ("- record.lookup", "did you mean `records`"),
     }
     for field_path, (needle, hint) in expected.items():
@@ -416,7 +422,10 @@ def _make(kind: str, tmp_path: Path) -> tuple[Path, tuple[str, ...]]:
         return p, ("not UTF-8",)
     if kind == "unclosed-bracket":
         p.write_text("name: x\nhorizon: 100\ndepartments:\n  it: {headcount: 2, services: [\n")
-        return p, (":5: invalid YAML", "flow")
+        return p, (":5: invalid YAML",)  # the end of the file, where the bracket is still open
+    if kind == "unclosed-bracket-mid":
+        p.write_text("name: x\nhorizon: [100, 200\nperiod: 10\ndepartments: {}\n")
+        return p, (":3: invalid YAML", "expected ',' or ']'")
     if kind == "bad-indent":
         p.write_text("name: x\ndepartments:\n  it:\n    headcount: 2\n   services: {}\n")
         return p, (":5: invalid YAML",)
@@ -455,7 +464,8 @@ def _make(kind: str, tmp_path: Path) -> tuple[Path, tuple[str, ...]]:
 
 
 FILE_CASES = [
-    "missing", "directory", "empty", "whitespace", "comments-only", "binary", "not-utf8", "unclosed-bracket",
+    "missing", "directory", "empty", "whitespace", "comments-only", "binary", "not-utf8",
+    "unclosed-bracket", "unclosed-bracket-mid",
     "bad-indent", "top-list", "top-scalar", "too-large", "deeply-nested", "very-deeply-nested", "alias-bomb",
     "bad-timestamp", "bad-float-tag", "python-tag", "duplicate-key",
 ]
