@@ -1,0 +1,51 @@
+"""The HTML report renders in a real headless Chromium and shows the ranking and every figure.
+
+Outside CI, where no Chromium is installed, the test is skipped with that
+reason; under CI=true (where `.ci/run` installs Debian's chromium) it must run.
+"""
+
+import os
+import shutil
+
+import pytest
+
+import orgsim
+from orgsim.compare import PolicySpec, compare
+from orgsim.report import write
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and os.environ.get("CI") != "true":
+    pytest.skip("no Chromium on this machine (CI installs Debian's chromium)", allow_module_level=True)
+
+
+def test_report_renders_with_ranking_and_every_figure(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must provide chromium (see .ci/run)"
+    scenario = orgsim.load("classroom", ["horizon=200", "warmup=40"])
+    policies = [PolicySpec("fifo", {"priority": "fifo"}), PolicySpec("internal_first", {"priority": "internal_first"}),
+                PolicySpec("external_first", {"priority": "external_first"})]
+    comp = compare(scenario, policies, metric="external.nps", replications=30, seed=3, engine="numba")
+    path = write(comp, tmp_path / "report.html")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        answer = page.inner_text("#answer")
+        rows = page.eval_on_selector_all("#ranking tbody tr", "rs => rs.map(r => r.cells[1].innerText)")
+        widths = page.eval_on_selector_all("figure img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
+        figure_ids = page.eval_on_selector_all("figure", "els => els.map(e => e.id)")
+        shot = page.screenshot(full_page=True)
+        browser.close()
+    best = comp.stats["best"]
+    assert answer.startswith(best)
+    assert [r.split(" (")[0] for r in rows] == comp.stats["ranking"]
+    assert {"fig-nps", "fig-forest", "fig-utilisation", "fig-response"} <= set(figure_ids)
+    assert widths and all(w > 100 and h > 100 for w, h in widths), widths
+    assert all(u.startswith(("file:", "data:")) for u in requests), "the report must not touch the network"
+    assert len(shot) > 20_000  # a rendered page with figures, not a blank one
