@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 import orgsim
-from orgsim import metrics
+from orgsim.traffic import routing_matrix
 
 
 def bare_simpy_mmc(rate: float, mean: float, servers: int, horizon: float, seed: int = 1) -> int:
@@ -56,16 +56,9 @@ def ciw_jackson(scenario, horizon: float, seed: int = 1) -> int:
     import ciw
 
     seg = next(iter(scenario.segments.values()))
-    steps = [s.service for s in seg.journey]
+    steps, q = routing_matrix(seg)
     n = len(steps)
-    routing = [[0.0] * n for _ in range(n)]
-    for k, step in enumerate(seg.journey):
-        if step.next is None:
-            if k + 1 < n:
-                routing[k][k + 1] = 1.0
-        else:
-            for target, p in step.next.items():
-                routing[k][steps.index(target)] += p
+    routing = q.tolist()
     arrivals = [ciw.dists.Exponential(seg.arrivals.rate)] + [None] * (n - 1)
     services, servers = [], []
     for ref in steps:

@@ -1,14 +1,14 @@
-"""Every figure orgsim draws, in one place (engines and commands never import matplotlib)."""
+"""Every figure orgsim draws, in one place (engines and commands never import matplotlib).
+
+The backend is left to matplotlib: Agg on a machine without a display, inline in a notebook.
+"""
 
 from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def to_png(fig) -> bytes:

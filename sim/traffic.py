@@ -39,11 +39,8 @@ def arrival_rate(segment) -> float:
     return arr.rate if hasattr(arr, "rate") else arr.population * arr.rate_per_customer
 
 
-def journey_visits(segment) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Expected visits per order to each step, and the probability of moving on after it.
-
-    The journey is a Markov chain over its steps: visits = e0 (I - Q)^-1.
-    """
+def routing_matrix(segment) -> tuple[list[str], np.ndarray]:
+    """The journey's steps and its routing matrix Q (Q[i, j]: chance of moving from step i to step j)."""
     steps = [s.service for s in segment.journey]
     n = len(steps)
     q = np.zeros((n, n))
@@ -54,9 +51,18 @@ def journey_visits(segment) -> tuple[list[str], np.ndarray, np.ndarray]:
         else:
             for target, p in step.next.items():
                 q[k, steps.index(target)] += p
-    e0 = np.zeros(n)
+    return steps, q
+
+
+def journey_visits(segment) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Expected visits per order to each step, and the probability of moving on after it.
+
+    The journey is a Markov chain over its steps: visits = e0 (I - Q)^-1.
+    """
+    steps, q = routing_matrix(segment)
+    e0 = np.zeros(len(steps))
     e0[0] = 1.0
-    visits = np.linalg.solve((np.eye(n) - q).T, e0)
+    visits = np.linalg.solve((np.eye(len(steps)) - q).T, e0)
     return steps, visits, q.sum(axis=1)
 
 
@@ -110,7 +116,7 @@ def solve(scenario: Scenario) -> Traffic:
     for ref, i in index.items():
         dname = ref.split(".")[0]
         svc = scenario.service(ref)
-        load[dname] += executions[i] * mean_of(svc.time) / (scenario.departments[dname].skill * speed)
+        load[dname] += float(executions[i] * mean_of(svc.time) / (scenario.departments[dname].skill * speed))
         held = [need for need in svc.needs if need.hold]
         if held:
             # blocked time is at least the longest expected response among held needs, queueing not counted
