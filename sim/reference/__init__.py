@@ -1,0 +1,15 @@
+"""The SimPy reference engine: readable, traceable, the semantics of the README's "Model" section.
+
+``simulate(scenario, headcount, seed, replications, trace=False, until=None)``
+returns an ``orgsim.engine_api.EngineOutput``.  Modules, one job each:
+``draws`` (random streams), ``departments`` (staff, queues, time accounting,
+morale), ``customers`` (segments, arrivals, scoring, churn), ``suppliers``,
+``work`` (the processes), ``organisation`` (building a replication and its
+period boundaries), ``ledger`` (raw sums into layout rows), ``narrate`` (the
+trace), ``simulate`` (the entry point).
+"""
+
+from .organisation import Organisation
+from .simulate import run_replication, simulate
+
+__all__ = ["simulate", "run_replication", "Organisation"]
