@@ -32,7 +32,8 @@ def _number(value: Any) -> float | None:
 
 def suggest(word: str, choices) -> str:
     """' did you mean `x`?' for the nearest valid name, or ''."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    names = [str(c) for c in choices if str(c).isprintable() and not any(ch.isspace() for ch in str(c))]
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""
 
 

@@ -42,8 +42,14 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(problems))
 
 
+def _part(p) -> str:
+    """A path part as it can be shown on one line (odd keys in repr form)."""
+    text = str(p)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
 def dotted(path: Iterable) -> str:
-    return ".".join(str(p) for p in path) or "(top level)"
+    return ".".join(_part(p) for p in path) or "(top level)"
 
 
 # --------------------------------------------------------------------------- reading
@@ -289,7 +295,7 @@ def _describe(err: dict) -> tuple[tuple, str]:
     path = _clean(loc)
     if kind == "extra_forbidden":
         allowed = _allowed_fields(loc[:-1])
-        return path, f"unknown field `{loc[-1]}`{suggest(loc[-1], allowed)}" + (
+        return path, f"unknown field `{_part(loc[-1])}`{suggest(loc[-1], allowed)}" + (
             f" (allowed: {', '.join(allowed)})" if allowed else ""
         )
     if kind == "missing":
@@ -315,7 +321,7 @@ def _describe(err: dict) -> tuple[tuple, str]:
     if kind == "string_pattern_mismatch":
         if "\\." in str(ctx.get("pattern", "")):
             return path, f"must name a service as `department.service` (got {got!r})"
-        return path, f"`{got}` is not a valid identifier: lowercase letters, digits and _, starting with a letter"
+        return path, f"`{_part(got)}` is not a valid identifier: lowercase letters, digits and _, starting with a letter"
     if kind in ("too_short",):
         return path, f"must not be empty (got {got!r})"
     if kind.endswith("_type") or kind.endswith("_parsing"):
