@@ -19,11 +19,11 @@ from orgsim.loader import validate_mapping
 
 ALPHA = 0.001
 SHIPPED = {  # scenario -> (replications per engine, horizon override to keep the reference engine quick)
-    "baseline": (40, 1000),
+    "baseline": (30, 700),
     "call_centre": (60, 1000),
     "jackson": (60, 1000),
     "classroom": (80, None),
-    "hospital": (40, 1000),
+    "hospital": (30, 800),
 }
 GENERATED = 12
 # comparisons in the family: an upper bound on metrics per scenario times scenarios
