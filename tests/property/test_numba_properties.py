@@ -1,0 +1,338 @@
+"""Properties of the numba engine that hold for every scenario: determinism, independence of how
+replications are run, accounting identities, and metrics in their ranges.
+
+Random scenarios come from hypothesis: every mechanism (needs with and
+without hold, suppliers and invoices, defects, patience, handoffs, routing
+loops, population segments, morale and attrition, periodic review, training
+and recognition, every distribution, every queue priority) in small, short,
+possibly unstable organisations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import orgsim
+from orgsim import metrics
+from orgsim.kernels import compile as kcompile
+from orgsim.kernels import layout, run
+from orgsim.loader import ScenarioError, shipped_scenarios, validate_mapping
+
+
+def digest(rows: np.ndarray, periods: np.ndarray) -> str:
+    return hashlib.sha256(rows.tobytes() + periods.tobytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return orgsim.load("baseline", ["horizon=400", "warmup=40"])
+
+
+# --------------------------------------------------------------------------- determinism and independence
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(baseline):
+    a = run.simulate(baseline, None, 3, 4)
+    b = run.simulate(baseline, None, 3, 4)
+    c = run.simulate(baseline, None, 4, 4)
+    assert digest(*a) == digest(*b)
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_replication_alone_equals_replication_in_a_batch(baseline):
+    rows, periods = run.simulate(baseline, None, 9, 8)
+    for i in (0, 5, 7):
+        r1, p1 = run.simulate(baseline, None, 9, [i])
+        assert np.array_equal(r1[0], rows[i]) and np.array_equal(p1[0], periods[i])
+    r, p = run.simulate(baseline, None, 9, [7, 2, 5])
+    assert np.array_equal(r, rows[[7, 2, 5]]) and np.array_equal(p, periods[[7, 2, 5]])
+
+
+@pytest.mark.parametrize("threads, batch_size", [(1, None), (2, None), (1, 3), (2, 1), (2, 5)])
+def test_threads_and_batches_change_nothing(baseline, threads, batch_size):
+    reference = run.simulate(baseline, None, 2, 9, threads=1)
+    got = run.simulate(baseline, None, 2, 9, threads=threads, batch_size=batch_size)
+    assert digest(*got) == digest(*reference)
+    seen, rows, periods = [], [], []
+    for idx, r, p in run.simulate_batches(baseline, None, 2, 9, threads=threads, batch_size=batch_size or 4):
+        seen += list(idx)
+        rows.append(r)
+        periods.append(p)
+    assert seen == list(range(9))
+    assert digest(np.concatenate(rows), np.concatenate(periods)) == digest(*reference)
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import hashlib, numba, orgsim
+    from orgsim.kernels import run
+    sc = orgsim.load("baseline", ["horizon=300", "warmup=30"])
+    rows, periods = run.simulate(sc, None, 11, 6)
+    print(numba.get_num_threads(), hashlib.sha256(rows.tobytes() + periods.tobytes()).hexdigest())
+    """
+)
+
+
+def test_numba_num_threads_1_and_2_give_identical_bytes():
+    out = {}
+    for n in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=n)
+        res = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr
+        threads, h = res.stdout.split()
+        assert threads == n
+        out[n] = h
+    assert out["1"] == out["2"]
+
+
+def test_batches_keep_memory_flat():
+    """Many replications streamed batch by batch: memory does not grow with the number of replications."""
+    sc = orgsim.load("baseline", ["horizon=20", "warmup=0", "period=10"])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    total = 0
+    for idx, rows, periods in run.simulate_batches(sc, None, 1, 20_000, batch_size=1000):
+        assert rows.shape[0] == idx.size <= 1000
+        total += int(rows[:, 0].sum() >= 0) * idx.size
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert total == 20_000
+    assert grown_mib < 400, f"peak memory grew by {grown_mib:.0f} MiB"
+
+
+def test_bad_arguments_are_refused(baseline):
+    with pytest.raises(ValueError):
+        run.simulate(baseline, {"nowhere": 3}, 1, 1)
+    with pytest.raises(ValueError):
+        run.simulate(baseline, {"it": -1}, 1, 1)
+    with pytest.raises(ValueError):
+        run.simulate(baseline, None, -1, 1)
+    with pytest.raises(ValueError):
+        run.simulate(baseline, None, 1, 1, trace=True)
+    with pytest.raises(ValueError):
+        run.simulate(baseline, None, 1, 1, threads=0)
+
+
+def test_headcount_override(baseline):
+    """A department with nobody works on nothing; the override is per department."""
+    rows, _ = run.simulate(baseline, {"legal": 0}, 1, 2)
+    m = metrics.replication_metrics(rows, metrics.structure(baseline))
+    assert np.all(np.isnan(m["dept.legal.utilisation"]))  # no available time at all
+    assert not np.isnan(m["dept.it.utilisation"]).any()
+
+
+# --------------------------------------------------------------------------- compiled structure
+
+
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
+def test_compiled_order_is_the_metrics_structure(name):
+    try:
+        sc = orgsim.load(name)
+    except ScenarioError:
+        pytest.skip(f"{name} does not validate")
+    cs = kcompile.compile_scenario(sc)
+    st_ = metrics.structure(sc)
+    assert (cs.n_seg, cs.n_dept, cs.n_sup) == (len(st_.segments), len(st_.departments), len(st_.suppliers))
+    assert cs.n_targets == len(st_.targets)
+    assert cs.n_periods == sc.n_periods()
+    assert cs.scale == st_.scale
+    _, row_len = layout.offsets(st_.blocks())
+    assert cs.row_len == row_len
+    refs = sc.service_refs()
+    assert [st_.departments[d] for d in cs.svc_dept] == [r.split(".")[0] for r in refs]
+    names = kcompile.source_names(sc)
+    assert len(names) == len(set(names)) == cs.src_keys.size
+    for seg in sc.segments:
+        for src in ("arrivals", "patience", "routing", "churn", "acquisition"):
+            assert f"{src}/{seg}" in names
+    for ref in refs:
+        for src in ("service", "needs", "defects", "detection"):
+            assert f"{src}/{ref}" in names
+
+
+# --------------------------------------------------------------------------- metrics in range, identities
+
+
+def assert_sane(scenario, rows: np.ndarray, periods: np.ndarray, exact: bool) -> None:
+    """Ranges of every metric and the accounting identities; *exact* (warm-up 0) adds the period sums."""
+    st_ = metrics.structure(scenario)
+    assert np.all(np.isfinite(rows)) and np.all(np.isfinite(periods))
+    b = layout.unpack(rows, st_.blocks())
+    pb = layout.unpack(periods, st_.period_blocks())
+    counts = ["seg_arrivals", "seg_completed", "seg_abandoned", "seg_sojourn_hist", "seg_promoters", "seg_detractors",
+              "seg_churned", "dept_visits", "resp_count", "services_completed", "services_redone"]  # fmt: skip
+    for name in counts:
+        assert np.all(b[name] >= 0) and np.all(b[name] == np.round(b[name])), name
+    assert np.all(b["seg_sojourn_hist"].sum(axis=-1) == b["seg_completed"])
+    assert np.all(b["services_redone"] <= b["services_completed"])
+    assert np.all(b["seg_promoters"] + b["seg_detractors"] <= b["seg_completed"] + b["seg_abandoned"])
+    values = np.array([seg.value for seg in scenario.segments.values()])
+    np.testing.assert_allclose(b["seg_revenue"], b["seg_completed"] * values, rtol=1e-12)
+    eps = 1e-9 * max(1.0, scenario.horizon)
+    assert np.all(b["dept_blocked"] <= b["dept_busy"] + eps)
+    assert np.all(b["dept_busy"] <= b["dept_available"] + eps)
+    staff = sum(scenario.departments[d].headcount for d in st_.departments)
+    assert np.all(b["dept_available"].sum(axis=-1) <= staff * (scenario.horizon - scenario.warmup) * (1 + 1e-12))
+    assert np.all(b["seg_wait_sum"] <= b["seg_sojourn_sum"] * (1 + 1e-12) + eps)
+    for name, v in metrics.replication_metrics(rows, st_).items():
+        v = v[~np.isnan(v)]
+        last = name.rsplit(".", 1)[-1]
+        # (churn_rate may exceed 1: customers acquired after warm-up churn too, the denominator is the warm-up population)
+        if last in ("abandon_rate", "utilisation", "blocked_share", "rework_rate", "morale"):
+            assert np.all((v >= 0) & (v <= 1 + 1e-9)), (name, v)
+        elif last == "csat":
+            assert np.all((v >= 0) & (v <= 10)), (name, v)
+        elif last == "nps":
+            assert np.all((v >= -100) & (v <= 100)), (name, v)
+        else:
+            assert np.all(v >= 0), (name, v)
+    assert np.all((pb["dept_morale"] >= 0) & (pb["dept_morale"] <= 1))
+    assert np.all(pb["dept_headcount"] >= 0) and np.all(pb["seg_active"] >= 0)
+    if exact:  # warm-up 0: the replication row is the sum of the period rows
+        assert np.all(b["seg_completed"] + b["seg_abandoned"] <= b["seg_arrivals"])
+        for name in ("seg_completed", "seg_abandoned", "seg_promoters", "seg_detractors"):
+            assert np.array_equal(pb[name].sum(axis=1), b[name]), name
+        for name in ("seg_sojourn_sum", "seg_score_sum", "dept_busy", "dept_blocked", "dept_available"):
+            np.testing.assert_allclose(pb[name].sum(axis=1), b[name], rtol=1e-9, atol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
+def test_every_shipped_scenario_runs_with_sane_metrics(name):
+    try:
+        sc = orgsim.load(name)
+    except ScenarioError:
+        pytest.skip(f"{name} does not validate")
+    rows, periods = run.simulate(sc, None, 1, 3)
+    assert rows.shape == (3, layout.offsets(metrics.structure(sc).blocks())[1])
+    assert periods.shape[:2] == (3, sc.n_periods())
+    assert_sane(sc, rows, periods, exact=False)
+    assert np.all(rows[:, 0 : len(sc.segments)].sum(axis=1) > 0) or not sc.segments  # somebody arrived
+
+
+# --------------------------------------------------------------------------- random organisations
+
+SERVICE = st.sampled_from
+
+
+@st.composite
+def distributions(draw, low: float = 0.02, high: float = 1.0):
+    kind = draw(st.sampled_from(["exponential", "deterministic", "gamma", "lognormal", "erlang", "uniform", "triangular"]))
+    mean = draw(st.floats(low, high))
+    if kind == "exponential":
+        return {"dist": kind, "mean": mean}
+    if kind == "deterministic":
+        return {"dist": kind, "value": draw(st.sampled_from([0.0, mean]))}
+    if kind in ("gamma", "lognormal"):
+        return {"dist": kind, "mean": mean, "cv": draw(st.floats(0.1, 3.0))}
+    if kind == "erlang":
+        return {"dist": kind, "mean": mean, "k": draw(st.sampled_from([1, 2, 5, 40]))}
+    a, c = sorted(draw(st.lists(st.floats(0.0, 2 * high), min_size=2, max_size=2)))
+    if kind == "uniform":
+        return {"dist": kind, "low": a, "high": c}
+    return {"dist": kind, "low": a, "mode": draw(st.floats(a, c)), "high": c}
+
+
+@st.composite
+def organisations(draw):
+    n_dept = draw(st.integers(1, 4))
+    names = [f"d{i}" for i in range(n_dept)]
+    services = {d: [f"s{k}" for k in range(draw(st.integers(1, 2)))] for d in names}
+    refs = [f"{d}.{s}" for d in names for s in services[d]]
+    n_sup = draw(st.integers(0, 2))
+    suppliers = {}
+    for u in range(n_sup):
+        spec = {"lead_time": draw(distributions(0.1, 3.0)), "payment_terms": draw(st.floats(0.1, 5.0)),
+                "payment_sensitivity": draw(st.floats(0.0, 2.0))}  # fmt: skip
+        if draw(st.booleans()):
+            spec["paid_by"] = refs[-1]  # a service of the last department: it has no needs (below)
+        suppliers[f"u{u}"] = spec
+    departments = {}
+    for i, d in enumerate(names):
+        svcs = {}
+        for s in services[d]:
+            svc = {"time": draw(distributions())}
+            if draw(st.booleans()):
+                svc["defect_rate"] = draw(st.floats(0.0, 0.6))
+                svc["detection"] = draw(st.floats(0.0, 1.0))
+            later = [r for r in refs if int(r.split(".")[0][1:]) > i]  # needs point to later departments: acyclic
+            needs = []
+            if i < n_dept - 1:
+                for target in draw(st.lists(st.sampled_from(later), max_size=2, unique=True)) if later else []:
+                    needs.append({"service": target, "probability": draw(st.floats(0.0, 1.0)), "hold": draw(st.booleans())})
+                for u in draw(st.lists(st.sampled_from(sorted(suppliers)), max_size=1)) if suppliers else []:
+                    needs.append({"supplier": u, "probability": draw(st.floats(0.0, 1.0)), "hold": draw(st.booleans())})
+            if needs:
+                svc["needs"] = needs
+            svcs[s] = svc
+        departments[d] = {"headcount": draw(st.integers(0, 4)), "skill": draw(st.floats(0.5, 2.0)), "services": svcs}
+    segments = {}
+    for k in range(draw(st.integers(0, 3))):
+        steps = draw(st.lists(st.sampled_from(refs), min_size=1, max_size=3, unique=True))
+        journey = []
+        for step in steps:
+            if draw(st.booleans()):
+                targets = draw(st.lists(st.sampled_from(steps), max_size=2, unique=True))
+                weights = [draw(st.floats(0.0, 0.45)) for _ in targets]
+                journey.append({"service": step, "next": dict(zip(targets, weights))})
+            else:
+                journey.append(step)
+        seg = {"journey": journey, "expectation": draw(st.floats(0.1, 5.0)), "value": draw(st.floats(0, 100)),
+               "sensitivity": draw(st.floats(0.1, 2.0)), "defect_penalty": draw(st.floats(0.0, 5.0)),
+               "abandon_score": draw(st.floats(0.0, 10.0))}  # fmt: skip
+        if draw(st.booleans()):
+            seg["arrivals"] = {"rate": draw(st.floats(0.0, 3.0))}
+        else:
+            seg["arrivals"] = {"population": draw(st.integers(0, 300)), "rate_per_customer": draw(st.floats(0.0, 0.02))}
+            seg["churn"] = {"floor": 0.01, "ceiling": draw(st.floats(0.01, 1.0))}
+            seg["acquisition"] = {"rate": draw(st.floats(0.0, 2.0)), "word_of_mouth": draw(st.floats(0.0, 2.0))}
+        if draw(st.booleans()):
+            seg["patience"] = draw(distributions(0.0 + 0.05, 3.0))
+        segments[f"g{k}"] = seg
+    horizon = draw(st.floats(5.0, 120.0))
+    raw = {
+        "horizon": horizon,
+        "warmup": draw(st.sampled_from([0.0, horizon / 3])),
+        "period": draw(st.floats(horizon / 12, horizon)),
+        "departments": departments,
+        "segments": segments,
+        "suppliers": suppliers,
+        "allow_unstable": True,
+        "policy": {"priority": draw(st.sampled_from(["fifo", "external_first", "internal_first"]))},
+    }
+    if draw(st.booleans()):
+        raw["handoff"] = draw(distributions(0.0 + 0.01, 0.5))
+    if draw(st.booleans()):
+        raw["morale"] = {"enabled": True, "initial": draw(st.floats(0.0, 1.0)), "attrition_rate": draw(st.floats(0.0, 0.5)),
+                         "hiring_delay": draw(st.floats(0.0, 30.0)), "productivity_effect": draw(st.floats(0.0, 2.0)),
+                         "defect_effect": draw(st.floats(0.0, 3.0))}  # fmt: skip
+    if draw(st.booleans()):
+        raw["policy"]["review"] = {"every": draw(st.integers(1, 3)), "threshold": draw(st.floats(0.0, 0.5)),
+                                   "transfer_delay": draw(st.floats(0.0, 20.0))}  # fmt: skip
+        raw["policy"]["min_per_department"] = draw(st.integers(0, 2))
+    if draw(st.booleans()):
+        total = sum(d["headcount"] for d in departments.values())
+        training, recognition = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+        raw["policy"]["budget"] = total + training + recognition
+        raw["policy"]["investments"] = {"training": training, "recognition": recognition}
+    return raw
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(organisations(), st.integers(0, 2**40))
+def test_random_organisations_run_deterministically_with_sane_metrics(raw, seed):
+    try:
+        scenario = validate_mapping(raw)
+    except ScenarioError:
+        assume(False)
+    rows, periods = run.simulate(scenario, None, seed, 3, threads=2)
+    assert_sane(scenario, rows, periods, exact=scenario.warmup == 0.0)
+    again = run.simulate(scenario, None, seed, [2], threads=1)
+    assert np.array_equal(again[0][0], rows[2]) and np.array_equal(again[1][0], periods[2])
