@@ -103,9 +103,13 @@ class Comparison:
         rng = np.random.default_rng([self.seed, 7919])
         idx = rng.integers(0, n, size=(boot, n))
         boot_means = x[idx].mean(axis=1)  # boot x policies
-        winners = np.argmax(sign * boot_means, axis=1)
+        scored = sign * boot_means
+        top = scored.max(axis=1, keepdims=True)
+        # policies tied for best in a resample share that win (identical allocations tie exactly)
+        wins = np.isclose(scored, top, rtol=1e-12, atol=1e-12)
+        share = wins / wins.sum(axis=1, keepdims=True)
         for k, label in enumerate(self.labels):
-            per_policy[label]["p_best"] = float(np.mean(winners == k))
+            per_policy[label]["p_best"] = float(share[:, k].mean())
         differences, reduction = {}, {}
         for k, label in enumerate(self.labels):
             d = x[:, k] - x[:, best]
@@ -186,11 +190,13 @@ def compare(
     engine: str = "numba",
     precision: float | None = None,
     on_progress=None,
+    backend=None,
 ) -> Comparison:
     """Run every policy on common random numbers and analyse the chosen metric.
 
     With *precision*, replications are added in doubling batches until every
     policy's CI half-width of *metric* is at most *precision*.
+    *backend* is passed to ``orgsim.run`` (``"local"``, ``"dask"`` or a backend object).
     """
     labels = [p.label for p in policies]
     if len(set(labels)) != len(labels):
@@ -208,7 +214,8 @@ def compare(
     while True:
         for label, sc in variants.items():
             parts[label].append(
-                run(sc, engine=engine, replications=batch, seed=seed, first=done, headcount=allocations[label])
+                run(sc, engine=engine, replications=batch, seed=seed, first=done, headcount=allocations[label],
+                    backend=backend)
             )
         done += batch
         if on_progress:

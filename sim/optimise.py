@@ -57,8 +57,12 @@ def optimise(
     seed: int = 0,
     engine: str = "numba",
     max_moves: int = 50,
+    backend=None,
 ) -> Optimum:
-    """Best integer allocation of *budget* heads for *objective* (direction from ``orgsim.metrics``)."""
+    """Best integer allocation of *budget* heads for *objective* (direction from ``orgsim.metrics``).
+
+    *backend* is passed to ``orgsim.run`` (``"local"``, ``"dask"`` or a backend object).
+    """
     objective = objective or scenario.policy.objective
     budget = budget if budget is not None else head_budget(scenario)
     floor = scenario.policy.min_per_department if min_per_department is None else min_per_department
@@ -78,7 +82,7 @@ def optimise(
     def values(alloc: dict[str, int]) -> np.ndarray:
         key = tuple(alloc[d] for d in depts)
         if key not in cache:
-            res = run(scenario, engine=engine, replications=replications, seed=seed, headcount=alloc)
+            res = run(scenario, engine=engine, replications=replications, seed=seed, headcount=alloc, backend=backend)
             if objective not in res.values:
                 from .checks import suggest
 
@@ -119,6 +123,7 @@ def optimise(
         a, b = best_move
         current = {**current, a: current[a] - 1, b: current[b] + 1}
         path.append({"step": f"move a head from {a} to {b}", "allocation": dict(current), "mean": sign * best_s})
-    final = run(scenario, engine=engine, replications=final_replications, seed=seed + 1, headcount=current)
+    final = run(scenario, engine=engine, replications=final_replications, seed=seed + 1, headcount=current,
+                backend=backend)
     agg = metrics.aggregate(final.values[objective])
     return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache))

@@ -130,54 +130,76 @@ def run(
     batch_size: int | None = None,
     headcount: dict[str, int] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    backend=None,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
+    on_restore: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Run *replications* replications (indices first, first+1, ...) of a scenario on an engine.
 
     The result of replication i depends only on (seed, i), whatever the engine's
-    threads or the batch size.
+    threads, the batch size or the backend: every number is identical.
+
+    *backend*: ``"local"`` (default, this process), ``"dask"`` (a local Dask
+    cluster for this call) or a backend object from ``orgsim.backends`` (e.g.
+    ``DaskBackend(scheduler="tcp://host:8786")``, reused across calls).
+    *checkpoint*: a folder where every finished batch is written as it
+    completes; with *resume* the batches already there are taken back
+    (``orgsim.checkpoint.CheckpointMismatch`` if they belong to another run).
+    *on_batch(n)* is called after each batch computed now, *on_restore(n)*
+    once with the replications taken back from the checkpoint.
     """
+    from .backends import backend_context
+    from .batches import Job, execute
+
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    simulate = engine_function(engine)
+    engine_function(engine)  # an unknown engine fails here, before any work is sent anywhere
     heads = headcount if headcount is not None else allocate(scenario)
     engine_scenario = effective_scenario(scenario)
     st = metrics.structure(scenario)
-    indices = np.arange(first, first + replications)
-    batch = batch_size or (replications if engine == "simpy" else 2000)
     n_periods = scenario.n_periods()
     keep_series = replications * n_periods * (8 + 5 * len(st.departments)) <= KEEP_SERIES_VALUES
-    values: dict[str, list[np.ndarray]] = {}
-    series: dict[str, list[np.ndarray]] = {}
-    period_sums: dict[str, np.ndarray] = {}
-    start = time.perf_counter()
-    for lo in range(0, replications, batch):
-        idx = indices[lo : lo + batch]
-        out = simulate(engine_scenario, heads, seed, idx)
-        for name, v in metrics.replication_metrics(out.rows, st).items():
-            values.setdefault(name, []).append(np.asarray(v, dtype=float))
-        for name, v in metrics.period_metrics(out.periods, st).items():
-            v = np.asarray(v, dtype=float)
-            ok = ~np.isnan(v)
-            acc = period_sums.setdefault(name, np.zeros((3, v.shape[1])))
-            acc[0] += ok.sum(axis=0)
-            acc[1] += np.where(ok, v, 0).sum(axis=0)
-            acc[2] += np.where(ok, v * v, 0).sum(axis=0)
-            if keep_series:
-                series.setdefault(name, []).append(v)
-        if on_batch is not None:
-            on_batch(len(idx))
+    mode = "series" if keep_series else "sums"
+    with backend_context(backend) as be:
+        start = time.perf_counter()
+        size = batch_size or be.batch_size(engine, replications)
+        ck, restored = None, []
+        if checkpoint is not None:
+            from .checkpoint import Checkpoint, scenario_hash
+
+            ck = Checkpoint(checkpoint)
+            identity = {
+                "scenario": scenario.name,
+                "scenario_hash": scenario_hash(scenario),
+                "engine": engine,
+                "seed": int(seed),
+                "replications": int(replications),
+                "first": int(first),
+                "headcount": {k: int(v) for k, v in heads.items()},
+                "mode": mode,
+            }
+            size, restored = ck.start(identity, size, resume)
+        job = Job(engine, engine_scenario, heads, seed, first, first + replications, size, mode, st, checkpoint=ck)
+        taken_back = job.restore(restored)
+        if on_restore is not None and taken_back:
+            on_restore(taken_back)
+        execute([job], be, on_batch)
+        where = be.describe()
+    c = job.collector
     return RunResult(
         scenario=scenario,
         engine=engine,
         seed=seed,
-        replications=indices,
-        values={k: np.concatenate(v) for k, v in values.items()},
-        period_sums=period_sums,
-        series={k: np.concatenate(v) for k, v in series.items()} if keep_series else None,
+        replications=np.arange(first, first + replications),
+        values=c.value_arrays(),
+        period_sums=c.period_sums(),
+        series=c.series_arrays(),
         headcount=dict(heads),
         wall_time=time.perf_counter() - start,
+        extra={"backend": where, "batch_size": int(size), "resumed_replications": int(taken_back)},
     )
 
 
