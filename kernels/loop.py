@@ -2,7 +2,11 @@
 
 Entities live in preallocated pools (rows of ``II``/``FF``) with free lists;
 events sit in a binary heap ordered by (time, sequence number), so equal
-times are handled first-scheduled first.  Handling an event may start a
+times are handled first-scheduled first, except each segment's next order,
+kept in a per-segment timer and handled before a heap event only when
+strictly earlier (it is a continuous draw: ties have probability zero).
+When a population changes, its timer is drawn afresh at the new rate (the
+exponential gap is memoryless).  Handling an event may start a
 cascade (an arrival fires needs whose sub-requests fire needs of their own,
 an employee freed takes the next item whose hold sends requests...); a
 cascade runs on an explicit action stack in the order a recursive
@@ -80,8 +84,8 @@ FL_HOLD = 2  # fired needs with hold: send them when an employee is taken
 FL_BLOCKED = 4  # holding an employee while waiting on requests
 FL_QUEUED = 8
 
-# ---- events (heap key = sequence << 4 | type; payload = entity << 32 | version)
-EV_ARRIVAL = 0
+# ---- events (heap key = sequence << 4 | type; payload = entity << 32 | version or count).  Orders arrive
+# from per-segment timers outside the heap (one per segment: the next arrival), compared with the heap's top.
 EV_COMPLETE = 1
 EV_ABANDON = 2
 EV_HANDOFF = 3
@@ -127,12 +131,13 @@ NDF = 12
 
 M32 = 0xFFFFFFFF
 _FAST = dict(cache=True, nogil=True, error_model="numpy")
+_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)  # called from jitted code only
 
 
 # --------------------------------------------------------------------------- pools (grown between events only)
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _grow_items(II, FF, free, need):
     """Pools with at least *need* more free slots; new slots go to the front of the free list."""
     cap = II.shape[0]
@@ -150,7 +155,7 @@ def _grow_items(II, FF, free, need):
     return II2, FF2, cap, new - cap
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _grow_heap(ht, hk, he, need):
     n = ht.shape[0]
     new = max(2 * n, n + need)
@@ -164,7 +169,7 @@ def _grow_heap(ht, hk, he, need):
     return ht2, hk2, he2
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _grow_stack(a, b, need):
     n = a.shape[0]
     new = max(2 * n, need)
@@ -176,7 +181,7 @@ def _grow_stack(a, b, need):
     return a2, b2
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _grow_fired(need_of, nxt, free, need):
     n = need_of.shape[0]
     new = max(2 * n, n + need)
@@ -190,7 +195,7 @@ def _grow_fired(need_of, nxt, free, need):
 # --------------------------------------------------------------------------- heap on (time, key)
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _hpush(ht, hk, he, n, t, key, ev):
     i = n
     while i > 0:
@@ -207,7 +212,7 @@ def _hpush(ht, hk, he, n, t, key, ev):
     he[i] = ev
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _hpop(ht, hk, he, n):
     """Remove the top of a heap of size n (read it first); the heap then has n - 1 entries."""
     n -= 1
@@ -234,7 +239,7 @@ def _hpop(ht, hk, he, n):
     he[i] = ev
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _advance(DI, DF, d, t):
     """Integrate department d's employee time up to t."""
     dt = t - DF[d, DF_LAST]
@@ -245,7 +250,7 @@ def _advance(DI, DF, d, t):
         DF[d, DF_LAST] = t
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _enqueue_vacancies(II, DI, free, d, dest, count):
     """*count* vacancies at department d join its vacancy queue (dest: where movers go, -1 for leavers).
 
@@ -274,7 +279,7 @@ def _enqueue_vacancies(II, DI, free, d, dest, count):
     return free, 1
 
 
-@njit(**_FAST)
+@njit(**_INNER)
 def _leave(II, DI, DF, d, m, t, hiring_delay, transfer_delay, free, ht, hk, he, hn, seq):
     """*m* free employees of department d take its first m vacancies and leave now.
 
@@ -314,8 +319,8 @@ def _leave(II, DI, DF, d, m, t, hiring_delay, transfer_delay, free, ht, hk, he, 
     return free, released, hn, seq
 
 
-@njit(**_FAST)
-def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn, seq, pop, s_ver, factor, pay_sum,
+@njit(**_INNER)
+def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn, seq, pop, arr_t, factor, pay_sum,
               pay_n):  # fmt: skip
     """The period boundary at time t that closes period k, in the README's order.
 
@@ -375,7 +380,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
                 hi = d
         if (lo >= 0 and hi != lo and util[hi] - util[lo] > cs.review[0]
                 and DI[lo, DI_PRESENT] - DI[lo, DI_VAC] - 1 >= cs.review[2]):  # fmt: skip
-            free, taken = _enqueue_vacancies(II, DI, free, lo, hi, 1)  # permanent here; the mover starts there
+            free, taken = _enqueue_vacancies(II, DI, free, lo, hi, np.int64(1))  # permanent here; the mover starts there
             n_free -= taken
     for d in range(D):  # vacancies queue ahead of all work: idle employees take them now
         m = min(DI[d, DI_PRESENT] - DI[d, DI_BUSY], DI[d, DI_VAC])
@@ -397,16 +402,23 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             nps = 100.0 * (per[k, po[P_PROM] + s] - per[k, po[P_DETR] + s]) / n_end
         lam = acquisition_mean(cs.seg_acquisition[s, 0], cs.period, cs.seg_acquisition[s, 1], nps)
         new = poisson(st, 5 * s + 4, lam)
-        if new > 0:
+        if new > 0:  # the rate changed: the next order is drawn afresh (the gap is memoryless)
             pop[s] += new
-            s_ver[s] += 1
             rate = cs.seg_rate[s] * pop[s]
-            if rate > 0.0:
-                ta = t - math.log(_uniform(st, 5 * s)) / rate
-                _hpush(ht, hk, he, hn, ta, (seq << 4) | EV_ARRIVAL, (s << 32) | (s_ver[s] & M32))
-                hn += 1
-                seq += 1
+            arr_t[s] = t - math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else math.inf
     return free, n_free, hn, seq
+
+
+@njit(**_INNER)
+def _first(arr_t):
+    """The earliest next arrival and its segment (inf, -1 when no segment has one)."""
+    a = math.inf
+    g = -1
+    for s in range(arr_t.shape[0]):
+        if arr_t[s] < a:
+            a = arr_t[s]
+            g = s
+    return a, g
 
 
 # --------------------------------------------------------------------------- replications
@@ -504,7 +516,7 @@ def run_replications(cs, states, rows, periods):
     pdef = np.empty(V)  # defect probability at the current morale
     # segments and suppliers
     pop = np.empty(S, dtype=np.int64)  # population; -1 for an open stream
-    s_ver = np.zeros(S, dtype=np.int64)  # bumped when the population changes: the pending arrival is stale
+    arr_t = np.empty(S)  # each segment's next arrival (inf: none)
     factor = np.empty(U)
     pay_sum = np.empty(U)
     pay_n = np.empty(U)
@@ -553,11 +565,8 @@ def run_replications(cs, states, rows, periods):
         for s in range(S):
             pop[s] = cs.seg_population[s]
             rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-            if rate > 0.0:
-                ta = -math.log(_uniform(st, 5 * s)) / rate
-                _hpush(ht, hk, he, hn, ta, (seq << 4) | EV_ARRIVAL, (s << 32) | (s_ver[s] & M32))
-                hn += 1
-                seq += 1
+            arr_t[s] = -math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else inf
+        a_min, a_seg = _first(arr_t)
 
         counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
         warm_pending = irep >= 0
@@ -583,7 +592,8 @@ def run_replications(cs, states, rows, periods):
             while True:
                 if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
                     break  # make room first
-                tn = ht[0] if hn > 0 else inf
+                th = ht[0] if hn > 0 else inf
+                tn = a_min if a_min < th else th  # the next event: an arrival, or the heap's top (first on a tie)
                 # -------------------------------------------------------- warm-up end
                 if warm_pending and warmup <= tn and warmup <= tb:
                     t = warmup
@@ -608,9 +618,10 @@ def run_replications(cs, states, rows, periods):
                 if tb <= tn and tb < horizon:  # (tb is inf after the last boundary; so may tn be)
                     t = tb
                     free, n_free2, hn, seq = _boundary(cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he,
-                                                       hn, seq, pop, s_ver, factor, pay_sum, pay_n)  # fmt: skip
+                                                       hn, seq, pop, arr_t, factor, pay_sum, pay_n)  # fmt: skip
                     runs += n_free - n_free2  # the boundary's only pool items are vacancy runs
                     n_free = n_free2
+                    a_min, a_seg = _first(arr_t)
                     kcur += 1
                     tb = (kcur + 1) * period if kcur < n_periods - 1 else inf
                 elif tn >= horizon:
@@ -619,13 +630,18 @@ def run_replications(cs, states, rows, periods):
                 else:
                     # ---------------------------------------------------- next event
                     t = tn
-                    key = hk[0]
-                    ev = he[0]
-                    _hpop(ht, hk, he, hn)
-                    hn -= 1
-                    typ = key & 15
-                    ent = ev >> 32
-                    ver = ev & M32
+                    if a_min < th:
+                        typ = -1  # an order arrives
+                        ent = a_seg
+                        ver = zero
+                    else:
+                        key = hk[0]
+                        ev = he[0]
+                        _hpop(ht, hk, he, hn)
+                        hn -= 1
+                        typ = key & 15
+                        ent = ev >> 32
+                        ver = ev & M32
 
                     if typ == EV_COMPLETE:
                         j = ent
@@ -676,8 +692,8 @@ def run_replications(cs, states, rows, periods):
                                     nv = step_svc[route]
                                     II[j, I_SVC] = nv
                                     if h_code != NONE and svc_dept[nv] != d:
-                                        th = t + draw(st, cs.src_handoff, h_code, h_p0, h_p1, h_p2)
-                                        _hpush(ht, hk, he, hn, th, (seq << 4) | EV_HANDOFF, j << 32)
+                                        t_h = t + draw(st, cs.src_handoff, h_code, h_p0, h_p1, h_p2)
+                                        _hpush(ht, hk, he, hn, t_h, (seq << 4) | EV_HANDOFF, j << 32)
                                         hn += 1
                                         seq += 1
                                     else:
@@ -729,41 +745,37 @@ def run_replications(cs, states, rows, periods):
                         code = A_DISPATCH  # the freed employee first, then the consequences stacked above
                         j = d
 
-                    elif typ == EV_ARRIVAL:
+                    elif typ == -1:  # an order of segment ent arrives
                         s = ent
-                        if ver == (s_ver[s] & M32):
-                            if counting:
-                                row[o_arr + s] += 1.0
-                            j = free
-                            free = II[j, I_NEXT]
-                            n_free -= 1
-                            II[j, I_GEN] += 1
-                            step = cs.seg_first_step[s]
-                            II[j, I_KIND] = K_ORDER
-                            II[j, I_SEG] = s
-                            II[j, I_STEP] = step
-                            II[j, I_SVC] = step_svc[step]
-                            II[j, I_ROUTE] = -2
-                            II[j, I_FLAGS] = 0
-                            II[j, I_PENDING] = 0
-                            II[j, I_ROOT] = j
-                            II[j, I_RGEN] = II[j, I_GEN]
-                            II[j, I_ESC] = 0
-                            II[j, I_FIRED] = -1
-                            FF[j, F_T0] = t
-                            FF[j, F_WACC] = 0.0
-                            pc = int(seg_pat[s, 0])
-                            if pc == NONE:
-                                FF[j, F_PAT] = inf
-                            else:
-                                FF[j, F_PAT] = draw(st, 5 * s + 1, pc, seg_pat[s, 1], seg_pat[s, 2], seg_pat[s, 3])
-                            rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-                            if rate > 0.0:
-                                ta = t - math.log(_uniform(st, 5 * s)) / rate
-                                _hpush(ht, hk, he, hn, ta, (seq << 4) | EV_ARRIVAL, ev)
-                                hn += 1
-                                seq += 1
-                            code = A_ARRIVE
+                        if counting:
+                            row[o_arr + s] += 1.0
+                        j = free
+                        free = II[j, I_NEXT]
+                        n_free -= 1
+                        II[j, I_GEN] += 1
+                        step = cs.seg_first_step[s]
+                        II[j, I_KIND] = K_ORDER
+                        II[j, I_SEG] = s
+                        II[j, I_STEP] = step
+                        II[j, I_SVC] = step_svc[step]
+                        II[j, I_ROUTE] = -2
+                        II[j, I_FLAGS] = 0
+                        II[j, I_PENDING] = 0
+                        II[j, I_ROOT] = j
+                        II[j, I_RGEN] = II[j, I_GEN]
+                        II[j, I_ESC] = 0
+                        II[j, I_FIRED] = -1
+                        FF[j, F_T0] = t
+                        FF[j, F_WACC] = 0.0
+                        pc = int(seg_pat[s, 0])
+                        if pc == NONE:
+                            FF[j, F_PAT] = inf
+                        else:
+                            FF[j, F_PAT] = draw(st, 5 * s + 1, pc, seg_pat[s, 1], seg_pat[s, 2], seg_pat[s, 3])
+                        rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
+                        arr_t[s] = t - math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else inf
+                        a_min, a_seg = _first(arr_t)
+                        code = A_ARRIVE
 
                     elif typ == EV_ABANDON:
                         j = ent
@@ -872,13 +884,9 @@ def run_replications(cs, states, rows, periods):
                             pop[s] -= 1
                             if counting:
                                 row[o_churn + s] += 1.0
-                            s_ver[s] += 1
-                            rate = seg_rate[s] * pop[s]
-                            if rate > 0.0:
-                                ta = t - math.log(_uniform(st, 5 * s)) / rate
-                                _hpush(ht, hk, he, hn, ta, (seq << 4) | EV_ARRIVAL, (s << 32) | (s_ver[s] & M32))
-                                hn += 1
-                                seq += 1
+                            rate = seg_rate[s] * pop[s]  # the next order is drawn afresh at the new rate
+                            arr_t[s] = t - math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else inf
+                            a_min, a_seg = _first(arr_t)
 
                 # -------------------------------------------------------- the cascade
                 while True:

@@ -231,11 +231,6 @@ def uniform(st, i):
 
 
 @njit(cache=True, error_model="numpy")
-def exponential(st, i, mean):
-    return -mean * math.log(_uniform(st, i))
-
-
-@njit(cache=True, error_model="numpy")
 def normal(st, i):
     """Standard normal by Box–Muller (one of the pair; exact)."""
     u1 = _uniform(st, i)
@@ -244,62 +239,56 @@ def normal(st, i):
 
 
 @njit(cache=True, error_model="numpy")
-def gamma(st, i, shape, scale):
-    """Gamma(shape, scale) by Marsaglia & Tsang (2000); shape < 1 via G(shape+1) U^(1/shape)."""
-    boost = 1.0
-    k = shape
-    if k < 1.0:
-        boost = _uniform(st, i) ** (1.0 / k)
-        k += 1.0
-    d = k - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
-    while True:
-        x = normal(st, i)
-        v = 1.0 + c * x
-        if v <= 0.0:
-            continue
-        v = v * v * v
-        u = _uniform(st, i)
-        x2 = x * x
-        if u < 1.0 - 0.0331 * x2 * x2:
-            return d * v * scale * boost
-        if math.log(u) < 0.5 * x2 + d * (1.0 - v + math.log(v)):
-            return d * v * scale * boost
+def draw(st, i, code, p0, p1, p2):
+    """One draw from a distribution given by its code and parameters (see ``dist_params``).
 
-
-@njit(cache=True, error_model="numpy")
-def lognormal(st, i, mu, sigma):
-    return math.exp(mu + sigma * normal(st, i))
-
-
-@njit(cache=True, error_model="numpy")
-def erlang(st, i, k, phase_mean):
-    """Sum of k exponential phases (a gamma draw with integer shape when k is large)."""
-    n = int(k)
-    if n <= _ERLANG_SUM_MAX:
+    The samplers are written out here, in one function, so that the engine
+    compiles one sampler function rather than one per law:
+    exponential by inversion; gamma by Marsaglia & Tsang (2000), with the
+    U^(1/shape) boost below shape 1; lognormal from a Box–Muller normal;
+    Erlang as a sum of exponential phases (a gamma draw of integer shape
+    beyond 16 phases: the same law); uniform and triangular by inversion.
+    """
+    if code == EXPONENTIAL:
+        return -p0 * math.log(_uniform(st, i))
+    if code == DETERMINISTIC:
+        return p0
+    if code == LOGNORMAL:
+        return math.exp(p0 + p1 * normal(st, i))
+    if code == ERLANG and p0 <= _ERLANG_SUM_MAX:
         s = 0.0
-        for _ in range(n):
+        for _ in range(int(p0)):
             s -= math.log(_uniform(st, i))
-        return s * phase_mean
-    return gamma(st, i, float(n), phase_mean)
-
-
-@njit(cache=True, error_model="numpy")
-def uniform_ab(st, i, low, high):
-    return low + (high - low) * _uniform(st, i)
-
-
-@njit(cache=True, error_model="numpy")
-def triangular(st, i, low, mode, high):
-    """Triangular on [low, high] with the given mode, by inversion."""
-    width = high - low
-    if width <= 0.0:
-        return low
-    u = _uniform(st, i)
-    f = (mode - low) / width
-    if u < f:
-        return low + math.sqrt(u * width * (mode - low))
-    return high - math.sqrt((1.0 - u) * width * (high - mode))
+        return s * p1
+    if code == GAMMA or code == ERLANG:  # shape p0, scale p1
+        boost = 1.0
+        k = p0
+        if k < 1.0:
+            boost = _uniform(st, i) ** (1.0 / k)
+            k += 1.0
+        dd = k - 1.0 / 3.0
+        c = 1.0 / math.sqrt(9.0 * dd)
+        while True:
+            x = normal(st, i)
+            v = 1.0 + c * x
+            if v <= 0.0:
+                continue
+            v = v * v * v
+            u = _uniform(st, i)
+            x2 = x * x
+            if u < 1.0 - 0.0331 * x2 * x2 or math.log(u) < 0.5 * x2 + dd * (1.0 - v + math.log(v)):
+                return dd * v * p1 * boost
+    if code == UNIFORM:
+        return p0 + (p1 - p0) * _uniform(st, i)
+    if code == TRIANGULAR:  # low p0, mode p1, high p2
+        width = p2 - p0
+        if width <= 0.0:
+            return p0
+        u = _uniform(st, i)
+        if u < (p1 - p0) / width:
+            return p0 + math.sqrt(u * width * (p1 - p0))
+        return p2 - math.sqrt((1.0 - u) * width * (p2 - p1))
+    return math.inf  # NONE: never (e.g. no patience)
 
 
 @njit(cache=True, error_model="numpy")
@@ -355,26 +344,6 @@ def binomial(st, i, n, p):
         if trials > n:
             return x
         x += 1
-
-
-@njit(cache=True, error_model="numpy")
-def draw(st, i, code, p0, p1, p2):
-    """One draw from a distribution given by its code and parameters (see ``dist_params``)."""
-    if code == EXPONENTIAL:
-        return -p0 * math.log(_uniform(st, i))
-    if code == DETERMINISTIC:
-        return p0
-    if code == LOGNORMAL:
-        return lognormal(st, i, p0, p1)
-    if code == GAMMA:
-        return gamma(st, i, p0, p1)
-    if code == ERLANG:
-        return erlang(st, i, p0, p1)
-    if code == UNIFORM:
-        return uniform_ab(st, i, p0, p1)
-    if code == TRIANGULAR:
-        return triangular(st, i, p0, p1, p2)
-    return math.inf  # NONE: never (e.g. no patience)
 
 
 # --------------------------------------------------------------------------- bulk draws (tests, tools)

@@ -17,9 +17,8 @@ thread count defaults to numba's (``NUMBA_NUM_THREADS``).
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
-
 from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable, Iterator
 
 import numba
 import numpy as np
@@ -96,13 +95,15 @@ def simulate_batches(
     """
     cs = compile_scenario(scenario, headcount)
     run_entropy(seed)  # validates the seed
-    reps = replication_indices(replications)
-    width = _threads(threads)
+    yield from _batches(cs, seed, replication_indices(replications), _threads(threads), batch_size)
+
+
+def _batches(cs: CompiledScenario, seed: int, reps: np.ndarray, width: int, batch_size: int | None):
     if batch_size is None:
         batch_size = max(width, min(4096, BATCH_BYTES // max(1, _bytes_per_replication(cs))))
+    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     batch_size = int(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     for a in range(0, reps.size, batch_size):
         chunk = reps[a : a + batch_size]
         rows, periods = _run(cs, seed, chunk, width)
@@ -121,20 +122,28 @@ def simulate(
     """Run the listed replications (``range(n)`` for an int) and return ``(rows, periods)``.
 
     *headcount* overrides the scenario's headcount per department; *seed* is
-    a non-negative integer; *threads* numba threads (default: numba's
-    setting).  The numba engine keeps no event trace (*trace* must be False).
+    a non-negative integer; *threads* worker threads (default: numba's thread
+    count, ``NUMBA_NUM_THREADS``); *batch_size* runs the replications in
+    batches of that many (the result is the same).  The numba engine keeps
+    no event trace (*trace* must be False).
+
+    Returns
+    -------
+    rows : (replications, row length) accumulator rows (``layout.blocks``)
+    periods : (replications, n_periods, period row length) (``layout.period_blocks``)
     """
     if trace:
         raise ValueError("the numba engine does not record a trace; use the reference (simpy) engine")
     cs = compile_scenario(scenario, headcount)
     run_entropy(seed)  # validates the seed
     reps = replication_indices(replications)
+    width = _threads(threads)
     if batch_size is None:
-        return _run(cs, seed, reps, _threads(threads))
+        return _run(cs, seed, reps, width)
     rows = np.empty((reps.size, cs.row_len), dtype=np.float64)
     periods = np.empty((reps.size, cs.n_periods, cs.per_len), dtype=np.float64)
     pos = 0
-    for chunk, r, p in simulate_batches(scenario, headcount, seed, reps, threads, batch_size):
+    for chunk, r, p in _batches(cs, seed, reps, width, batch_size):
         rows[pos : pos + chunk.size] = r
         periods[pos : pos + chunk.size] = p
         pos += chunk.size

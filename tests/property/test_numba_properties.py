@@ -74,10 +74,28 @@ def test_threads_and_batches_change_nothing(baseline, threads, batch_size):
 
 SCRIPT = textwrap.dedent(
     """
-    import hashlib, numba, orgsim
+    import hashlib, numba
+    from orgsim.loader import validate_mapping
     from orgsim.kernels import run
-    sc = orgsim.load("baseline", ["horizon=300", "warmup=30"])
-    rows, periods = run.simulate(sc, None, 11, 6)
+    exp = lambda m: {"dist": "exponential", "mean": m}
+    sc = validate_mapping({
+        "horizon": 300, "warmup": 30, "period": 20, "handoff": exp(0.05),
+        "departments": {
+            "front": {"headcount": 4, "services": {"s": {"time": {"dist": "gamma", "mean": 0.5, "cv": 0.7},
+                      "defect_rate": 0.1, "needs": [{"service": "back.r", "probability": 0.3, "hold": True},
+                                                    {"supplier": "parts", "probability": 0.1}]}}},
+            "back": {"headcount": 2, "services": {"r": {"time": exp(0.4)}}},
+            "fin": {"headcount": 1, "services": {"pay": {"time": exp(0.3), "defect_rate": 0.2}}}},
+        "segments": {
+            "a": {"arrivals": {"rate": 4.0}, "journey": [{"service": "front.s", "next": {"front.s": 0.1}}],
+                  "patience": exp(1.0), "expectation": 1.0},
+            "b": {"arrivals": {"population": 500, "rate_per_customer": 0.004}, "journey": ["back.r"],
+                  "expectation": 1.0, "acquisition": {"rate": 0.5}}},
+        "suppliers": {"parts": {"lead_time": exp(2.0), "paid_by": "fin.pay"}},
+        "morale": {"enabled": True, "attrition_rate": 0.05, "hiring_delay": 15},
+        "policy": {"priority": "internal_first", "review": {"every": 2}},
+    })
+    rows, periods = run.simulate(sc, None, 11, 12)
     print(numba.get_num_threads(), hashlib.sha256(rows.tobytes() + periods.tobytes()).hexdigest())
     """
 )
