@@ -110,16 +110,17 @@ class DaskBackend:
                 raise BackendError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({exc})") from None
         else:
             n = workers or cpu_count()
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_ENV}}):
-                self.cluster = LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address="127.0.0.1:0",  # loopback only (no dashboard without bokeh)
-                    silence_logs=logging.ERROR,
-                    env=dict(WORKER_ENV),
-                )
+            # env= reaches the worker processes only; the nanny's pre-spawn-environ would also change
+            # this process's environment (the nannies of a LocalCluster live here)
+            self.cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",  # loopback only (no dashboard without bokeh)
+                silence_logs=logging.ERROR,
+                env=dict(WORKER_ENV),
+            )
             self.client = Client(self.cluster)
         try:
             self.client.wait_for_workers(1, timeout=max(timeout, 60))

@@ -202,7 +202,7 @@ def _interrupted(args, counter, total: int, where: str) -> int:
         print(f"\ninterrupted: {counter.done} of {total} replications are saved in {where}.\n"
               f"To resume: {_resume_command()}", file=sys.stderr)
     else:
-        print(f"\ninterrupted: nothing was saved (give --out DIR to be able to resume)", file=sys.stderr)
+        print("\ninterrupted: nothing was saved (give --out DIR to be able to resume)", file=sys.stderr)
     return 130
 
 

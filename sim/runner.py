@@ -3,7 +3,11 @@
 Rows from an engine are reduced to per-replication metrics batch by batch,
 so memory grows with the number of metrics per replication, not with what
 the engine accumulates.  Per-period series are kept per replication up to
-``KEEP_SERIES_VALUES`` values and summarised (sum, sum of squares) always.
+``KEEP_SERIES_VALUES`` values and summarised (sum, sum of squares) always.  Batches run on a backend
+(``orgsim.backends``: this process or a Dask cluster), come back in any order
+and are placed by replication index (``orgsim.batches``), so the numbers never
+depend on the backend, the worker count or the batch size; with a checkpoint
+folder every finished batch is kept on disk for a resume (``orgsim.checkpoint``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The numba engine against queueing theory: with the organisational mechanisms off, it is a queueing network.
+"""Both engines against queueing theory: with the organisational mechanisms off, orgsim is a queueing network.
+
+Every case runs on the numba engine and on the SimPy reference; the
+reference runs 1/REFERENCE_SHARE of the replications (it is ~100x slower),
+so its tolerances are wider by the same rule, not by hand.
 
 Each check compares the mean over replications of a per-replication metric
 with its closed form: |mean - theory| <= t * SE, SE = std / sqrt(n) over the
@@ -22,20 +26,30 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim import metrics, theory
+from orgsim import metrics, reference, theory
 from orgsim.kernels import run
 from orgsim.loader import validate_mapping
 
 ALPHA = 0.001  # family-wise false-alarm rate of this file
-M = 40  # comparisons made in this file (an upper bound; counted below by CHECKS)
+M = 80  # comparisons made in this file, both engines (an upper bound; counted below by CHECKS)
+REFERENCE_SHARE = 15  # the reference engine runs replications // REFERENCE_SHARE (at least 8)
 CHECKS: list[str] = []
 SEED = 20240601
 
 
-def simulate(raw: dict | orgsim.Scenario, replications: int) -> dict[str, np.ndarray]:
+@pytest.fixture(params=["numba", "simpy"])
+def engine(request) -> str:
+    return request.param
+
+
+def simulate(raw: dict | orgsim.Scenario, replications: int, engine: str) -> dict[str, np.ndarray]:
     """Per-replication metrics of a scenario given as a mapping (validated like a file) or a Scenario."""
     scenario = raw if isinstance(raw, orgsim.Scenario) else validate_mapping(raw)
-    rows, _ = run.simulate(scenario, None, SEED, replications)
+    if engine == "numba":
+        rows, _ = run.simulate(scenario, None, SEED, replications)
+    else:
+        heads = {d: dept.headcount for d, dept in scenario.departments.items()}
+        rows = reference.simulate(scenario, heads, SEED, range(max(8, replications // REFERENCE_SHARE))).rows
     return metrics.replication_metrics(rows, metrics.structure(scenario))
 
 
@@ -79,38 +93,38 @@ def station(lam: float, mean: float, servers: int, horizon: float, warmup: float
     ],
     ids=["M/M/1-0.80", "M/M/1-0.95", "M/M/10-0.80", "M/M/10-0.95"],
 )
-def test_mmc_waits_match_erlang_c(servers, rho, horizon, warmup, reps):
+def test_mmc_waits_match_erlang_c(servers, rho, horizon, warmup, reps, engine):
     lam = rho * servers
-    m = simulate(station(lam, 1.0, servers, horizon, warmup), reps)
+    m = simulate(station(lam, 1.0, servers, horizon, warmup), reps, engine)
     th = theory.mmc(lam, 1.0, servers)
-    check(m["dept.desk.wait_mean"], th["wait_mean"], f"M/M/{servers} rho={rho} wait")
+    check(m["dept.desk.wait_mean"], th["wait_mean"], f"{engine} M/M/{servers} rho={rho} wait")
     check(m["dept.desk.utilisation"], th["utilisation"], f"M/M/{servers} rho={rho} utilisation")
     check(m["external.sojourn_mean"], th["sojourn_mean"], f"M/M/{servers} rho={rho} sojourn")
 
 
-def test_erlang_a_abandonment_and_served_wait():
+def test_erlang_a_abandonment_and_served_wait(engine):
     """M/M/10+M (the shipped call centre): abandonment share and the wait of served callers."""
     scenario = orgsim.load("call_centre", ["horizon=6000", "warmup=600", "period=600"])
-    m = simulate(scenario, 150)
+    m = simulate(scenario, 150, engine)
     th = theory.erlang_a(9.0, 1.0, 10, 0.5)
     check(m["external.abandon_rate"], th["p_abandon"], "Erlang A abandon rate")
     check(m["external.wait_mean"], th["wait_mean_served"], "Erlang A wait of served")
     check(m["dept.agents.utilisation"], th["utilisation"], "Erlang A utilisation")
 
 
-def test_mg1_lognormal_matches_pollaczek_khinchine():
+def test_mg1_lognormal_matches_pollaczek_khinchine(engine):
     lam, mean, cv = 0.7, 1.0, 1.5
     raw = station(lam, mean, 1, 60_000, 6_000, time={"dist": "lognormal", "mean": mean, "cv": cv})
-    m = simulate(raw, 120)
+    m = simulate(raw, 120, engine)
     th = theory.mg1_pk(lam, mean, cv)
     check(m["dept.desk.wait_mean"], th["wait_mean"], "M/G/1 lognormal wait")
     check(m["external.sojourn_mean"], th["sojourn_mean"], "M/G/1 lognormal sojourn")
 
 
-def test_jackson_network_with_feedback():
+def test_jackson_network_with_feedback(engine):
     """The shipped Jackson network: per-station utilisation and wait, and the network sojourn (Little)."""
     scenario = orgsim.load("jackson", ["horizon=20000", "warmup=2000", "period=2000"])
-    m = simulate(scenario, 120)
+    m = simulate(scenario, 120, engine)
     names = ["intake", "assessment", "processing", "quality"]
     routing = np.zeros((4, 4))
     routing[0, 1] = 1.0
@@ -125,7 +139,7 @@ def test_jackson_network_with_feedback():
     check(m["external.sojourn_mean"], th["network_sojourn_mean"], "Jackson network sojourn")
 
 
-def test_tandem_with_deterministic_handoff():
+def test_tandem_with_deterministic_handoff(engine):
     """Two M/M/1 stations in series with a constant handoff between them (a pure delay keeps the flow Poisson)."""
     lam, mu1, mu2, h = 0.7, 1.0, 1.25, 0.5
     raw = {
@@ -139,7 +153,7 @@ def test_tandem_with_deterministic_handoff():
         },
         "segments": {"jobs": {"arrivals": {"rate": lam}, "journey": ["a.s", "b.s"], "expectation": 10.0}},
     }
-    m = simulate(raw, 120)
+    m = simulate(raw, 120, engine)
     expected = theory.mmc(lam, mu1, 1)["sojourn_mean"] + theory.mmc(lam, mu2, 1)["sojourn_mean"] + h
     check(m["external.sojourn_mean"], expected, "tandem sojourn with handoff")
     check(m["dept.b.wait_mean"], theory.mmc(lam, mu2, 1)["wait_mean"], "tandem second station wait")
@@ -178,8 +192,8 @@ def _two_class(priority: str) -> dict:
 
 
 @pytest.mark.parametrize("priority", ["external_first", "internal_first", "fifo"])
-def test_priority_classes_match_cobham(priority):
-    m = simulate(_two_class(priority), 100)
+def test_priority_classes_match_cobham(priority, engine):
+    m = simulate(_two_class(priority), 100, engine)
     lam_ext, lam_int, mu, c = 2.0, 2.0, 1.0, 5
     if priority == "fifo":
         w_ext = w_int = theory.mmc(lam_ext + lam_int, mu, c)["wait_mean"]
