@@ -92,7 +92,6 @@ class DaskBackend:
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None, *, client=None, timeout: float = 10):
         try:
-            import dask
             from distributed import Client, LocalCluster
         except ImportError:
             raise BackendError(INSTALL_HINT) from None

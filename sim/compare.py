@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
-from scipy import stats
 
 from . import metrics
 from .loader import ScenarioError, read_mapping, validate_mapping
