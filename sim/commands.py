@@ -7,44 +7,27 @@ import sys
 from .loader import load
 
 
-class _Bad(Exception):
-    pass
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise _argerror(f"expected a whole number, got {text!r}")
-    if value < 1:
-        raise _argerror(f"must be at least 1 (got {value})")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise _argerror(f"expected a whole number, got {text!r}")
-    if value < 0:
-        raise _argerror(f"must be >= 0 (got {value})")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise _argerror(f"expected a number, got {text!r}")
-    if not value > 0:
-        raise _argerror(f"must be > 0 (got {text})")
-    return value
-
-
-def _argerror(message: str):
+def _number(kind: type, low: float, strict: bool, rule: str):
+    """An argparse type: a number of *kind* above (or, not *strict*, at least) *low*; *rule* words the bound."""
     import argparse
 
-    return argparse.ArgumentTypeError(message)
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}"
+            ) from None
+        if not (value > low if strict else value >= low):
+            raise argparse.ArgumentTypeError(f"must be {rule} (got {text})")
+        return value
+
+    return parse
+
+
+_positive_int = _number(int, 1, False, "at least 1")
+_seed = _number(int, 0, False, ">= 0")
+_positive_float = _number(float, 0.0, True, "> 0")
 
 
 def register(sub, add_set) -> None:
