@@ -39,7 +39,7 @@ from .model import (
     speed_factor,
     training_factor,
 )
-from .rng import EXPONENTIAL, NONE, _uniform, binomial, draw, poisson
+from .rng import EXPONENTIAL, NONE, _uniform, binomial, draw, exponential, poisson
 
 # ---- item kinds
 K_ORDER = 0  # an external order (its journey work: external class)
@@ -405,7 +405,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
         if new > 0:  # the rate changed: the next order is drawn afresh (the gap is memoryless)
             pop[s] += new
             rate = cs.seg_rate[s] * pop[s]
-            arr_t[s] = t - math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else math.inf
+            arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else math.inf
     return free, n_free, hn, seq
 
 
@@ -565,7 +565,7 @@ def run_replications(cs, states, rows, periods):
         for s in range(S):
             pop[s] = cs.seg_population[s]
             rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-            arr_t[s] = -math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else inf
+            arr_t[s] = exponential(st, 5 * s) / rate if rate > 0.0 else inf
         a_min, a_seg = _first(arr_t)
 
         counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
@@ -692,7 +692,10 @@ def run_replications(cs, states, rows, periods):
                                     nv = step_svc[route]
                                     II[j, I_SVC] = nv
                                     if h_code != NONE and svc_dept[nv] != d:
-                                        t_h = t + draw(st, cs.src_handoff, h_code, h_p0, h_p1, h_p2)
+                                        if h_code == EXPONENTIAL:
+                                            t_h = t + h_p0 * exponential(st, cs.src_handoff)
+                                        else:
+                                            t_h = t + draw(st, cs.src_handoff, h_code, h_p0, h_p1, h_p2)
                                         _hpush(ht, hk, he, hn, t_h, (seq << 4) | EV_HANDOFF, j << 32)
                                         hn += 1
                                         seq += 1
@@ -773,7 +776,7 @@ def run_replications(cs, states, rows, periods):
                         else:
                             FF[j, F_PAT] = draw(st, 5 * s + 1, pc, seg_pat[s, 1], seg_pat[s, 2], seg_pat[s, 3])
                         rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-                        arr_t[s] = t - math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else inf
+                        arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else inf
                         a_min, a_seg = _first(arr_t)
                         code = A_ARRIVE
 
@@ -885,7 +888,7 @@ def run_replications(cs, states, rows, periods):
                             if counting:
                                 row[o_churn + s] += 1.0
                             rate = seg_rate[s] * pop[s]  # the next order is drawn afresh at the new rate
-                            arr_t[s] = t - math.log(_uniform(st, 5 * s)) / rate if rate > 0.0 else inf
+                            arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else inf
                             a_min, a_seg = _first(arr_t)
 
                 # -------------------------------------------------------- the cascade
@@ -1087,7 +1090,7 @@ def run_replications(cs, states, rows, periods):
                         d = svc_dept[v]
                         dc = int(svc_dist[v, 0])
                         if dc == EXPONENTIAL:
-                            x = -svc_dist[v, 1] * math.log(_uniform(st, src_svc + 4 * v))
+                            x = svc_dist[v, 1] * exponential(st, src_svc + 4 * v)
                         else:
                             x = draw(st, src_svc + 4 * v, dc, svc_dist[v, 1], svc_dist[v, 2], svc_dist[v, 3])
                         FF[j, F_PDEF] = pdef[v]

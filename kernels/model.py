@@ -13,8 +13,9 @@ from numba import njit
 @njit(cache=True)
 def satisfaction(sojourn, expectation, sensitivity, escaped_defects, defect_penalty):
     """Score s in [0, 10] of a completed order: 10 exp(-k max(0, T/E - 1)) - penalty x escaped defects."""
-    s = 10.0 * math.exp(-sensitivity * max(0.0, sojourn / expectation - 1.0)) - defect_penalty * escaped_defects
-    return min(10.0, max(0.0, s))
+    late = sojourn / expectation - 1.0
+    on_time = 10.0 if late <= 0.0 else 10.0 * math.exp(-sensitivity * late)  # (exp(-0) = 1 exactly: no call)
+    return min(10.0, max(0.0, on_time - defect_penalty * escaped_defects))
 
 
 @njit(cache=True)

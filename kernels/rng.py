@@ -10,11 +10,13 @@ against NumPy's.  A stream therefore depends only on (seed, replication,
 source name).  The generator step itself is LLVM IR inlined wherever a
 jitted function draws (``_uniform``).
 
-Every sampler is exact (no normal approximations): exponential by inversion,
-normal by Box–Muller, gamma by Marsaglia–Tsang (with the u^(1/k) boost for
-shape < 1), Erlang as a sum of exponentials (gamma for many phases), Poisson
-by inversion below mean 10 and by Hörmann's transformed rejection with squeeze
-(PTRS, an exact rejection method) above, binomial by the waiting-time method.
+Every sampler is exact (no normal approximations): standard exponential and
+normal by the 256-layer ziggurat (Marsaglia & Tsang 2000, the layout NumPy's
+Generator uses: one 64-bit draw and one table lookup 99 % of the time, no
+logarithm), gamma by Marsaglia–Tsang (with the u^(1/k) boost for shape < 1),
+Erlang as a sum of exponentials (gamma for many phases), Poisson by inversion
+below mean 10 and by Hörmann's transformed rejection with squeeze (PTRS, an
+exact rejection method) above, binomial by the waiting-time method.
 """
 
 import math
@@ -230,12 +232,127 @@ def uniform(st, i):
     return _uniform(st, i)
 
 
+# --------------------------------------------------------------------------- ziggurat (Marsaglia & Tsang 2000)
+
+
+def _ziggurat_tables(f, f_inverse, r: float, v: float, bits: int):
+    """256-layer ziggurat tables of a decreasing density shape *f* on [0, inf) with base-layer edge *r*.
+
+    Layer 0 is the base strip (the rectangle [0, r) plus the tail beyond r);
+    every layer has the same area v = r f(r) + (the tail's area).  For a draw of *bits* random bits ``b``
+    in layer i, ``x = b * w[i]`` and ``b < k[i]`` means x lies under the
+    layer above, so it is accepted without evaluating f; ``y[i]`` is f at the
+    layer's outer edge, for the wedge test.
+    """
+    m = 2.0**bits
+    k = np.zeros(256, dtype=np.uint64)
+    w = np.zeros(256)
+    y = np.zeros(256)
+    q = v / f(r)  # the base strip's width as a rectangle of height f(r)
+    k[0] = np.uint64(r / q * m)
+    w[0] = q / m
+    w[255] = r / m
+    y[0] = 1.0
+    y[255] = f(r)
+    x = r
+    for i in range(254, 0, -1):
+        x_next = f_inverse(min(1.0, v / x + f(x)))
+        k[i + 1] = np.uint64(x_next / x * m)
+        x = x_next
+        y[i] = f(x)
+        w[i] = x / m
+    return k, w, y
+
+
+ZIGGURAT_EXP_R = 7.69711747013104972  # base-layer edge of the 256-layer exponential ziggurat
+ZIGGURAT_NORMAL_R = 3.6541528853610088  # ... and of the normal one
+_KE, _WE, _YE = _ziggurat_tables(
+    lambda x: math.exp(-x), lambda y: -math.log(y), ZIGGURAT_EXP_R, (ZIGGURAT_EXP_R + 1.0) * math.exp(-ZIGGURAT_EXP_R), 53
+)
+_KN, _WN, _YN = _ziggurat_tables(
+    lambda x: math.exp(-0.5 * x * x),
+    lambda y: math.sqrt(-2.0 * math.log(y)),
+    ZIGGURAT_NORMAL_R,
+    ZIGGURAT_NORMAL_R * math.exp(-0.5 * ZIGGURAT_NORMAL_R**2)
+    + math.sqrt(math.pi / 2.0) * math.erfc(ZIGGURAT_NORMAL_R / math.sqrt(2.0)),
+    52,
+)
+_KE = _KE.astype(np.int64)  # 53-bit draws fit a signed integer: cheaper compares and conversions
+_KN = _KN.astype(np.int64)
+_U3 = np.uint64(3)
+_U8 = np.uint64(8)
+_BYTE = np.uint64(0xFF)
+_BITS52 = 0x000FFFFFFFFFFFFF
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def exponential(st, i):
+    """Standard exponential (mean 1) from stream *i* by ziggurat: a table lookup 99 % of the time.
+
+    Inlined at every call site (numba IR inlining); the rare rest is ``_exponential_rest``.
+    """
+    b = np.int64(_next_u64(st, i) >> _U3)
+    layer = b & 0xFF
+    b >>= 8  # 53 bits
+    x = b * _WE[layer]
+    if b < _KE[layer]:
+        return x
+    return _exponential_rest(st, i, layer, x)
+
+
 @njit(cache=True, error_model="numpy")
+def _exponential_rest(st, i, layer, x):
+    """A draw outside every layer's inner rectangle: the tail beyond r (memoryless), a wedge test, or a retry."""
+    while True:
+        if layer == 0:
+            return ZIGGURAT_EXP_R - math.log(_uniform(st, i))
+        if (_YE[layer - 1] - _YE[layer]) * _uniform(st, i) + _YE[layer] < math.exp(-x):
+            return x
+        b = np.int64(_next_u64(st, i) >> _U3)
+        layer = b & 0xFF
+        b >>= 8
+        x = b * _WE[layer]
+        if b < _KE[layer]:
+            return x
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def normal(st, i):
-    """Standard normal by Box–Muller (one of the pair; exact)."""
-    u1 = _uniform(st, i)
-    u2 = _uniform(st, i)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    """Standard normal from stream *i* by ziggurat (8 bits layer, 1 bit sign, 52 bits position).
+
+    Inlined at every call site; the rare rest is ``_normal_rest``.
+    """
+    u = _next_u64(st, i)
+    layer = np.int64(u & _BYTE)
+    b = np.int64(u >> _U8)
+    negative = (b & 1) == 1
+    b = (b >> 1) & _BITS52
+    if b < _KN[layer]:
+        x = b * _WN[layer]
+        return -x if negative else x
+    return _normal_rest(st, i, layer, b, negative)
+
+
+@njit(cache=True, error_model="numpy")
+def _normal_rest(st, i, layer, b, negative):
+    """A draw outside every layer's inner rectangle: the tail beyond r, a wedge test, or a retry."""
+    while True:
+        x = b * _WN[layer]
+        if b < _KN[layer]:
+            return -x if negative else x
+        if layer == 0:  # the tail beyond r: Marsaglia's exponential rejection
+            while True:
+                xx = -math.log(_uniform(st, i)) / ZIGGURAT_NORMAL_R
+                yy = -math.log(_uniform(st, i))
+                if yy + yy > xx * xx:
+                    return -(ZIGGURAT_NORMAL_R + xx) if negative else ZIGGURAT_NORMAL_R + xx
+        if (_YN[layer - 1] - _YN[layer]) * _uniform(st, i) + _YN[layer] < math.exp(-0.5 * x * x):
+            return -x if negative else x
+        u = _next_u64(st, i)
+        layer = np.int64(u & _BYTE)
+        b = np.int64(u >> _U8)
+        negative = (b & 1) == 1
+        b = (b >> 1) & _BITS52
 
 
 @njit(cache=True, error_model="numpy")
@@ -244,13 +361,13 @@ def draw(st, i, code, p0, p1, p2):
 
     The samplers are written out here, in one function, so that the engine
     compiles one sampler function rather than one per law:
-    exponential by inversion; gamma by Marsaglia & Tsang (2000), with the
-    U^(1/shape) boost below shape 1; lognormal from a Box–Muller normal;
+    exponential and normal by ziggurat; gamma by Marsaglia & Tsang (2000),
+    with the U^(1/shape) boost below shape 1; lognormal from a normal;
     Erlang as a sum of exponential phases (a gamma draw of integer shape
     beyond 16 phases: the same law); uniform and triangular by inversion.
     """
     if code == EXPONENTIAL:
-        return -p0 * math.log(_uniform(st, i))
+        return p0 * exponential(st, i)
     if code == DETERMINISTIC:
         return p0
     if code == LOGNORMAL:
@@ -258,7 +375,7 @@ def draw(st, i, code, p0, p1, p2):
     if code == ERLANG and p0 <= _ERLANG_SUM_MAX:
         s = 0.0
         for _ in range(int(p0)):
-            s -= math.log(_uniform(st, i))
+            s += exponential(st, i)
         return s * p1
     if code == GAMMA or code == ERLANG:  # shape p0, scale p1
         boost = 1.0
