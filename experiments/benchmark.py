@@ -174,6 +174,7 @@ def main(argv=None) -> int:
     cold, warm = compile_times()
     print(f"\nnumba compile: cold {cold:.1f} s, cached start {warm:.2f} s (beyond `import orgsim`)")
 
+    year_reps = None
     if not args.skip_scaling:
         print("\nnumba scaling with replications (baseline.yaml, all cores)")
         for reps in ([10, 100, 1000] if args.quick else [10, 100, 1000, 10_000, 100_000]):
@@ -181,6 +182,22 @@ def main(argv=None) -> int:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"  {reps:>7} replications: {secs:8.2f} s, {completed_orders(result) / secs:>12,.0f} customers/s, "
                   f"peak RSS {peak:,.0f} MiB")
+            if reps == 10_000:
+                year_reps = secs
+
+    print("\ntargets (issue 'The numba engine'), measured above:")
+    checks = [
+        ("M/M/c customers/s per core >= 5,000,000", nb1, nb1 >= 5e6),
+        ("jackson customers/s per core >= 1,500,000", nbj, nbj >= 1.5e6),
+        ("baseline numba/simpy per core >= 100", nb_b1 / ref_b, nb_b1 / ref_b >= 100),
+        ("baseline 2 threads / 1 thread >= 1.8", nb_b2 / nb_b1, nb_b2 / nb_b1 >= 1.8),
+        ("cold compile < 20 s", cold, cold < 20),
+        ("cached start < 2 s", warm, warm < 2),
+    ]
+    if year_reps is not None:
+        checks.append(("10,000 baseline years on all cores < 60 s", year_reps, year_reps < 60))
+    for text, value, ok in checks:
+        print(f"  {'met ' if ok else 'MISS'}  {text:<46} measured {value:,.2f}")
     return 0
 
 

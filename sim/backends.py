@@ -19,7 +19,10 @@ import logging
 import math
 import os
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from .batches import Task, compute_batch
@@ -45,8 +48,16 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def _numba_threads(task: Task) -> int:
+    if task.threads is not None:
+        return int(task.threads)
+    import numba
+
+    return numba.get_num_threads()
+
+
 class LocalBackend:
-    """Batches run one after another in this process; numba uses all its threads inside a batch."""
+    """Batches run in this process; numba uses all its threads inside a batch and keeps one batch ahead."""
 
     name = "local"
     threads = None
@@ -68,8 +79,37 @@ class LocalBackend:
         return int(min(max(math.ceil(replications / 50), 1), 25))
 
     def map(self, tasks: Iterable[tuple[object, Task]]) -> Iterator[tuple[object, object]]:
+        """Results in task order.  Numba batches run two at a time, one ahead of the one handed back.
+
+        The jitted kernel releases the GIL, so while one batch is reduced and
+        collected, or is finishing its last replications on one thread, the
+        next one already keeps the other cores busy.  SimPy batches, and numba
+        on one thread, run one after another (one core means one core).
+        """
+        tasks = iter(tasks)
         for key, task in tasks:
-            yield key, compute_batch(task)
+            width = _numba_threads(task) if task.engine == "numba" else 1
+            if width < 2:
+                yield key, compute_batch(task)
+                continue
+            with ThreadPoolExecutor(max_workers=2) as pool:
+
+                def start(t: Task):  # numba's thread count is per thread: the pool's threads get this one's
+                    return pool.submit(compute_batch, replace(t, threads=width))
+
+                pending = deque([(key, start(task))])
+                try:
+                    for key2, task2 in tasks:
+                        pending.append((key2, start(task2)))
+                        while len(pending) >= 2:
+                            done_key, future = pending.popleft()
+                            yield done_key, future.result()
+                    while pending:
+                        done_key, future = pending.popleft()
+                        yield done_key, future.result()
+                finally:
+                    for _, future in pending:  # stopped early (Ctrl-C, an error): start nothing more
+                        future.cancel()
 
     def close(self) -> None:
         pass

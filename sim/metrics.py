@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit  # Student t quantiles (scipy.stats would add a second to start-up)
 
 from orgsim.kernels import layout
 
@@ -197,7 +197,7 @@ def aggregate(values: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
     if n == 1:
         return {"mean": mean, "ci_low": float("nan"), "ci_high": float("nan"), "std": float("nan"), "n": 1}
     std = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / np.sqrt(n))
+    half = float(stdtrit(n - 1, 0.5 + confidence / 2) * std / np.sqrt(n))
     return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "n": n}
 
 

@@ -354,3 +354,19 @@ def test_random_organisations_run_deterministically_with_sane_metrics(raw, seed)
     assert_sane(scenario, rows, periods, exact=scenario.warmup == 0.0)
     again = run.simulate(scenario, None, seed, [2], threads=1)
     assert np.array_equal(again[0][0], rows[2]) and np.array_equal(again[1][0], periods[2])
+
+
+def test_run_keeps_a_batch_ahead_without_changing_a_number(baseline):
+    """orgsim.run on 2 numba threads runs two batches at once; every value equals the one-at-a-time run's."""
+    from orgsim.backends import LocalBackend
+
+    results = []
+    for threads in (1, 2):
+        backend = LocalBackend()
+        backend.threads = threads
+        results.append(orgsim.run(baseline, engine="numba", replications=11, seed=4, batch_size=2, backend=backend))
+    one, two = results
+    assert one.values.keys() == two.values.keys()
+    for name in one.values:
+        assert np.array_equal(one.values[name], two.values[name], equal_nan=True), name
+    assert one.timeseries().equals(two.timeseries())
