@@ -46,7 +46,7 @@ def _cases():
 
 
 CASES = _cases()
-M = 2 * len(CASES) + 3  # comparisons in this file (mean and variance per case, plus the three pmf tests)
+M = 2 * len(CASES) + 3 + 6  # comparisons in this file: mean and variance per case, three pmf tests, two ziggurat laws x 3
 T = stats.t.ppf(1 - ALPHA / (2 * M), BATCHES - 1)
 
 
@@ -81,6 +81,26 @@ def test_discrete_samplers_follow_their_pmf(kind, params, pmf):
     chi2 = ((obs - exp) ** 2 / exp).sum()
     p = stats.chi2.sf(chi2, obs.size - 1)
     assert p > ALPHA / M, f"{kind} {params}: chi-square {chi2:.1f} on {obs.size - 1} df, p = {p:.2e}"
+
+
+@pytest.mark.parametrize(
+    "kind, dist, tail_sides, r",
+    [("exponential", stats.expon, 1, rng.ZIGGURAT_EXP_R), ("normal", stats.norm, 2, rng.ZIGGURAT_NORMAL_R)],
+)
+def test_ziggurat_samplers_follow_their_law(kind, dist, tail_sides, r):
+    """The whole shape, not only two moments: a wrong layer table or wedge test bends the CDF (Kolmogorov-Smirnov
+    on 4 million draws), a wrong tail moves the mass beyond the base layer's edge r (its count against the
+    binomial law) or within it (KS on the draws beyond r, against the law's tail)."""
+    n = 4_000_000
+    x = rng.sample(kind, n, seed=23, **({"mean": 1.0} if kind == "exponential" else {}))
+    ks = stats.kstest(x, dist.cdf)
+    assert ks.pvalue > ALPHA / M, f"{kind}: KS D = {ks.statistic:.2e}, p = {ks.pvalue:.2e}"
+    p = tail_sides * dist.sf(r)
+    tail = np.abs(x[np.abs(x) > r])
+    z = (tail.size - n * p) / math.sqrt(n * p * (1 - p))
+    assert abs(z) < stats.norm.ppf(1 - ALPHA / (2 * M)), f"{kind}: {tail.size} draws beyond r, expected {n * p:.0f}"
+    ks_tail = stats.kstest(tail, lambda v: 1.0 - dist.sf(v) / dist.sf(r))
+    assert ks_tail.pvalue > ALPHA / M, f"{kind}: the tail beyond r, KS p = {ks_tail.pvalue:.2e}"
 
 
 def test_deterministic_draws_its_value():
