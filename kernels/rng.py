@@ -239,17 +239,18 @@ def _ziggurat_tables(f, f_inverse, r: float, v: float, bits: int):
     """256-layer ziggurat tables of a decreasing density shape *f* on [0, inf) with base-layer edge *r*.
 
     Layer 0 is the base strip (the rectangle [0, r) plus the tail beyond r);
-    every layer has the same area v = r f(r) + (the tail's area).  For a draw of *bits* random bits ``b``
-    in layer i, ``x = b * w[i]`` and ``b < k[i]`` means x lies under the
-    layer above, so it is accepted without evaluating f; ``y[i]`` is f at the
-    layer's outer edge, for the wedge test.
+    every layer has the same area v = r f(r) + (the tail's area).  For a
+    draw of *bits* random bits ``b`` in layer i, ``x = b * w[i]``, and
+    ``b < k[i]`` means x lies under the layer above, so it is accepted
+    without evaluating f; ``y[i]`` is f at the layer's outer edge, for the
+    wedge test.  k is int64: *bits* <= 53 fits, and signed compares are cheaper.
     """
     m = 2.0**bits
-    k = np.zeros(256, dtype=np.uint64)
+    k = np.zeros(256, dtype=np.int64)
     w = np.zeros(256)
     y = np.zeros(256)
     q = v / f(r)  # the base strip's width as a rectangle of height f(r)
-    k[0] = np.uint64(r / q * m)
+    k[0] = int(r / q * m)
     w[0] = q / m
     w[255] = r / m
     y[0] = 1.0
@@ -257,7 +258,7 @@ def _ziggurat_tables(f, f_inverse, r: float, v: float, bits: int):
     x = r
     for i in range(254, 0, -1):
         x_next = f_inverse(min(1.0, v / x + f(x)))
-        k[i + 1] = np.uint64(x_next / x * m)
+        k[i + 1] = int(x_next / x * m)
         x = x_next
         y[i] = f(x)
         w[i] = x / m
@@ -277,8 +278,6 @@ _KN, _WN, _YN = _ziggurat_tables(
     + math.sqrt(math.pi / 2.0) * math.erfc(ZIGGURAT_NORMAL_R / math.sqrt(2.0)),
     52,
 )
-_KE = _KE.astype(np.int64)  # 53-bit draws fit a signed integer: cheaper compares and conversions
-_KN = _KN.astype(np.int64)
 _U3 = np.uint64(3)
 _U8 = np.uint64(8)
 _BYTE = np.uint64(0xFF)
