@@ -4,7 +4,8 @@ Compares, on the same work and the same machine:
   * M/M/c (`call_centre.yaml`, patience off): a bare hand-written SimPy loop,
     the reference engine, and the numba engine (1 thread);
   * `jackson.yaml`: the reference engine, the peer library Ciw, the numba engine;
-  * `baseline.yaml`: reference vs numba per core, and numba on 1 vs 2 threads;
+  * `baseline.yaml`: reference vs numba per core and on both cores (the
+    reference on two worker processes, numba on two threads);
   * numba scaling with replications (10 -> 100,000), compile time cold and cached,
     and peak memory.
 
@@ -91,6 +92,20 @@ def orgsim_rate(scenario, engine: str, reps: int, seed: int = 1) -> tuple[float,
     return completed_orders(result) / secs, secs
 
 
+def simpy_processes_rate(scenario, reps: int, workers: int) -> float:
+    """Customers per second of the reference engine on *workers* single-threaded processes (a local Dask cluster).
+
+    SimPy is pure Python, so its second core comes from a second process; the
+    cluster is started and warmed up outside the timing.
+    """
+    from orgsim.backends import DaskBackend
+
+    with DaskBackend(workers=workers) as backend:
+        orgsim.run(scenario, engine="simpy", replications=workers, seed=0, backend=backend)
+        result, secs = timed(lambda: orgsim.run(scenario, engine="simpy", replications=reps, seed=1, backend=backend))
+    return completed_orders(result) / secs
+
+
 def numba_threads_rate(scenario_name: str, sets: list[str], reps: int, threads: int) -> float:
     """Customers per second of the numba engine in a fresh process pinned to *threads* threads."""
     code = (
@@ -161,15 +176,18 @@ def main(argv=None) -> int:
     ref_b, _ = orgsim_rate(base, "simpy", max(1, 4 // q))
     nb_b1 = numba_threads_rate("baseline", [], 200 // q, 1)
     nb_b2 = numba_threads_rate("baseline", [], 200 // q, 2)
+    ref_b2 = simpy_processes_rate(base, max(2, 8 // q), 2)
     rows.append(("baseline.yaml", "orgsim simpy", ref_b, 1.0))
+    rows.append(("", "orgsim simpy, 2 processes", ref_b2, ref_b2 / ref_b))
     rows.append(("", "orgsim numba, 1 thread", nb_b1, nb_b1 / ref_b))
     rows.append(("", "orgsim numba, 2 threads", nb_b2, nb_b2 / nb_b1))
+    rows.append(("", "numba 2 threads / simpy 2 processes", nb_b2, nb_b2 / ref_b2))
 
     print()
     print(f"{'scenario':<34}{'engine':<26}{'customers/s':>14}{'ratio':>10}")
     for scen, eng, rate, ratio in rows:
         print(f"{scen:<34}{eng:<26}{rate:>14,.0f}{ratio:>10.2f}")
-    print("ratio: against the first line of each block, except '2 threads' (against 1 thread)")
+    print("ratio: against the first line of each block, except '2 threads' (against 1 thread) and the last line")
 
     cold, warm = compile_times()
     print(f"\nnumba compile: cold {cold:.1f} s, cached start {warm:.2f} s (beyond `import orgsim`)")

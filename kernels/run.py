@@ -17,6 +17,7 @@ thread count defaults to numba's (``NUMBA_NUM_THREADS``).
 
 from __future__ import annotations
 
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
 
@@ -55,6 +56,17 @@ def _threads(threads: int | None) -> int:
     return int(threads)
 
 
+def block_interrupts_in_this_thread() -> None:
+    """A worker thread's initializer: Ctrl-C (SIGINT) then always goes to the main thread.
+
+    A signal sent to the process may land on any thread that does not block
+    it; when it lands on a worker, the main thread, asleep waiting for that
+    worker, does not wake up to raise KeyboardInterrupt.  Threads started by
+    this one inherit the mask.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def _run(cs: CompiledScenario, seed: int, reps: np.ndarray, threads: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows and period rows of replications *reps*, computed on *threads* threads."""
     rows = np.empty((reps.size, cs.row_len), dtype=np.float64)
@@ -68,7 +80,7 @@ def _run(cs: CompiledScenario, seed: int, reps: np.ndarray, threads: int) -> tup
         return rows, periods
     n_chunks = min(n, threads * CHUNKS_PER_THREAD)
     cuts = np.linspace(0, n, n_chunks + 1).astype(np.int64)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    with ThreadPoolExecutor(max_workers=threads, initializer=block_interrupts_in_this_thread) as pool:
         jobs = [
             pool.submit(run_replications, cs, st[a:b], rows[a:b], periods[a:b])
             for a, b in zip(cuts[:-1], cuts[1:])

@@ -92,7 +92,9 @@ class LocalBackend:
             if width < 2:
                 yield key, compute_batch(task)
                 continue
-            with ThreadPoolExecutor(max_workers=2) as pool:
+            from orgsim.kernels.run import block_interrupts_in_this_thread
+
+            with ThreadPoolExecutor(max_workers=2, initializer=block_interrupts_in_this_thread) as pool:
 
                 def start(t: Task):  # numba's thread count is per thread: the pool's threads get this one's
                     return pool.submit(compute_batch, replace(t, threads=width))
