@@ -184,9 +184,9 @@ def main(argv=None) -> int:
     rows.append(("", "numba 2 threads / simpy 2 processes", nb_b2, nb_b2 / ref_b2))
 
     print()
-    print(f"{'scenario':<34}{'engine':<26}{'customers/s':>14}{'ratio':>10}")
+    print(f"{'scenario':<34}{'engine':<36}{'customers/s':>14}{'ratio':>10}")
     for scen, eng, rate, ratio in rows:
-        print(f"{scen:<34}{eng:<26}{rate:>14,.0f}{ratio:>10.2f}")
+        print(f"{scen:<34}{eng:<36}{rate:>14,.0f}{ratio:>10.2f}")
     print("ratio: against the first line of each block, except '2 threads' (against 1 thread) and the last line")
 
     cold, warm = compile_times()
