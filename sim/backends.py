@@ -48,8 +48,9 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _numba_threads(task: Task) -> int:
-    if task.threads is not None:
+def _numba_threads(task: Task | None = None) -> int:
+    """The numba threads a batch uses: the task's own setting, else this thread's (``NUMBA_NUM_THREADS``)."""
+    if task is not None and task.threads is not None:
         return int(task.threads)
     import numba
 
@@ -69,12 +70,7 @@ class LocalBackend:
     def batch_size(self, engine: str, replications: int) -> int:
         # small enough for a lively progress bar and a prompt Ctrl-C, large enough to keep numba's threads busy
         if engine == "numba":
-            try:
-                import numba
-
-                width = numba.get_num_threads()
-            except Exception:  # pragma: no cover
-                width = cpu_count()
+            width = _numba_threads()
             return int(min(max(math.ceil(replications / 50), 8 * width), max(256, 32 * width)))
         return int(min(max(math.ceil(replications / 50), 1), 25))
 
