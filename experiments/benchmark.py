@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 import simpy
+from numba import njit
 
 import orgsim
 from orgsim.traffic import routing_matrix
@@ -50,6 +51,76 @@ def bare_simpy_mmc(rate: float, mean: float, servers: int, horizon: float, seed:
     env.process(arrivals())
     env.run(until=horizon)
     return done[0]
+
+
+@njit  # not cached: the benchmark runs as __main__, and compiling this takes a second
+def _bare_numba_mmc(rate: float, mean: float, servers: int, horizon: float, seed: int) -> tuple[int, float]:
+    """The loop of ``bare_numba_mmc``: completions in a binary heap, waiting arrivals in a ring buffer."""
+    np.random.seed(seed)
+    heap = np.empty(servers)  # completion times of the busy servers
+    busy = 0
+    ring = np.empty(1 << 16)  # arrival times of the waiting customers, first come first served
+    head = 0
+    waiting = 0
+    t_arrive = np.random.exponential(1.0 / rate)
+    done = 0
+    wait = 0.0
+    while True:
+        if busy > 0 and heap[0] < t_arrive:  # a completion
+            t = heap[0]
+            if t >= horizon:
+                break
+            done += 1
+            if waiting > 0:  # the freed server takes the longest-waiting customer: the top's key grows
+                wait += t - ring[head]
+                head = (head + 1) & 0xFFFF
+                waiting -= 1
+                x = t + np.random.exponential(mean)
+            else:
+                busy -= 1
+                x = heap[busy]
+            i = 0
+            while True:  # sift x down from the top
+                c = 2 * i + 1
+                if c >= busy:
+                    break
+                if c + 1 < busy and heap[c + 1] < heap[c]:
+                    c += 1
+                if x <= heap[c]:
+                    break
+                heap[i] = heap[c]
+                i = c
+            heap[i] = x
+        else:  # an arrival
+            t = t_arrive
+            if t >= horizon:
+                break
+            if busy < servers:
+                x = t + np.random.exponential(mean)
+                i = busy
+                busy += 1
+                while i > 0 and heap[(i - 1) >> 1] > x:  # sift up
+                    heap[i] = heap[(i - 1) >> 1]
+                    i = (i - 1) >> 1
+                heap[i] = x
+            else:
+                if waiting == 1 << 16:
+                    raise ValueError("queue beyond the ring buffer: the M/M/c is unstable")
+                ring[(head + waiting) & 0xFFFF] = t
+                waiting += 1
+            t_arrive = t + np.random.exponential(1.0 / rate)
+    return done, wait
+
+
+def bare_numba_mmc(rate: float, mean: float, servers: int, horizon: float, seed: int = 1) -> int:
+    """A minimal hand-written numba M/M/c (no metrics beyond the total wait): the speed ceiling for an event loop.
+
+    The engine's M/M/c path does the same work plus what every orgsim model
+    needs (pools, routing, satisfaction, per-period and sojourn statistics);
+    the ratio of the two, measured in the same run, is its overhead.
+    """
+    _bare_numba_mmc(rate, mean, servers, 1.0, seed)  # compile outside the caller's timing
+    return _bare_numba_mmc(rate, mean, servers, horizon, seed)[0]
 
 
 def ciw_jackson(scenario, horizon: float, seed: int = 1) -> int:
@@ -153,12 +224,16 @@ def main(argv=None) -> int:
     horizon = 20_000.0 / q
     n, secs = timed(lambda: bare_simpy_mmc(seg.arrivals.rate, svc.time.mean, dept.headcount, horizon))
     bare = n / secs
+    bare_numba_mmc(seg.arrivals.rate, svc.time.mean, dept.headcount, 1.0)  # compile outside the timing
+    n, secs = timed(lambda: bare_numba_mmc(seg.arrivals.rate, svc.time.mean, dept.headcount, 1_000_000.0 / q))
+    bare_nb = n / secs
     ref, _ = orgsim_rate(mmc.model_copy(update={"horizon": horizon, "warmup": 0.0}), "simpy", 1)
     orgsim.run(mmc, engine="numba", replications=1, seed=0)  # compile outside the timing
     nb1 = numba_threads_rate("call_centre", ["segments.callers.patience=null", f"horizon={200_000.0 / q}", "warmup=0"], 8, 1)
     rows.append(("M/M/c (call_centre, no patience)", "bare SimPy", bare, 1.0))
     rows.append(("", "orgsim simpy", ref, ref / bare))
     rows.append(("", "orgsim numba, 1 thread", nb1, nb1 / ref))
+    rows.append(("", "bare numba (minimal loop)", bare_nb, bare_nb / ref))
 
     # Jackson
     jk = orgsim.load("jackson")
