@@ -24,7 +24,8 @@ Time is the scenario's time unit throughout.  Rules: README "Model".
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 from .layout import HIST_BINS, sojourn_bin
 from .model import (
@@ -132,6 +133,28 @@ NDF = 12
 M32 = 0xFFFFFFFF
 _FAST = dict(cache=True, nogil=True, error_model="numpy")
 _INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)  # called from jitted code only
+
+
+@intrinsic
+def _unowned(typingctx, ary):
+    """A view of *ary* that holds no reference to its memory (null meminfo): refcounting it is free.
+
+    Draws from a replication's random streams pass its state row to the
+    inlined samplers, and numba increments and decrements the row's owner
+    around every inlined call: an atomic operation per draw, on one counter
+    shared by every thread's rows (measured: 12 % of the baseline kernel's
+    time).  Safe while the caller's array lives, as ``states`` does here.
+    """
+    if not isinstance(ary, types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        src = context.make_array(sig.args[0])(context, builder, args[0])
+        view = context.make_array(sig.return_type)(context, builder, src._getvalue())
+        view.meminfo = context.get_constant_null(types.MemInfoPointer(types.voidptr))
+        return view._getvalue()
+
+    return ary(ary), codegen
 
 
 # --------------------------------------------------------------------------- pools (grown between events only)
@@ -522,7 +545,7 @@ def run_replications(cs, states, rows, periods):
     pay_n = np.empty(U)
 
     for irep in range(states.shape[0]):
-        st = states[irep]  # advanced in place
+        st = _unowned(states[irep])  # advanced in place
         row = rows[irep]
         per = periods[irep]
         for i in range(row.shape[0]):
