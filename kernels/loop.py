@@ -131,6 +131,7 @@ DF_SPEED = 11  # skill x speed factor at the current morale
 NDF = 12
 
 M32 = 0xFFFFFFFF
+U = np.uint64  # an index known to be >= 0: numba skips the negative-index wraparound for unsigned ones
 _FAST = dict(cache=True, nogil=True, error_model="numpy")
 _INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)  # called from jitted code only
 
@@ -223,43 +224,49 @@ def _hpush(ht, hk, he, n, t, key, ev):
     i = n
     while i > 0:
         p = (i - 1) >> 1
-        pt = ht[p]
-        if pt < t or (pt == t and hk[p] < key):
+        pt = ht[U(p)]
+        if pt < t or (pt == t and hk[U(p)] < key):
             break
-        ht[i] = pt
-        hk[i] = hk[p]
-        he[i] = he[p]
+        ht[U(i)] = pt
+        hk[U(i)] = hk[U(p)]
+        he[U(i)] = he[U(p)]
         i = p
-    ht[i] = t
-    hk[i] = key
-    he[i] = ev
+    ht[U(i)] = t
+    hk[U(i)] = key
+    he[U(i)] = ev
 
 
 @njit(**_INNER)
 def _hpop(ht, hk, he, n):
-    """Remove the top of a heap of size n (read it first); the heap then has n - 1 entries."""
+    """Remove the top of a heap of size n (read it first); the heap then has n - 1 entries.
+
+    The smaller child is chosen without a branch (its outcome is a coin
+    toss, so a branch would be mispredicted half the time); slot n, read
+    when only one child is live, is inside the array (the pools keep room).
+    """
     n -= 1
-    t = ht[n]
-    key = hk[n]
-    ev = he[n]
+    t = ht[U(n)]
+    key = hk[U(n)]
+    ev = he[U(n)]
     i = 0
     while True:
         c = 2 * i + 1
         if c >= n:
             break
-        c2 = c + 1
-        if c2 < n and (ht[c2] < ht[c] or (ht[c2] == ht[c] and hk[c2] < hk[c])):
-            c = c2
-        ct = ht[c]
-        if t < ct or (t == ct and key < hk[c]):
+        t1 = ht[U(c)]
+        t2 = ht[U(c + 1)]
+        right = (c + 1 < n) & ((t2 < t1) | ((t2 == t1) & (hk[U(c + 1)] < hk[U(c)])))
+        c += right
+        ct = t2 if right else t1
+        if t < ct or (t == ct and key < hk[U(c)]):
             break
-        ht[i] = ct
-        hk[i] = hk[c]
-        he[i] = he[c]
+        ht[U(i)] = ct
+        hk[U(i)] = hk[U(c)]
+        he[U(i)] = he[U(c)]
         i = c
-    ht[i] = t
-    hk[i] = key
-    he[i] = ev
+    ht[U(i)] = t
+    hk[U(i)] = key
+    he[U(i)] = ev
 
 
 @njit(**_INNER)
