@@ -31,7 +31,7 @@ from .layout import HIST_BINS, sojourn_bin
 from .model import (
     acquisition_mean,
     attrition_probability,
-    churn_probability,
+    churns,
     defect_probability,
     lead_time_factor,
     morale_next,
@@ -911,9 +911,9 @@ def run_replications(cs, states, rows, periods):
                         elif c < 0:
                             row[o_detr + s] += 1.0
                     if pop[s] > 0:  # one customer leaves with the churn probability
-                        pch = churn_probability(end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1], cs.seg_churn[s, 2],
-                                                cs.seg_churn[s, 3])  # fmt: skip
-                        if _uniform(st, 5 * s + 3) < pch:
+                        u = _uniform(st, 5 * s + 3)
+                        if churns(u, end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1], cs.seg_churn[s, 2],
+                                  cs.seg_churn[s, 3]):  # fmt: skip
                             pop[s] -= 1
                             if counting:
                                 row[o_churn + s] += 1.0

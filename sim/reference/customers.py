@@ -18,7 +18,7 @@ from orgsim.kernels import layout, model
 # the shared formulas, plain Python (bound once: they are called for every order)
 satisfaction = model.satisfaction.py_func
 nps_class = model.nps_class.py_func
-churn_probability = model.churn_probability.py_func
+churns = model.churns.py_func
 sojourn_bin = layout.sojourn_bin.py_func
 
 
@@ -194,7 +194,7 @@ class Segment:
         """After an ended order its customer leaves with the model's churn probability."""
         if self.active <= 0:
             return
-        if self.churns() < churn_probability(score, *self.churn_curve):
+        if churns(self.churns(), score, *self.churn_curve):
             self.active -= 1
             if now >= self.warmup:
                 self.churned += 1
