@@ -56,7 +56,7 @@ I_STEP = 2  # global journey step (orders)
 I_SVC = 3  # service being visited
 I_ROUTE = 4  # drawn next step of the current visit: -2 not drawn yet, -1 complete
 I_FLAGS = 5
-I_VER = 6  # bumped on leaving a queue and on release: stale abandonment events are ignored
+I_AKEY = 6  # order queued with finite patience: its abandonment's key (sequence << 4 | EV_ABANDON)
 I_GEN = 7  # bumped on allocation and release: stale references to a reused slot are ignored
 I_PARENT = 8  # item waiting on this request
 I_PENDING = 9  # requests this item still waits for
@@ -77,7 +77,8 @@ F_PAT = 1  # patience
 F_WACC = 2  # total queue wait so far
 F_TENQ = 3  # time it joined the current queue
 F_PDEF = 4  # defect probability fixed when the service began
-NF = 5
+F_DEAD = 5  # order queued with finite patience: when it abandons (inf: it does not)
+NF = 6
 
 # ---- flags
 FL_REDO = 1  # the current service is a redo
@@ -85,8 +86,10 @@ FL_HOLD = 2  # fired needs with hold: send them when an employee is taken
 FL_BLOCKED = 4  # holding an employee while waiting on requests
 FL_QUEUED = 8
 
-# ---- events (heap key = sequence << 4 | type; payload = entity << 32 | version or count).  Orders arrive
-# from per-segment timers outside the heap (one per segment: the next arrival), compared with the heap's top.
+# ---- events (heap key = sequence << 4 | type; payload = entity << 32 | count).  Two kinds live outside the heap,
+# compared with its top: orders arrive from per-segment timers (each segment's next arrival), and abandonments
+# from per-department timers (the earliest deadline among orders in its queue).  Nearly every order starts service
+# before its patience runs out; in the heap, its abandonment would stay as a stale entry until then.
 EV_COMPLETE = 1
 EV_ABANDON = 2
 EV_HANDOFF = 3
@@ -115,7 +118,9 @@ DI_BLOCKED = 2
 DI_VAC = 3  # vacancies queued (leavers and movers not gone yet)
 DI_QH = 4  # queue heads 4, 5, 6: work queues 0 (served first) and 1, vacancies
 DI_QT = 7  # queue tails 7, 8, 9
-NDI = 10
+DI_AKEY = 10  # the earliest abandonment among orders queued here: its key and order (-1: none)
+DI_AJ = 11
+NDI = 12
 DF_LAST = 0  # time employee time was last integrated
 DF_IBUSY = 1  # employee time since t = 0: busy (blocked included), blocked, present
 DF_IBLK = 2
@@ -128,7 +133,8 @@ DF_PBLK = 8
 DF_PAVAIL = 9
 DF_MORALE = 10
 DF_SPEED = 11  # skill x speed factor at the current morale
-NDF = 12
+DF_ADEAD = 12  # ... and its deadline (inf: none)
+NDF = 13
 
 M32 = 0xFFFFFFFF
 U = np.uint64  # an index known to be >= 0: numba skips the negative-index wraparound for unsigned ones
@@ -344,7 +350,6 @@ def _leave(II, DI, DF, d, m, t, hiring_delay, transfer_delay, free, ht, hk, he, 
             II[vj, I_NEXT] = free
             free = vj
             II[vj, I_GEN] += 1
-            II[vj, I_VER] += 1
             released += 1
     return free, released, hn, seq
 
@@ -449,6 +454,41 @@ def _first(arr_t):
             a = arr_t[s]
             g = s
     return a, g
+
+
+@njit(**_INNER)
+def _rescan_abandonment(II, FF, DI, DF, d, q):
+    """Department d's abandonment timer after an order left its queue q: the earliest (deadline, key) queued."""
+    bt = math.inf
+    bk = np.int64(0)
+    bj = np.int64(-1)
+    j = DI[d, DI_QH + q]
+    while j >= 0:
+        if II[j, I_KIND] == K_ORDER:
+            dt = FF[j, F_DEAD]
+            if dt < bt or (dt == bt and dt < math.inf and II[j, I_AKEY] < bk):
+                bt = dt
+                bk = II[j, I_AKEY]
+                bj = j
+        j = II[j, I_QN]
+    DF[d, DF_ADEAD] = bt
+    DI[d, DI_AKEY] = bk
+    DI[d, DI_AJ] = bj
+
+
+@njit(**_INNER)
+def _first_abandonment(DI, DF):
+    """The earliest abandonment over departments: (deadline, key, department); (inf, 0, -1) when none."""
+    bt = math.inf
+    bk = np.int64(0)
+    bd = np.int64(-1)
+    for d in range(DI.shape[0]):
+        dt = DF[d, DF_ADEAD]
+        if dt < bt or (dt == bt and dt < math.inf and DI[d, DI_AKEY] < bk):
+            bt = dt
+            bk = DI[d, DI_AKEY]
+            bd = d
+    return bt, bk, bd
 
 
 # --------------------------------------------------------------------------- replications
@@ -581,6 +621,7 @@ def run_replications(cs, states, rows, periods):
                 DI[d, c] = -1 if c >= DI_QH else 0
             for c in range(NDF):
                 DF[d, c] = 0.0
+            DF[d, DF_ADEAD] = inf
             DI[d, DI_PRESENT] = cs.headcount[d]
             DF[d, DF_MORALE] = mor[0] if morale_on else baseline
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(DF[d, DF_MORALE], baseline, mor[6])
@@ -597,6 +638,9 @@ def run_replications(cs, states, rows, periods):
             rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
             arr_t[s] = exponential(st, 5 * s) / rate if rate > 0.0 else inf
         a_min, a_seg = _first(arr_t)
+        ab_t = inf  # the earliest abandonment: deadline, key, department
+        ab_k = zero
+        ab_d = zero - 1
 
         counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
         warm_pending = irep >= 0
@@ -623,7 +667,10 @@ def run_replications(cs, states, rows, periods):
                 if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
                     break  # make room first
                 th = ht[0] if hn > 0 else inf
-                tn = a_min if a_min < th else th  # the next event: an arrival, or the heap's top (first on a tie)
+                abandons = ab_t < th or (ab_t == th and ab_t < inf and ab_k < hk[0])
+                if abandons:
+                    th = ab_t
+                tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
                 # -------------------------------------------------------- warm-up end
                 if warm_pending and warmup <= tn and warmup <= tb:
                     t = warmup
@@ -663,7 +710,11 @@ def run_replications(cs, states, rows, periods):
                     if a_min < th:
                         typ = -1  # an order arrives
                         ent = a_seg
-                        ver = zero
+                        count = zero
+                    elif abandons:
+                        typ = EV_ABANDON
+                        ent = ab_d
+                        count = zero
                     else:
                         key = hk[0]
                         ev = he[0]
@@ -671,7 +722,7 @@ def run_replications(cs, states, rows, periods):
                         hn -= 1
                         typ = key & 15
                         ent = ev >> 32
-                        ver = ev & M32
+                        count = ev & M32
 
                     if typ == EV_COMPLETE:
                         j = ent
@@ -746,7 +797,6 @@ def run_replications(cs, states, rows, periods):
                                 free = j
                                 n_free += 1
                                 II[j, I_GEN] += 1
-                                II[j, I_VER] += 1
                         else:  # sub-request or invoice: its requester is the next internal customer
                             caught = False
                             if defect:
@@ -774,7 +824,6 @@ def run_replications(cs, states, rows, periods):
                                 free = j
                                 n_free += 1
                                 II[j, I_GEN] += 1
-                                II[j, I_VER] += 1
                         code = A_DISPATCH  # the freed employee first, then the consequences stacked above
                         j = d
 
@@ -810,36 +859,36 @@ def run_replications(cs, states, rows, periods):
                         a_min, a_seg = _first(arr_t)
                         code = A_ARRIVE
 
-                    elif typ == EV_ABANDON:
-                        j = ent
-                        if (II[j, I_VER] & M32) == ver:  # still waiting in the queue it joined
-                            d = svc_dept[II[j, I_SVC]]
-                            nx = II[j, I_QN]
-                            pv = II[j, I_QP]
-                            if pv >= 0:
-                                II[pv, I_QN] = nx
-                            else:
-                                DI[d, DI_QH + qoc_ext] = nx
-                            if nx >= 0:
-                                II[nx, I_QP] = pv
-                            else:
-                                DI[d, DI_QT + qoc_ext] = pv
-                            node = II[j, I_FIRED]  # hold needs never sent
-                            while node >= 0:
-                                nxt = fl_next[node]
-                                fl_next[node] = fl_free
-                                fl_free = node
-                                fl_nfree += 1
-                                node = nxt
-                            s = II[j, I_SEG]
-                            ended = s
-                            end_done = 0
-                            end_score = cs.seg_abandon_score[s]
-                            II[j, I_NEXT] = free
-                            free = j
-                            n_free += 1
-                            II[j, I_GEN] += 1
-                            II[j, I_VER] += 1
+                    elif typ == EV_ABANDON:  # the order with department ent's earliest deadline leaves its queue
+                        d = ent
+                        j = DI[d, DI_AJ]
+                        nx = II[j, I_QN]
+                        pv = II[j, I_QP]
+                        if pv >= 0:
+                            II[pv, I_QN] = nx
+                        else:
+                            DI[d, DI_QH + qoc_ext] = nx
+                        if nx >= 0:
+                            II[nx, I_QP] = pv
+                        else:
+                            DI[d, DI_QT + qoc_ext] = pv
+                        _rescan_abandonment(II, FF, DI, DF, d, qoc_ext)
+                        ab_t, ab_k, ab_d = _first_abandonment(DI, DF)
+                        node = II[j, I_FIRED]  # hold needs never sent
+                        while node >= 0:
+                            nxt = fl_next[node]
+                            fl_next[node] = fl_free
+                            fl_free = node
+                            fl_nfree += 1
+                            node = nxt
+                        s = II[j, I_SEG]
+                        ended = s
+                        end_done = 0
+                        end_score = cs.seg_abandon_score[s]
+                        II[j, I_NEXT] = free
+                        free = j
+                        n_free += 1
+                        II[j, I_GEN] += 1
 
                     elif typ == EV_HANDOFF:
                         j = ent
@@ -871,12 +920,12 @@ def run_replications(cs, states, rows, periods):
                         code = A_FULFIL  # the requester first, then the invoice stacked above
                         j = r
 
-                    elif typ == EV_HIRE:  # ver: how many start; they start one by one
+                    elif typ == EV_HIRE:  # count: how many start; they start one by one
                         d = ent
                         _advance(DI, DF, d, t)
                         DI[d, DI_PRESENT] += 1
-                        if ver > 1:
-                            _hpush(ht, hk, he, hn, t, (seq << 4) | EV_HIRE, (d << 32) | (ver - 1))
+                        if count > 1:
+                            _hpush(ht, hk, he, hn, t, (seq << 4) | EV_HIRE, (d << 32) | (count - 1))
                             hn += 1
                             seq += 1
                         code = A_DISPATCH
@@ -972,7 +1021,6 @@ def run_replications(cs, states, rows, periods):
                         free = j
                         n_free += 1
                         II[j, I_GEN] += 1
-                        II[j, I_VER] += 1
                         II[p, I_PENDING] -= 1
                         code = A_NONE
                         if II[p, I_PENDING] == 0:
@@ -1009,10 +1057,21 @@ def run_replications(cs, states, rows, periods):
                                     rem = pat - FF[j, F_WACC]
                                     if rem < 0.0:
                                         rem = 0.0
-                                    _hpush(ht, hk, he, hn, t + rem, (seq << 4) | EV_ABANDON,
-                                           (j << 32) | (II[j, I_VER] & M32))  # fmt: skip
-                                    hn += 1
+                                    dead = t + rem
+                                    akey = (seq << 4) | EV_ABANDON
                                     seq += 1
+                                    FF[j, F_DEAD] = dead
+                                    II[j, I_AKEY] = akey
+                                    if dead < DF[d, DF_ADEAD]:  # (on a tie the earlier key stays first)
+                                        DF[d, DF_ADEAD] = dead
+                                        DI[d, DI_AKEY] = akey
+                                        DI[d, DI_AJ] = j
+                                        if dead < ab_t:
+                                            ab_t = dead
+                                            ab_k = akey
+                                            ab_d = d
+                                else:
+                                    FF[j, F_DEAD] = inf
                             code = A_NONE
 
                     if code == A_DISPATCH:
@@ -1043,7 +1102,10 @@ def run_replications(cs, states, rows, periods):
                         if fl & FL_QUEUED:
                             wait = t - FF[j, F_TENQ]
                             fl &= ~FL_QUEUED
-                            II[j, I_VER] += 1  # its abandonment event is now stale
+                            if DI[d, DI_AJ] == j:  # it held its department's earliest deadline
+                                _rescan_abandonment(II, FF, DI, DF, d, qoc_ext)
+                                if ab_d == d:
+                                    ab_t, ab_k, ab_d = _first_abandonment(DI, DF)
                         if counting:
                             row[o_dwait + d] += wait
                             row[o_dvis + d] += 1.0
