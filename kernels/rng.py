@@ -30,9 +30,9 @@ from numba.extending import intrinsic
 NONE = -1
 EXPONENTIAL = 0  # p0 = mean
 DETERMINISTIC = 1  # p0 = value
-GAMMA = 2  # p0 = shape, p1 = scale
+GAMMA = 2  # p0 = shape, p1 = scale, p2 = Marsaglia & Tsang's c (see _gamma_c)
 LOGNORMAL = 3  # p0 = mu, p1 = sigma of the underlying normal
-ERLANG = 4  # p0 = k (phases), p1 = mean of one phase
+ERLANG = 4  # p0 = k (phases), p1 = mean of one phase, p2 = c of the gamma draw beyond _ERLANG_SUM_MAX phases
 UNIFORM = 5  # p0 = low, p1 = high
 TRIANGULAR = 6  # p0 = low, p1 = mode, p2 = high
 
@@ -49,6 +49,16 @@ CODES = {
 _ERLANG_SUM_MAX = 16  # up to this many phases, sum exponentials; beyond, a gamma draw (same law)
 
 
+def _gamma_c(shape: float) -> float:
+    """Marsaglia & Tsang's c = 1 / sqrt(9 d), d = shape - 1/3 (shape + 1 below 1: the boosted draw).
+
+    Computed once per distribution rather than per draw; the same IEEE
+    operations as in the sampler, so the same bits.
+    """
+    k = shape + 1.0 if shape < 1.0 else shape
+    return 1.0 / math.sqrt(9.0 * (k - 1.0 / 3.0))
+
+
 def dist_params(dist) -> tuple[int, float, float, float]:
     """(code, p0, p1, p2) of a scenario distribution (read by attribute), or NONE for ``None``."""
     if dist is None:
@@ -60,12 +70,12 @@ def dist_params(dist) -> tuple[int, float, float, float]:
         return DETERMINISTIC, float(dist.value), 0.0, 0.0
     if kind == "gamma":
         shape = 1.0 / (dist.cv * dist.cv)
-        return GAMMA, float(shape), float(dist.mean / shape), 0.0
+        return GAMMA, float(shape), float(dist.mean / shape), _gamma_c(float(shape))
     if kind == "lognormal":
         sigma2 = math.log1p(dist.cv * dist.cv)
         return LOGNORMAL, float(math.log(dist.mean) - 0.5 * sigma2), float(math.sqrt(sigma2)), 0.0
     if kind == "erlang":
-        return ERLANG, float(dist.k), float(dist.mean / dist.k), 0.0
+        return ERLANG, float(dist.k), float(dist.mean / dist.k), _gamma_c(float(dist.k))
     if kind == "uniform":
         return UNIFORM, float(dist.low), float(dist.high), 0.0
     if kind == "triangular":
@@ -376,14 +386,14 @@ def draw(st, i, code, p0, p1, p2):
         for _ in range(int(p0)):
             s += exponential(st, i)
         return s * p1
-    if code == GAMMA or code == ERLANG:  # shape p0, scale p1
+    if code == GAMMA or code == ERLANG:  # shape p0, scale p1, c p2
         boost = 1.0
         k = p0
         if k < 1.0:
             boost = _uniform(st, i) ** (1.0 / k)
             k += 1.0
         dd = k - 1.0 / 3.0
-        c = 1.0 / math.sqrt(9.0 * dd)
+        c = p2
         while True:
             x = normal(st, i)
             v = 1.0 + c * x
