@@ -40,7 +40,7 @@ from .model import (
     speed_factor,
     training_factor,
 )
-from .rng import EXPONENTIAL, NONE, _uniform, binomial, draw, exponential, poisson
+from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
 
 # ---- item kinds
 K_ORDER = 0  # an external order (its journey work: external class)
@@ -776,10 +776,7 @@ def run_replications(cs, states, rows, periods):
                                     nv = step_svc[route]
                                     II[ix(j), I_SVC] = nv
                                     if h_code != NONE and svc_dept[nv] != d:
-                                        if h_code == EXPONENTIAL:
-                                            t_h = t + h_p0 * exponential(st, cs.src_handoff)
-                                        else:
-                                            t_h = t + draw(st, cs.src_handoff, h_code, h_p0, h_p1, h_p2)
+                                        t_h = t + draw_inline(st, cs.src_handoff, h_code, h_p0, h_p1, h_p2)
                                         _hpush(ht, hk, he, hn, t_h, (seq << 4) | EV_HANDOFF, j << 32)
                                         hn += 1
                                         seq += 1
@@ -856,7 +853,8 @@ def run_replications(cs, states, rows, periods):
                         if pc == NONE:
                             FF[ix(j), F_PAT] = inf
                         else:
-                            FF[ix(j), F_PAT] = draw(st, 5 * s + 1, pc, seg_pat[s, 1], seg_pat[s, 2], seg_pat[s, 3])
+                            FF[ix(j), F_PAT] = draw_inline(st, 5 * s + 1, pc, seg_pat[s, 1], seg_pat[s, 2],
+                                                           seg_pat[s, 3])  # fmt: skip
                         rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
                         arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else inf
                         a_min, a_seg = _first(arr_t)
@@ -1184,10 +1182,7 @@ def run_replications(cs, states, rows, periods):
                         v = II[ix(j), I_SVC]
                         d = svc_dept[v]
                         dc = int(svc_dist[v, 0])
-                        if dc == EXPONENTIAL:
-                            x = svc_dist[v, 1] * exponential(st, src_svc + 4 * v)
-                        else:
-                            x = draw(st, src_svc + 4 * v, dc, svc_dist[v, 1], svc_dist[v, 2], svc_dist[v, 3])
+                        x = draw_inline(st, src_svc + 4 * v, dc, svc_dist[v, 1], svc_dist[v, 2], svc_dist[v, 3])
                         FF[ix(j), F_PDEF] = pdef[v]
                         sf = DF[d, DF_SPEED]
                         if train_share > 0.0:
