@@ -28,6 +28,7 @@ Time is the scenario's time unit throughout.  Rules: README "Model".
 import math
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
@@ -172,6 +173,22 @@ def _unowned(typingctx, ary):
     return ary(ary), codegen
 
 
+@intrinsic
+def _time_bits(typingctx, t):
+    """The bits of time t >= 0 as an int64: they order as the times do, and integer comparisons are cheaper."""
+    if t != types.float64:
+        return None
+    return types.int64(t), lambda context, builder, sig, args: builder.bitcast(args[0], ir.IntType(64))
+
+
+@intrinsic
+def _bits_time(typingctx, b):
+    """The time whose bits ``_time_bits`` gave."""
+    if b != types.int64:
+        return None
+    return types.float64(b), lambda context, builder, sig, args: builder.bitcast(args[0], ir.DoubleType())
+
+
 # --------------------------------------------------------------------------- pools (grown between events only)
 
 
@@ -197,7 +214,7 @@ def _grow_items(II, FF, free, need):
 def _grow_heap(ht, hk, he, need):
     n = ht.shape[0]
     new = max(2 * n, n + need)
-    ht2 = np.empty(new, dtype=np.float64)
+    ht2 = np.empty(new, dtype=np.int64)
     hk2 = np.empty(new, dtype=np.int64)
     he2 = np.empty(new, dtype=np.int64)
     for i in range(n):
@@ -235,6 +252,8 @@ def _grow_fired(need_of, nxt, free, need):
 
 @njit(**_INNER)
 def _hpush(ht, hk, he, n, t, key, ev):
+    """Add event ev at time t (>= 0) with key to a heap of size n (the times are kept as their bits)."""
+    t = _time_bits(t)
     i = n
     while i > 0:
         p = (i - 1) >> 1
@@ -582,7 +601,7 @@ def run_replications(cs, states, rows, periods):
 
     II = np.zeros((256, NI), dtype=np.int64)
     FF = np.zeros((256, NF), dtype=np.float64)
-    ht = np.empty(256, dtype=np.float64)
+    ht = np.empty(256, dtype=np.int64)
     hk = np.empty(256, dtype=np.int64)
     he = np.empty(256, dtype=np.int64)
     a_code = np.empty(64, dtype=np.int64)
@@ -674,7 +693,7 @@ def run_replications(cs, states, rows, periods):
             while True:
                 if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
                     break  # make room first
-                th = ht[0] if hn > 0 else inf
+                th = _bits_time(ht[0]) if hn > 0 else inf
                 abandons = ab_t < th or (ab_t == th and ab_t < inf and ab_k < hk[0])
                 if abandons:
                     th = ab_t
