@@ -38,8 +38,13 @@ class ScenarioError(ValueError):
     """A scenario (or an override of it) is invalid; ``problems`` holds one message per problem."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+        self.problems = [_one_line(p) for p in problems]
+        super().__init__("\n".join(self.problems))
+
+
+def _one_line(problem: str) -> str:
+    """A problem as one line: a name the user wrote with a newline or tab in it is shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in problem)
 
 
 def _part(p) -> str:

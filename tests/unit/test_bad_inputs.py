@@ -375,6 +375,19 @@ def test_three_typos_give_exactly_three_lines(tmp_path):
         assert hint in matching[0]
 
 
+def test_a_name_with_a_newline_is_reported_on_one_line(tmp_path):
+    """Each problem is one line of the report, even when a name the user wrote holds a newline or a tab."""
+    s = copy.deepcopy(BASE)
+    put("segments.x.journey.1.next", {"front\nserve": 0.2, "\t": 0.1})(s)
+    path = write(tmp_path, s)
+    result = validate(path)
+    assert_refused(result, path)
+    problems = result.stderr.strip().splitlines()
+    assert all(p.startswith(f"{path}:") for p in problems), problems  # a raw newline would start a line of its own
+    assert any("`front\\nserve` is not a step of this journey" in p for p in problems), problems
+    assert any("`\\t` is not a step of this journey" in p for p in problems), problems
+
+
 def test_several_files_are_all_reported(tmp_path):
     good = write(tmp_path, BASE, "good.yaml")
     bad = copy.deepcopy(BASE)
