@@ -10,8 +10,8 @@ the new rate (the exponential gap is memoryless).  Each department's
 earliest abandonment (the first deadline among orders queued there) keeps
 the sequence number it was given on joining the queue, so it is ordered as
 the heap would order it; it leaves no stale entry behind when the order
-starts service first, as nearly every order does.  Handling an event may start a
-cascade (an arrival fires needs whose sub-requests fire needs of their own,
+starts service first, as nearly every order does.  Handling an event may
+start a cascade (an arrival fires needs whose sub-requests fire needs of their own,
 an employee freed takes the next item whose hold sends requests...); a
 cascade runs on an explicit action stack in the order a recursive
 implementation would use, so one function owns every array.
@@ -484,6 +484,12 @@ def _first(arr_t):
 
 
 @njit(**_INNER)
+def _before(t, key, bt, bk):
+    """Whether an event at (t, key) comes strictly before one at (bt, bk), as the heap orders them; never at t = inf."""
+    return t < bt or (t == bt and t < math.inf and key < bk)
+
+
+@njit(**_INNER)
 def _rescan_abandonment(II, FF, DI, DF, d, q):
     """Department d's abandonment timer after an order left its queue q: the earliest (deadline, key) queued."""
     bt = math.inf
@@ -493,7 +499,7 @@ def _rescan_abandonment(II, FF, DI, DF, d, q):
     while j >= 0:
         if II[ix(j), I_KIND] == K_ORDER:
             dt = FF[ix(j), F_DEAD]
-            if dt < bt or (dt == bt and dt < math.inf and II[ix(j), I_AKEY] < bk):
+            if _before(dt, II[ix(j), I_AKEY], bt, bk):
                 bt = dt
                 bk = II[ix(j), I_AKEY]
                 bj = j
@@ -511,7 +517,7 @@ def _first_abandonment(DI, DF):
     bd = np.int64(-1)
     for d in range(DI.shape[0]):
         dt = DF[d, DF_ADEAD]
-        if dt < bt or (dt == bt and dt < math.inf and DI[d, DI_AKEY] < bk):
+        if _before(dt, DI[d, DI_AKEY], bt, bk):
             bt = dt
             bk = DI[d, DI_AKEY]
             bd = d
@@ -694,7 +700,7 @@ def run_replications(cs, states, rows, periods):
                 if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
                     break  # make room first
                 th = _bits_time(ht[0]) if hn > 0 else inf
-                abandons = ab_t < th or (ab_t == th and ab_t < inf and ab_k < hk[0])
+                abandons = _before(ab_t, ab_k, th, hk[0])  # (hk[0] is read but not used when the heap is empty)
                 if abandons:
                     th = ab_t
                 tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
@@ -828,7 +834,8 @@ def run_replications(cs, states, rows, periods):
                                     caught = True
                                 else:
                                     r = II[ix(j), I_ROOT]
-                                    if r >= 0 and II[ix(r), I_GEN] == II[ix(j), I_RGEN] and II[ix(r), I_KIND] == K_ORDER:
+                                    if (r >= 0 and II[ix(r), I_GEN] == II[ix(j), I_RGEN]
+                                            and II[ix(r), I_KIND] == K_ORDER):  # fmt: skip
                                         II[ix(r), I_ESC] += 1  # a sub-request's defect marks the order that caused it
                             if caught:
                                 II[ix(j), I_FLAGS] = fl | FL_REDO
