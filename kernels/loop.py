@@ -270,17 +270,13 @@ def _hpush(ht, hk, he, n, t, key, ev):
 
 
 @njit(**_INNER)
-def _hpop(ht, hk, he, n):
-    """Remove the top of a heap of size n (read it first); the heap then has n - 1 entries.
+def _sift_down(ht, hk, he, n, t, key, ev):
+    """Place event (t as bits, key, ev) in the root's slot of a heap of size n, whose root is vacant, and sift it down.
 
     The smaller child is chosen without a branch (its outcome is a coin
     toss, so a branch would be mispredicted half the time); slot n, read
     when only one child is live, is inside the array (the pools keep room).
     """
-    n -= 1
-    t = ht[ix(n)]
-    key = hk[ix(n)]
-    ev = he[ix(n)]
     i = 0
     while True:
         c = 2 * i + 1
@@ -300,6 +296,29 @@ def _hpop(ht, hk, he, n):
     ht[ix(i)] = t
     hk[ix(i)] = key
     he[ix(i)] = ev
+
+
+@njit(**_INNER)
+def _hpop(ht, hk, he, n):
+    """Remove the top of a heap of size n (read it first); the heap then has n - 1 entries."""
+    n -= 1
+    _sift_down(ht, hk, he, n, ht[ix(n)], hk[ix(n)], he[ix(n)])
+
+
+@njit(**_INNER)
+def _hadd(ht, hk, he, n, spent, t, key, ev):
+    """Add event ev at time t with key to a heap of size n; returns the new size.
+
+    *spent*: the top was handled but left in place, and the new event takes
+    its slot (one sift down instead of a pop's and a push's: most events
+    schedule one, a service begun when an employee is freed).  The popped
+    order is the same, since (time, key) orders every event strictly.
+    """
+    if spent:
+        _sift_down(ht, hk, he, n, _time_bits(t), key, ev)
+        return n
+    _hpush(ht, hk, he, n, t, key, ev)
+    return n + 1
 
 
 @njit(**_INNER)
@@ -647,6 +666,7 @@ def run_replications(cs, states, rows, periods):
         fl_free = zero
         fl_nfree = nfl
         hn = zero
+        spent = False  # the heap's top was handled but is still in place (see _hadd)
         seq = zero
         sp = zero
         for d in range(D):
@@ -697,6 +717,10 @@ def run_replications(cs, states, rows, periods):
                 a_code, a_arg = _grow_stack(a_code, a_arg, room_stack)
 
             while True:
+                if spent:  # the last event scheduled none in its place: pop it now
+                    _hpop(ht, hk, he, hn)
+                    hn -= 1
+                    spent = False
                 if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
                     break  # make room first
                 th = _bits_time(ht[0]) if hn > 0 else inf
@@ -751,8 +775,7 @@ def run_replications(cs, states, rows, periods):
                     else:
                         key = hk[0]
                         ev = he[0]
-                        _hpop(ht, hk, he, hn)
-                        hn -= 1
+                        spent = True  # popped when the next event needs the heap, unless one takes its slot
                         typ = key & 15
                         ent = ev >> 32
                         count = ev & M32
@@ -807,8 +830,8 @@ def run_replications(cs, states, rows, periods):
                                     II[ix(j), I_SVC] = nv
                                     if h_code != NONE and svc_dept[nv] != d:
                                         t_h = t + draw_inline(st, cs.src_handoff, h_code, h_p0, h_p1, h_p2)
-                                        _hpush(ht, hk, he, hn, t_h, (seq << 4) | EV_HANDOFF, j << 32)
-                                        hn += 1
+                                        hn = _hadd(ht, hk, he, hn, spent, t_h, (seq << 4) | EV_HANDOFF, j << 32)
+                                        spent = False
                                         seq += 1
                                     else:
                                         a_code[sp] = A_ARRIVE
@@ -957,8 +980,8 @@ def run_replications(cs, states, rows, periods):
                         _advance(DI, DF, d, t)
                         DI[d, DI_PRESENT] += 1
                         if count > 1:
-                            _hpush(ht, hk, he, hn, t, (seq << 4) | EV_HIRE, (d << 32) | (count - 1))
-                            hn += 1
+                            hn = _hadd(ht, hk, he, hn, spent, t, (seq << 4) | EV_HIRE, (d << 32) | (count - 1))
+                            spent = False
                             seq += 1
                         code = A_DISPATCH
                         j = d
@@ -1115,6 +1138,10 @@ def run_replications(cs, states, rows, periods):
                         code = A_NONE
                         if DI[d, DI_PRESENT] - DI[d, DI_BUSY] > 0:
                             if DI[d, DI_VAC] > 0:  # a vacancy queues ahead of all work: this employee leaves
+                                if spent:  # (_leave schedules by _hpush)
+                                    _hpop(ht, hk, he, hn)
+                                    hn -= 1
+                                    spent = False
                                 free, released, hn, seq = _leave(II, DI, DF, d, one, t, hiring_delay, transfer_delay,
                                                                  free, ht, hk, he, hn, seq)  # fmt: skip
                                 n_free += released
@@ -1193,8 +1220,8 @@ def run_replications(cs, states, rows, periods):
                                 II[ix(r), I_SEG] = u
                                 lt = draw(st, cs.src_lead + u, int(cs.sup_lead[u, 0]), cs.sup_lead[u, 1],
                                           cs.sup_lead[u, 2], cs.sup_lead[u, 3]) * factor[u]  # fmt: skip
-                                _hpush(ht, hk, he, hn, t + lt, (seq << 4) | EV_DELIVER, r << 32)
-                                hn += 1
+                                hn = _hadd(ht, hk, he, hn, spent, t + lt, (seq << 4) | EV_DELIVER, r << 32)
+                                spent = False
                                 seq += 1
                             else:
                                 II[ix(r), I_KIND] = K_SUB
@@ -1221,8 +1248,8 @@ def run_replications(cs, states, rows, periods):
                         FF[ix(j), F_PDEF] = pdef[v]
                         sf = DF[d, DF_SPEED]
                         sf *= train_f
-                        _hpush(ht, hk, he, hn, t + x / sf, (seq << 4) | EV_COMPLETE, j << 32)
-                        hn += 1
+                        hn = _hadd(ht, hk, he, hn, spent, t + x / sf, (seq << 4) | EV_COMPLETE, j << 32)
+                        spent = False
                         seq += 1
                         code = A_NONE
 
