@@ -25,7 +25,7 @@ def _fmt(x: float) -> str:
     if a >= 100:
         return f"{x:.1f}"
     if a >= 1:
-        return f"{x:.3g}" if a < 10 else f"{x:.2f}"
+        return f"{x:.2f}"
     return f"{x:.3f}"
 
 
@@ -33,6 +33,15 @@ def _ci(row) -> str:
     if not np.isfinite(row["ci_low"]):
         return _fmt(row["mean"])
     return f"{_fmt(row['mean'])}  [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+
+
+def _columns(rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+    """Lines of cells, each column as wide as its widest cell (numbers in *right* columns aligned right)."""
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    return [
+        "  ".join(c.rjust(w) if k in right else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip()
+        for r in rows
+    ]
 
 
 def table(result: RunResult) -> str:
@@ -57,25 +66,27 @@ def table(result: RunResult) -> str:
             if m in summ.index:
                 parts.append(f"{key} {_fmt(summ.loc[m, 'mean'])}")
         lines.append(f"  segment {s}: " + ", ".join(parts))
-    lines += ["", "Departments          heads  utilisation      wait_mean        blocked_share  morale"]
-    for d in sc.departments:
-        def cell(key, width):
-            m = f"dept.{d}.{key}"
-            return (_ci(summ.loc[m]) if m in summ.index else "-").ljust(width)
+    def cell(metric: str, ci: bool = True) -> str:
+        if metric not in summ.index:
+            return "-"
+        return _ci(summ.loc[metric]) if ci else _fmt(summ.loc[metric, "mean"])
 
-        lines.append(
-            f"  {d:<18}{result.headcount[d]:>6}  {cell('utilisation', 16)} {cell('wait_mean', 16)} "
-            f"{_fmt(summ.loc[f'dept.{d}.blocked_share', 'mean']) if f'dept.{d}.blocked_share' in summ.index else '-':<14} "
-            f"{_fmt(summ.loc[f'dept.{d}.morale', 'mean']) if f'dept.{d}.morale' in summ.index else '-'}"
-        )
+    lines.append("")
+    lines += _columns(
+        [["Departments", "heads", "utilisation", "wait_mean", "blocked_share", "morale"]]
+        + [
+            [f"  {d}", str(result.headcount[d]), cell(f"dept.{d}.utilisation"), cell(f"dept.{d}.wait_mean"),
+             cell(f"dept.{d}.blocked_share", ci=False), cell(f"dept.{d}.morale", ci=False)]
+            for d in sc.departments
+        ],
+        right={1},
+    )
     internal = [m for m in summ.index if m.startswith("internal.") and m.endswith(".response_mean")]
-    if internal:
-        lines += ["", f"Internal suppliers (mean response, {sc.time_unit}s)"]
-        for m in internal:
-            _, c, d, _ = m.split(".")
-            lines.append(f"  {c} waits on {d:<14}{_ci(summ.loc[m])}")
+    rows = [[f"  {m.split('.')[1]} waits on {m.split('.')[2]}", _ci(summ.loc[m])] for m in internal]
     if "internal.rework_rate" in summ.index:
-        lines.append(f"  rework rate       {_ci(summ.loc['internal.rework_rate'])}")
+        rows.append(["  rework rate", _ci(summ.loc["internal.rework_rate"])])
+    if rows:
+        lines += ["", f"Internal suppliers (mean response, {sc.time_unit}s)"] + _columns(rows)
     lines.append("")
     lines.append(f"wall time {result.wall_time:.2f} s")
     return "\n".join(lines)

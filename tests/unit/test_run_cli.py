@@ -1,6 +1,7 @@
 """`orgsim run` / `orgsim trace` end to end, as a user would call them, and the Python API behind them."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,29 @@ def test_table_names_every_department_and_the_internal_supplier(small):
     text = orgsim_cli("run", str(small), "-r", "3").stdout
     for word in ("nps", "csat", "revenue", "front", "back", "front waits on back"):
         assert word in text
+
+
+def test_table_columns_line_up_whatever_the_names(tmp_path):
+    scenario = yaml.safe_load(yaml.safe_dump(SMALL))
+    scenario["departments"]["records_office"] = {
+        "headcount": 1, "services": {"file": {"time": {"dist": "exponential", "mean": 0.2}}}}
+    scenario["departments"]["front"]["services"]["serve"]["needs"].append({"service": "records_office.file"})
+    path = tmp_path / "names.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    lines = orgsim_cli("run", str(path), "-r", "3").stdout.splitlines()
+
+    top = next(i for i, line in enumerate(lines) if line.startswith("Departments"))
+    header, rows = lines[top], lines[top + 1 : top + 4]
+    for word in ("utilisation", "wait_mean", "blocked_share", "morale"):
+        col = header.index(word)
+        for row in rows:  # each value starts under its column's name
+            assert row[col - 1] == " " and row[col] != " ", (word, row)
+
+    top = next(i for i, line in enumerate(lines) if line.startswith("Internal suppliers"))
+    block = lines[top + 1 : lines.index("", top)]
+    labels = ["front waits on back", "front waits on records_office", "rework rate"]
+    assert [line.split("  ")[1] for line in block] == labels
+    assert len({re.search(r"\d", line).start() for line in block}) == 1, block  # the values start in one column
 
 
 def test_out_dir_holds_every_file_and_the_resolved_scenario_reloads(small, tmp_path):
