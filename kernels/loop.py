@@ -322,6 +322,15 @@ def _hadd(ht, hk, he, n, spent, t, key, ev):
 
 
 @njit(**_INNER)
+def _hsettle(ht, hk, he, n, spent):
+    """Pop the handled top if no event took its slot (*spent*); returns the heap's size."""
+    if spent:
+        _hpop(ht, hk, he, n)
+        return n - 1
+    return n
+
+
+@njit(**_INNER)
 def _advance(DI, DF, d, t):
     """Integrate department d's employee time up to t."""
     dt = t - DF[d, DF_LAST]
@@ -717,10 +726,8 @@ def run_replications(cs, states, rows, periods):
                 a_code, a_arg = _grow_stack(a_code, a_arg, room_stack)
 
             while True:
-                if spent:  # the last event scheduled none in its place: pop it now
-                    _hpop(ht, hk, he, hn)
-                    hn -= 1
-                    spent = False
+                hn = _hsettle(ht, hk, he, hn, spent)  # the last event scheduled none in its place: pop it now
+                spent = False
                 if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
                     break  # make room first
                 th = _bits_time(ht[0]) if hn > 0 else inf
@@ -1138,10 +1145,8 @@ def run_replications(cs, states, rows, periods):
                         code = A_NONE
                         if DI[d, DI_PRESENT] - DI[d, DI_BUSY] > 0:
                             if DI[d, DI_VAC] > 0:  # a vacancy queues ahead of all work: this employee leaves
-                                if spent:  # (_leave schedules by _hpush)
-                                    _hpop(ht, hk, he, hn)
-                                    hn -= 1
-                                    spent = False
+                                hn = _hsettle(ht, hk, he, hn, spent)  # (_leave schedules by _hpush)
+                                spent = False
                                 free, released, hn, seq = _leave(II, DI, DF, d, one, t, hiring_delay, transfer_delay,
                                                                  free, ht, hk, he, hn, seq)  # fmt: skip
                                 n_free += released

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from orgsim.kernels.loop import _hadd, _hpop
+from orgsim.kernels.loop import _hadd, _hsettle
 
 
 @njit  # (not cached: a cache would not see a change to the heap in loop.py)
@@ -33,10 +33,8 @@ def _drive(adds, times, taken):
             hn = _hadd(ht, hk, he, hn, spent, times[i], np.int64(i), np.int64(-i))
             spent = False
         else:
-            if spent:  # as at the loop's top: nothing took the handled top's slot
-                _hpop(ht, hk, he, hn)
-                hn -= 1
-                spent = False
+            hn = _hsettle(ht, hk, he, hn, spent)  # as at the loop's top: nothing took the handled top's slot
+            spent = False
             if hn == 0:
                 continue
             taken[m, 0] = hk[0]
