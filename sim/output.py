@@ -35,7 +35,7 @@ def _ci(row) -> str:
     return f"{_fmt(row['mean'])}  [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
 
 
-def _columns(rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+def _columns(rows: list[list[str]], right: tuple[int, ...] = ()) -> list[str]:
     """Lines of cells, each column as wide as its widest cell (numbers in *right* columns aligned right)."""
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     return [
@@ -79,7 +79,7 @@ def table(result: RunResult) -> str:
              cell(f"dept.{d}.blocked_share", ci=False), cell(f"dept.{d}.morale", ci=False)]
             for d in sc.departments
         ],
-        right={1},
+        right=(1,),
     )
     internal = [m for m in summ.index if m.startswith("internal.") and m.endswith(".response_mean")]
     rows = [[f"  {m.split('.')[1]} waits on {m.split('.')[2]}", _ci(summ.loc[m])] for m in internal]
