@@ -82,7 +82,7 @@ class Segment:
         self.rate = arrivals.rate_per_customer if self.population else arrivals.rate
         self.gaps = streams.exponential(f"arrivals/{name}")
         self.patience = streams.of(f"patience/{name}", spec.patience) if spec.patience is not None else None
-        self.churns = streams.uniform(f"churn/{name}") if self.population else None
+        self.churn_draws = streams.uniform(f"churn/{name}") if self.population else None
         self._acquisitions = None
         self._streams = streams
         self.routing = streams.uniform(f"routing/{name}")
@@ -194,7 +194,7 @@ class Segment:
         """After an ended order its customer leaves with the model's churn probability."""
         if self.active <= 0:
             return
-        if churns(self.churns(), score, *self.churn_curve):
+        if churns(self.churn_draws(), score, *self.churn_curve):
             self.active -= 1
             if now >= self.warmup:
                 self.churned += 1
