@@ -4,7 +4,7 @@ Runs the six allocation policies (fixed, front_line_first, proportional_load,
 sqrt_staffing, utilisation_target, optimised) on one scenario (default
 ``baseline``) with common random numbers: replication i of every policy sees
 the same demand, so differences are paired.  The five rules go through
-``orgsim.compare.compare``.  ``optimised`` is searched by simulation on an
+``orgsim.studies.compare.compare``.  ``optimised`` is searched by simulation on an
 independent seed (``--seed + 10000``, so the search cannot overfit the very
 replications it is judged on) and then run on the same replications as the
 others; all six are analysed together.
@@ -20,11 +20,11 @@ from __future__ import annotations
 import pandas as pd
 
 import common
-from orgsim.compare import Comparison, PolicySpec, compare
-from orgsim.optimise import optimise
-from orgsim.plots import department_heatmap, forest, series_over_time
-from orgsim.policies import with_policy
-from orgsim.runner import run
+from orgsim.studies.compare import Comparison, PolicySpec, compare
+from orgsim.studies.optimise import optimise
+from orgsim.present.plots import department_heatmap, forest, series_over_time
+from orgsim.scenario.edit import with_policy
+from orgsim.studies.run import run
 
 RULES = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target")
 

@@ -27,7 +27,7 @@ import simpy
 from numba import njit
 
 import orgsim
-from orgsim.traffic import routing_matrix
+from orgsim.scenario.traffic import routing_matrix
 
 
 def bare_simpy_mmc(rate: float, mean: float, servers: int, horizon: float, seed: int = 1) -> int:
@@ -169,7 +169,7 @@ def simpy_processes_rate(scenario, reps: int, workers: int) -> float:
     SimPy is pure Python, so its second core comes from a second process; the
     cluster is started and warmed up outside the timing.
     """
-    from orgsim.backends import DaskBackend
+    from orgsim.execution.backends import DaskBackend
 
     with DaskBackend(workers=workers) as backend:
         orgsim.run(scenario, engine="simpy", replications=workers, seed=0, backend=backend)

@@ -19,7 +19,7 @@ import pandas as pd
 
 import orgsim
 from orgsim import metrics
-from orgsim.atomic import atomic_path
+from orgsim.execution.atomic import atomic_path
 
 TIDY_COLUMNS = ["scenario", "policy", "replication", "metric", "value"]
 # --small: a tiny size for tests, a few simulated weeks instead of a year
@@ -129,7 +129,7 @@ def write_table(df: pd.DataFrame, out: Path, name: str, columns=None) -> None:
 
 def save_figure(fig, out: Path, name: str) -> None:
     """Save a matplotlib figure as ``name.png`` in *out*, atomically, and close it."""
-    from orgsim.plots import to_png
+    from orgsim.present.plots import to_png
 
     data = to_png(fig)
     with atomic_path(out / f"{name}.png") as tmp:

@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 
 import common
-from orgsim.compare import Comparison
-from orgsim.plots import series_over_time
-from orgsim.policies import allocate, budget_of, with_policy
-from orgsim.runner import run
+from orgsim.studies.compare import Comparison
+from orgsim.present.plots import series_over_time
+from orgsim.policies import allocate, budget_of
+from orgsim.scenario.edit import with_policy
+from orgsim.studies.run import run
 
 INVESTMENTS = ("training", "recognition", "tooling")
 SHOWN = ("external.nps", "external.sojourn_mean", "internal.rework_rate")

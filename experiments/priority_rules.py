@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 import common
-from orgsim.compare import PolicySpec, compare
-from orgsim.loader import validate_mapping
-from orgsim.scenario import mean_of
-from orgsim.traffic import solve
+from orgsim.studies.compare import PolicySpec, compare
+from orgsim.scenario.loader import validate_mapping
+from orgsim.scenario.schema import mean_of
+from orgsim.scenario.traffic import solve
 
 RULES = ("fifo", "external_first", "internal_first")
 WALK_IN = "walk_in"

@@ -47,9 +47,9 @@ import common
 import orgsim
 from orgsim import theory
 from orgsim.kernels.model import churn_probability
-from orgsim.runner import run
-from orgsim.scenario import mean_of
-from orgsim.traffic import solve
+from orgsim.studies.run import run
+from orgsim.scenario.schema import mean_of
+from orgsim.scenario.traffic import solve
 
 RHOS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 ABANDON_LOADS = (0.8, 0.9, 1.0, 1.1, 1.2)  # offered load per agent, lambda / (c mu)

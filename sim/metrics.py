@@ -16,7 +16,7 @@ from scipy.special import stdtrit  # Student t quantiles (scipy.stats would add 
 
 from orgsim.kernels import layout
 
-from .scenario import Scenario
+from orgsim.scenario.schema import Scenario
 
 # direction: +1 higher is better, -1 lower is better, 0 neither (used by comparisons and the optimiser)
 DIRECTION = {
@@ -204,3 +204,8 @@ def aggregate(values: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
 def direction(metric: str) -> int:
     """+1 if higher is better, -1 if lower is better, 0 if neither (by the metric's last name part)."""
     return DIRECTION.get(metric.rsplit(".", 1)[-1], 0)
+
+
+def json_safe(stats: dict) -> dict:
+    """A dict of statistics with every NaN or infinity as None: JSON has no such numbers."""
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in stats.items()}

@@ -1,10 +1,10 @@
 """Allocation policies: how a headcount budget is split across departments before a run.
 
 Engine-agnostic: a policy reads the offered load of each department from the
-traffic equations (``orgsim.traffic``) and returns whole heads; both engines
+traffic equations (``orgsim.scenario.traffic``) and returns whole heads; both engines
 take the result.  Queue priority (`policy.priority`) is applied by the
 engines themselves.  A policy that cannot keep every department stable
-within the budget says so (``PolicyError``) rather than return a plan that
+within the budget says so (``BudgetError``) rather than return a plan that
 would explode.
 
 * ``fixed`` — each department keeps the `headcount` written in the scenario.
@@ -22,19 +22,18 @@ would explode.
 * ``utilisation_target`` — the least heads that keep every department at or
   below `target_utilisation`; any budget left goes, one head at a time, to
   the most utilised department.
-* ``optimised`` — searched by simulation (``orgsim.optimise``).
+* ``optimised`` — searched by simulation (``orgsim.studies.optimise``).
 """
 
 from __future__ import annotations
 
 import math
 
-from .scenario import Scenario
-from .traffic import solve
-
-
-class PolicyError(ValueError):
-    """The policy cannot produce a stable allocation within the budget."""
+from orgsim.errors import BudgetError
+from orgsim.kernels.model import investment_scale
+from orgsim.scenario.edit import edited
+from orgsim.scenario.schema import Scenario
+from orgsim.scenario.traffic import solve
 
 
 def budget_of(scenario: Scenario) -> int:
@@ -57,26 +56,24 @@ def effective_scenario(scenario: Scenario) -> Scenario:
     lifts); the engines read them from ``policy.training_share`` and
     ``policy.morale_lift``.
     """
-    from orgsim.kernels.model import investment_scale
-
     inv = scenario.policy.investments
     budget = budget_of(scenario)
     if inv.total > budget:
-        raise PolicyError(f"investments cost {inv.total} heads but the budget is {budget}")
+        raise BudgetError(f"investments cost {inv.total} heads but the budget is {budget}")
     if scenario.policy.budget == budget and inv.tooling == 0:
         return scenario
-    raw = scenario.model_dump(mode="json")
-    raw["policy"]["budget"] = budget
-    if inv.tooling:
-        f = investment_scale(inv.tooling / budget, inv.tooling_effect)
-        if raw.get("handoff"):
-            raw["handoff"] = scaled(raw["handoff"], f)
-        for dept in raw["departments"].values():
-            for svc in dept["services"].values():
-                svc["defect_rate"] = svc["defect_rate"] * f
-    from .loader import validate_mapping
 
-    return validate_mapping(raw, f"{scenario.name} (investments applied)")
+    def apply(raw: dict) -> None:
+        raw["policy"]["budget"] = budget
+        if inv.tooling:
+            f = investment_scale(inv.tooling / budget, inv.tooling_effect)
+            if raw.get("handoff"):
+                raw["handoff"] = scaled(raw["handoff"], f)
+            for dept in raw["departments"].values():
+                for svc in dept["services"].values():
+                    svc["defect_rate"] = svc["defect_rate"] * f
+
+    return edited(scenario, apply, f"{scenario.name} (investments applied)")
 
 
 def scaled(dist: dict, factor: float) -> dict:
@@ -116,13 +113,13 @@ def _spread(extra: int, weights: dict[str, float], base: dict[str, int]) -> dict
 def _check(scenario: Scenario, heads: dict[str, int], load: dict[str, float], budget: int, name: str) -> dict[str, int]:
     need = {d: least_stable(load[d], scenario.policy.min_per_department) for d in load}
     if sum(need.values()) > budget:
-        raise PolicyError(
+        raise BudgetError(
             f"{name}: a budget of {budget} cannot keep every department stable; "
             f"that needs at least {sum(need.values())} ({', '.join(f'{d} {n}' for d, n in need.items())})"
         )
     unstable = [d for d in heads if load[d] >= heads[d] and load[d] > 0]
     if unstable:
-        raise PolicyError(
+        raise BudgetError(
             f"{name}: with a budget of {budget} its allocation leaves {', '.join(f'{d} (load {load[d]:.2f} on {heads[d]})' for d in unstable)} "
             "unstable within the budget"
         )
@@ -137,15 +134,12 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
     if name == "fixed":
         heads = {d: dept.headcount for d, dept in scenario.departments.items()}
         if policy.budget is not None and sum(heads.values()) > head_budget(scenario):
-            raise PolicyError(
+            raise BudgetError(
                 f"fixed: {sum(heads.values())} heads plus {policy.investments.total} invested exceed the budget {policy.budget}"
             )
         return heads
     if name == "optimised":
-        from .optimise import optimise
-
-        # searched on its own seed, so a comparison on the default seed is not judged on its search runs
-        return optimise(scenario, replications=20, final_replications=40, seed=10_000).allocation
+        raise ValueError("the optimised allocation is searched by simulation: use orgsim.studies.allocation.headcount")
     load = loads if loads is not None else solve(scenario).load
     budget = head_budget(scenario)
     floor = policy.min_per_department
@@ -163,7 +157,7 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
         heads = {d: max(floor, math.ceil(load[d] / policy.target_utilisation - 1e-12)) for d in load}
         heads = {d: h + (1 if load[d] >= h and load[d] > 0 else 0) for d, h in heads.items()}
         if sum(heads.values()) > budget:
-            raise PolicyError(
+            raise BudgetError(
                 f"utilisation_target: a budget of {budget} cannot hold every department at utilisation "
                 f"{policy.target_utilisation:g}; that needs {sum(heads.values())}"
             )
@@ -171,7 +165,7 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
             busiest = max(heads, key=lambda d: load[d] / heads[d] if heads[d] else math.inf)
             heads[busiest] += 1
     else:  # pragma: no cover - the schema admits only the names above
-        raise PolicyError(f"unknown allocation policy {name!r}")
+        raise BudgetError(f"unknown allocation policy {name!r}")
     return _check(scenario, heads, load, budget, name)
 
 
@@ -193,12 +187,3 @@ def _sqrt_staffing(load: dict[str, float], budget: int, floor: int) -> dict[str,
     for d in sorted(load, key=lambda d: target[d] - heads[d], reverse=True)[: max(0, budget - sum(heads.values()))]:
         heads[d] += 1
     return heads
-
-
-def with_policy(scenario: Scenario, **changes) -> Scenario:
-    """A copy of *scenario* whose policy block has *changes* applied (validated)."""
-    from .loader import validate_mapping
-
-    raw = scenario.model_dump(mode="json")
-    raw["policy"].update(changes)
-    return validate_mapping(raw, f"{scenario.name} (policy {changes})")

@@ -10,9 +10,9 @@ import time
 import pandas as pd
 import pytest
 
-from orgsim import runner
-from orgsim.checkpoint import CheckpointMismatch
-from orgsim.runner import run
+from orgsim.studies import simulate as runner
+from orgsim.errors import CheckpointError
+from orgsim.studies.run import run
 
 from dist_helpers import SCENARIO, assert_identical, cli, orgsim_popen, small_scenario
 
@@ -98,7 +98,7 @@ def test_library_resume_redoes_only_missing_batches(tmp_path, monkeypatch, keep_
     assert sum(redone) + sum(restored) == 40 and sum(redone) == 18
     assert again.extra["batch_size"] == 6  # the recorded batch size, whatever the default now
     assert_identical(full, again)
-    with pytest.raises(CheckpointMismatch):
+    with pytest.raises(CheckpointError):
         run(sc, engine="numba", replications=40, seed=5, checkpoint=tmp_path, resume=True)
 
 

@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("distributed", reason="the distributed tests need orgsim[distributed]")
 
-from orgsim import runner  # noqa: E402
-from orgsim.backends import DaskBackend  # noqa: E402
-from orgsim.compare import PolicySpec, compare
-from orgsim.runner import run
+from orgsim.studies import simulate as runner  # noqa: E402
+from orgsim.execution.backends import DaskBackend  # noqa: E402
+from orgsim.studies.compare import PolicySpec, compare
+from orgsim.studies.run import run
 
 from dist_helpers import SCENARIO, assert_identical, cli, small_scenario
 

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import orgsim
-from orgsim.loader import dump, parse_text, validate_mapping
-from orgsim.traffic import solve
+from orgsim.scenario.loader import dump, parse_text, validate_mapping
+from orgsim.scenario.traffic import solve
 
 BASE = {
     "name": "mutation base",

@@ -26,7 +26,7 @@ import orgsim
 from orgsim import metrics
 from orgsim.kernels import compile as kcompile
 from orgsim.kernels import layout, run
-from orgsim.loader import ScenarioError, shipped_scenarios, validate_mapping
+from orgsim.scenario.loader import ScenarioError, shipped_scenarios, validate_mapping
 
 
 def digest(rows: np.ndarray, periods: np.ndarray) -> str:
@@ -75,7 +75,7 @@ def test_threads_and_batches_change_nothing(baseline, threads, batch_size):
 SCRIPT = textwrap.dedent(
     """
     import hashlib, numba
-    from orgsim.loader import validate_mapping
+    from orgsim.scenario.loader import validate_mapping
     from orgsim.kernels import run
     exp = lambda m: {"dist": "exponential", "mean": m}
     sc = validate_mapping({
@@ -358,7 +358,7 @@ def test_random_organisations_run_deterministically_with_sane_metrics(raw, seed)
 
 def test_run_keeps_a_batch_ahead_without_changing_a_number(baseline):
     """orgsim.run on 2 numba threads runs two batches at once; every value equals the one-at-a-time run's."""
-    from orgsim.backends import LocalBackend
+    from orgsim.execution.backends import LocalBackend
 
     results = []
     for threads in (1, 2):

@@ -20,7 +20,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from orgsim import loader
+from orgsim.scenario import loader
 
 # --------------------------------------------------------------------------- the valid base
 

@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import orgsim
-from orgsim.loader import validate_mapping
-from orgsim.policies import PolicyError, allocate, with_policy
-from orgsim.traffic import solve
+from orgsim.scenario.loader import validate_mapping
+from orgsim.errors import BudgetError
+from orgsim.policies import allocate
+from orgsim.scenario.edit import with_policy
+from orgsim.scenario.traffic import solve
 
 RULES = ["front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target"]
 
@@ -42,7 +44,7 @@ def test_allocation_spends_the_budget_and_is_stable_or_refuses(rule, loads, slac
     load = solve(scenario).load
     try:
         heads = allocate(scenario)
-    except PolicyError as exc:
+    except BudgetError as exc:
         # only proportional_load (rounding) and utilisation_target (its target) may need more than the least
         assert slack < 0 or rule in ("proportional_load", "utilisation_target"), f"refused although {budget} >= {least}: {exc}"
         assert str(budget) in str(exc)
@@ -86,5 +88,5 @@ def test_fixed_keeps_the_written_headcount():
 
 def test_a_budget_too_small_is_refused_with_the_need():
     scenario = with_policy(firm([2.5, 1.5], 4), allocation="sqrt_staffing")
-    with pytest.raises(PolicyError, match="needs at least 5"):
+    with pytest.raises(BudgetError, match="needs at least 5"):
         allocate(scenario)

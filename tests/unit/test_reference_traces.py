@@ -13,8 +13,8 @@ import pytest
 
 from orgsim import metrics
 from orgsim.kernels import layout
-from orgsim.loader import validate_mapping
-from orgsim.reference import Organisation, simulate
+from orgsim.scenario.loader import validate_mapping
+from orgsim.engines.reference import Organisation, simulate
 
 
 def det(value):

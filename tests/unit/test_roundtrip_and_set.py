@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import orgsim
-from orgsim.loader import parse_text, validate_mapping
+from orgsim.scenario.loader import parse_text, validate_mapping
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
@@ -179,7 +179,7 @@ def test_set_adds_an_absent_field(base_file):
 
 def test_set_flow_value(base_file):
     after = orgsim.load(base_file, ["departments.it.services.fix.time={dist: exponential, mean: 0.25}"])
-    assert after.departments["it"].services["fix"].time == orgsim.scenario.Exponential(dist="exponential", mean=0.25)
+    assert after.departments["it"].services["fix"].time == orgsim.scenario.schema.Exponential(dist="exponential", mean=0.25)
 
 
 def test_set_making_scenario_invalid_names_the_override(base_file):
@@ -310,7 +310,7 @@ def test_schema_fields_match_what_the_loader_accepts():
     schema = json.loads(_cli("schema").stdout)
     for model in ("Department", "Service", "Segment", "Supplier", "Policy", "Morale"):
         fields = set(schema["$defs"][model]["properties"])
-        cls = getattr(orgsim.scenario, model)
+        cls = getattr(orgsim.scenario.schema, model)
         assert fields == set(cls.model_fields), model
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import orgsim
-from orgsim.loader import shipped_scenarios
+from orgsim.scenario.loader import shipped_scenarios
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))

@@ -3,7 +3,7 @@
 Every expected number below is worked out in the comments from the model's
 rules (DESIGN.md): offered load of a department = sum over its services of
 (services performed per time unit) x (mean work time / skill), plus a floor
-for employees held while waiting.  Nothing here calls orgsim.traffic to get
+for employees held while waiting.  Nothing here calls orgsim.scenario.traffic to get
 an expected value.
 """
 
@@ -14,9 +14,9 @@ import re
 import pytest
 
 import orgsim
-from orgsim.checks import stability_problems
-from orgsim.loader import validate_mapping
-from orgsim.traffic import solve
+from orgsim.scenario.checks import stability_problems
+from orgsim.scenario.loader import validate_mapping
+from orgsim.scenario.traffic import solve
 
 REL = 1e-9  # the equations are linear algebra on a handful of numbers: only rounding error is allowed
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import orgsim
-from orgsim.loader import validate_mapping
+from orgsim.scenario.loader import validate_mapping
 
 ALPHA = 0.001
 SHIPPED = {  # scenario -> (replications per engine, horizon override to keep the reference engine quick)

@@ -26,9 +26,10 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim import metrics, reference, theory
+from orgsim import metrics, theory
+from orgsim.engines import reference
 from orgsim.kernels import run
-from orgsim.loader import validate_mapping
+from orgsim.scenario.loader import validate_mapping
 
 ALPHA = 0.001  # family-wise false-alarm rate of this file
 M = 80  # comparisons made in this file, both engines (an upper bound; counted below by CHECKS)

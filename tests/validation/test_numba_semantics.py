@@ -18,7 +18,7 @@ from scipy import stats
 
 from orgsim import metrics
 from orgsim.kernels import layout, run
-from orgsim.loader import validate_mapping
+from orgsim.scenario.loader import validate_mapping
 
 ALPHA = 0.001
 M = 30  # stochastic comparisons in this file (an upper bound)

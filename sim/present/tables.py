@@ -1,19 +1,13 @@
-"""Present a run: a readable terminal table, and the files `--out DIR` writes atomically."""
+"""Terminal tables: a run, a comparison, an optimiser's path and a sweep, each readable at a glance."""
 
 from __future__ import annotations
 
-import json
-import platform
-import sys
-from importlib import metadata
-from pathlib import Path
-
 import numpy as np
 
-from . import metrics
-from .atomic import atomic_path, write_text
-from .loader import dump
-from .runner import RunResult
+from orgsim.studies.compare import Comparison
+from orgsim.studies.optimise import Optimum
+from orgsim.studies.results import RunResult
+from orgsim.studies.sweep import SweepResult
 
 
 def _fmt(x: float) -> str:
@@ -92,53 +86,48 @@ def table(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def json_text(result: RunResult) -> str:
-    return json.dumps(result.to_json(), indent=2, allow_nan=False)
+def comparison_table(comp: Comparison) -> str:
+    """Policies ranked: mean and CI, P(best), the paired difference against the best; then what CRN bought."""
+    s = comp.stats
+    lines = [f"{'rank':<5}{'policy':<22}{comp.metric:>16}  {'95 % CI':<22}{'P(best)':>8}  {'minus best [95 % CI]':<28}"]
+    for rank, label in enumerate(s["ranking"], 1):
+        p, d = s["policies"][label], s["differences"][label]
+        tie = " =" if label in s["tied_with_best"] else ""
+        lines.append(
+            f"{rank:<5}{label + tie:<22}{p['mean']:>16.3f}  [{p['ci_low']:.3f}, {p['ci_high']:.3f}]".ljust(65)
+            + f"{p['p_best']:>8.0%}  {d['mean']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
+        )
+    if s["tied_with_best"]:
+        lines.append("= cannot be told apart from the best at this number of replications")
+    if s["variance_reduction"]:
+        lines.append(
+            "common random numbers: variance of paired differences vs independent runs reduced by "
+            + ", ".join(f"{k} {v:.0%}" for k, v in s["variance_reduction"].items())
+        )
+    return "\n".join(lines)
 
 
-def run_metadata(result: RunResult, argv: list[str] | None = None) -> dict:
-    """Versions, seed, command line and wall time: enough to reproduce and to trust a result."""
-    versions = {}
-    for pkg in ("orgsim", "numpy", "simpy", "numba", "pydantic", "pandas", "pyarrow", "scipy"):
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = None
-    return {
-        "scenario": result.scenario.name,
-        "engine": result.engine,
-        "seed": int(result.seed),
-        "replications": int(len(result.replications)),
-        "first_replication": int(result.replications[0]),
-        "headcount": result.headcount,
-        "command": argv if argv is not None else sys.argv,
-        "wall_time_seconds": round(result.wall_time, 3),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "versions": versions,
-    }
+def optimum_table(best: Optimum, header: str) -> str:
+    """The optimiser's search path, one step a line, then the best allocation and its fresh estimate."""
+    lines = [header]
+    for step in best.path:
+        alloc = ", ".join(f"{d} {h}" for d, h in step["allocation"].items())
+        lines.append(f"  {step['step']:<40} {best.objective} {step['mean']:.3f}   [{alloc}]")
+    lines.append(f"best allocation: {', '.join(f'{d} {h}' for d, h in best.allocation.items())}")
+    lines.append(f"{best.objective} {best.mean:.3f} (95 % CI {best.ci_low:.3f} to {best.ci_high:.3f}, fresh replications)")
+    return "\n".join(lines)
 
 
-def write_run(result: RunResult, out: str | Path, argv: list[str] | None = None) -> list[Path]:
-    """Write summary.csv, replications.parquet, timeseries.parquet, scenario.yaml and run.json into *out*."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    with atomic_path(out / "summary.csv") as tmp:
-        result.summary().to_csv(tmp, index=False)
-    written.append(out / "summary.csv")
-    with atomic_path(out / "replications.parquet") as tmp:
-        result.replications_frame().to_parquet(tmp, index=False)
-    written.append(out / "replications.parquet")
-    with atomic_path(out / "timeseries.parquet") as tmp:
-        frame = result.timeseries() if result.series is not None else result.timeseries_summary()
-        frame.to_parquet(tmp, index=False)
-    written.append(out / "timeseries.parquet")
-    write_text(out / "scenario.yaml", dump(result.scenario))
-    written.append(out / "scenario.yaml")
-    write_text(out / "run.json", json.dumps(run_metadata(result, argv), indent=2))
-    written.append(out / "run.json")
-    return written
-
-
-__all__ = ["table", "json_text", "write_run", "run_metadata", "metrics"]
+def sweep_table(res: SweepResult, metric: str) -> str:
+    """One line per cell: its grid values, policy, and the mean and CI of *metric*."""
+    table = res.table()
+    paths = [p for p, _ in res.grid]
+    shown = table[table["metric"] == metric]
+    widths = [max(len(p), *(len(str(v)) for v in shown[p])) for p in paths]
+    pw = max(len("policy"), *(len(str(v)) for v in shown["policy"]))
+    lines = ["  ".join([*(p.ljust(w) for p, w in zip(paths, widths)), "policy".ljust(pw), "mean".rjust(10), "95 % CI"])]
+    for _, row in shown.iterrows():
+        ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if np.isfinite(row["ci_low"]) else "-"
+        lines.append("  ".join([*(str(row[p]).ljust(w) for p, w in zip(paths, widths)), str(row["policy"]).ljust(pw),
+                                f"{row['mean']:10.3f}", ci]))
+    return "\n".join(lines)

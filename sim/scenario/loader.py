@@ -17,8 +17,9 @@ from typing import Any, Iterable
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .checks import reference_problems, stability_problems, suggest
-from .scenario import DISTRIBUTIONS, Scenario
+from orgsim.errors import ScenarioError
+from orgsim.scenario.checks import reference_problems, stability_problems, suggest
+from orgsim.scenario.schema import DISTRIBUTIONS, Scenario
 
 MAX_BYTES = 5 * 1024 * 1024  # a scenario is a page of YAML; 5 MiB leaves ample room
 MAX_DEPTH = 40
@@ -32,19 +33,6 @@ UNION_TAGS = {
 }
 # what PyYAML's constructor raises besides YAMLError on malformed scalars (`!!float abc`, `!!float ""`, `2001-13-01`)
 CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, OverflowError)
-
-
-class ScenarioError(ValueError):
-    """A scenario (or an override of it) is invalid; ``problems`` holds one message per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = [_one_line(p) for p in problems]
-        super().__init__("\n".join(self.problems))
-
-
-def _one_line(problem: str) -> str:
-    """A problem as one line: a name the user wrote with a newline or tab in it is shown escaped."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in problem)
 
 
 def _part(p) -> str:

@@ -26,16 +26,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import metrics
-from .atomic import atomic_path, write_text
-from .compare import PolicySpec, apply_policy
-from .loader import ScenarioError, apply_overrides, validate_mapping
-from .policies import PolicyError, allocate, effective_scenario
-from .scenario import Scenario
+from orgsim import metrics
+from orgsim.errors import BudgetError, CheckpointError, ScenarioError
+from orgsim.execution.atomic import atomic_path, write_text
+from orgsim.execution.checkpoint import describe_mismatch, scenario_hash
+from orgsim.scenario.edit import with_overrides
+from orgsim.scenario.schema import Scenario
+from orgsim.studies.allocation import headcount
+from orgsim.studies.compare import PolicySpec, apply_policy, check_labels
+from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
 
 SWEEP_MANIFEST = "sweep.json"
 COLUMNS = ["policy", "metric", "mean", "ci_low", "ci_high", "std", "n"]
-AS_SCENARIO = "as_scenario"
 
 
 @dataclass
@@ -74,7 +76,7 @@ class SweepResult:
     def to_json(self) -> dict:
         table = self.table()
         records = [
-            {k: (None if isinstance(v, float) and not np.isfinite(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
+            metrics.json_safe({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()})
             for r in table.to_dict(orient="records")
         ]
         return {
@@ -88,55 +90,16 @@ class SweepResult:
         }
 
 
-def parse_grid(texts: list[str]) -> list[tuple[str, list]]:
-    """``PATH=V1,V2,...`` -> (path, [values]); each value read as YAML, numbers of one path made one type."""
-    grid, problems, seen = [], [], set()
-    for text in texts:
-        if "=" not in text:
-            problems.append(f"--grid {text}: expected PATH=V1,V2,..., e.g. departments.it.headcount=2,3,4")
-            continue
-        path, rest = (s.strip() for s in text.split("=", 1))
-        raw = [v.strip() for v in rest.split(",")]
-        if not path or not all(raw):
-            problems.append(f"--grid {text}: expected PATH=V1,V2,... with no empty path or value")
-            continue
-        if path in seen:
-            problems.append(f"--grid {text}: {path} is already swept by another --grid")
-            continue
-        seen.add(path)
-        try:
-            values = [yaml.safe_load(v) for v in raw]
-        except yaml.YAMLError:
-            problems.append(f"--grid {text}: a value is not valid YAML")
-            continue
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            if any(isinstance(v, float) for v in values):
-                values = [float(v) for v in values]
-        elif not all(isinstance(v, str) for v in values) and not all(isinstance(v, bool) for v in values):
-            values = [str(v) for v in raw]
-        if len(set(map(repr, values))) != len(values):
-            problems.append(f"--grid {text}: a value is repeated")
-            continue
-        grid.append((path, values))
-    if problems:
-        raise ScenarioError(problems)
-    return grid
-
-
 def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[PolicySpec] | None) -> list[Cell]:
     """The cells of the sweep, grid points in the order of the --grid flags (last varies fastest), policies within."""
-    labels = [p.label for p in policies or []]
-    if len(set(labels)) != len(labels):
-        raise ScenarioError([f"--policy: labels must differ (got {', '.join(labels)})"])
-    raw = scenario.model_dump(mode="json")
+    check_labels(policies or [])
     cells, problems = [], []
     for combo in itertools.product(*[values for _, values in grid]):
         point = {path: value for (path, _), value in zip(grid, combo)}
         overrides = [f"{path}={_yaml_scalar(value)}" for path, value in point.items()]
         name = "--grid " + " ".join(overrides) if overrides else "scenario"
         try:
-            changed, touched = apply_overrides(raw, overrides)
-            sc = validate_mapping(changed, name, None, touched)
+            sc = with_overrides(scenario, overrides, name)
         except ScenarioError as exc:
             problems.extend(p.replace("--set ", "--grid ") for p in exc.problems)
             continue
@@ -144,8 +107,8 @@ def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[Policy
             variant = apply_policy(sc, spec) if spec is not None else sc
             label = spec.label if spec is not None else AS_SCENARIO
             try:
-                heads = allocate(variant)
-            except PolicyError as exc:
+                heads = headcount(variant)
+            except BudgetError as exc:
                 problems.append(f"{name} --policy {label}: {exc}")
                 continue
             cells.append(Cell(len(cells), point, label, variant, heads))
@@ -177,14 +140,6 @@ def sweep(
     on_plan=None,
 ) -> SweepResult:
     """Run every cell (grid point x policy) on the same replications; with *out*, checkpoint and write the table."""
-    from .backends import backend_context
-    from .batches import Job, execute
-    from .checkpoint import Checkpoint, CheckpointMismatch, describe_mismatch, scenario_hash
-    from .runner import engine_function
-
-    if replications < 1:
-        raise ValueError("replications must be at least 1")
-    engine_function(engine)
     cells = plan(scenario, grid, policies)
     if on_plan is not None:
         on_plan(len(cells))
@@ -209,39 +164,17 @@ def sweep(
         if recorded is not None:
             problem = describe_mismatch(out, recorded, identity)
             if problem:
-                raise CheckpointMismatch(problem)
+                raise CheckpointError(problem)
         else:
             if (out / "cells").is_dir():
                 shutil.rmtree(out / "cells")
             write_text(out / SWEEP_MANIFEST, json.dumps(identity, indent=2, default=str))
-    with backend_context(backend) as be:
-        start = time.perf_counter()
-        size = batch_size or be.batch_size(engine, replications)
-        jobs, restored_total = [], 0
-        for cell in cells:
-            st = metrics.structure(cell.scenario)
-            ck, restored, cell_size = None, [], size
-            if out is not None:
-                ck = Checkpoint(out / "cells" / f"{cell.index:03d}")
-                cell_identity = {
-                    "scenario": cell.scenario.name,
-                    "scenario_hash": scenario_hash(cell.scenario),
-                    "engine": engine,
-                    "seed": int(seed),
-                    "replications": int(replications),
-                    "first": 0,
-                    "headcount": {k: int(v) for k, v in cell.headcount.items()},
-                    "mode": "none",
-                }
-                cell_size, restored = ck.start(cell_identity, size, resume)
-            job = Job(engine, effective_scenario(cell.scenario), cell.headcount, seed, 0, replications, cell_size,
-                      "none", st, checkpoint=ck, key=cell.index)
-            restored_total += job.restore(restored)
-            jobs.append(job)
-        if on_restore is not None and restored_total:
-            on_restore(restored_total)
-        execute(jobs, be, on_batch)
-        where = be.describe()
+    start = time.perf_counter()
+    results = simulate(
+        [Variant(c.policy, c.scenario, c.headcount) for c in cells], engine, replications, seed, mode="none",
+        backend=backend, batch_size=batch_size, resume=resume, on_batch=on_batch, on_restore=on_restore,
+        checkpoints=None if out is None else [out / "cells" / f"{c.index:03d}" for c in cells],
+    )
     result = SweepResult(
         scenario=scenario,
         engine=engine,
@@ -250,9 +183,9 @@ def sweep(
         grid=grid,
         policies=[c.policy for c in cells[: len(policies or [None])]],
         cells=cells,
-        values={job.key: job.collector.value_arrays() for job in jobs},
+        values={cell.index: res.values for cell, res in zip(cells, results)},
         wall_time=time.perf_counter() - start,
-        extra={"backend": where, "batch_size": int(size), "resumed_replications": int(restored_total)},
+        extra=dict(results[0].extra) if results else {},
     )
     if out is not None:
         write_table(result, out)

@@ -5,7 +5,7 @@ where the default comes from the literature, the source (see the README's
 "Model" section).  Both engines, the CLI, the JSON Schema and the reports read
 these frozen, typed objects; unknown keys are errors.  Checks that span fields
 (references, acyclic needs, routing sums, stability) live in
-``orgsim.checks`` so that they can report every problem at once.
+``orgsim.scenario.checks`` so that they can report every problem at once.
 """
 
 from __future__ import annotations
@@ -356,13 +356,14 @@ class Investments(Frozen):
 
 
 ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
+PRIORITIES = ("fifo", "external_first", "internal_first")  # non-preemptive queue orders (kernels/compile.py codes them)
 
 
 class Policy(Frozen):
     """How headcount is allocated under a budget and how shared queues are ordered (see ``orgsim.policies``)."""
 
     allocation: Literal[ALLOCATIONS] = Field("fixed", description="headcount allocation rule")
-    priority: Literal["fifo", "external_first", "internal_first"] = Field(
+    priority: Literal[PRIORITIES] = Field(
         "fifo", description="non-preemptive queue order between external journey work and internal sub-requests"
     )
     budget: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario import Scenario, mean_of
+from orgsim.scenario.schema import Scenario, mean_of
 
 
 @dataclass(frozen=True)

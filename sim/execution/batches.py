@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import metrics
+from orgsim import metrics
+from orgsim.engines.api import engine_function
 
 BLOCK = 32  # replications per block of per-period sums (absolute index // BLOCK)
 MODES = ("series", "sums", "none")  # what a batch returns besides per-replication values
@@ -131,8 +132,6 @@ def block_sum(rows: np.ndarray) -> np.ndarray:
 
 def compute_batch(task: Task) -> BatchResult:
     """Simulate replications task.lo .. task.hi-1 and reduce them (runs on whichever worker gets it)."""
-    from .runner import engine_function
-
     start = time.perf_counter()
     if task.threads is not None and task.engine == "numba":
         import numba

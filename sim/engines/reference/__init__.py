@@ -1,7 +1,7 @@
 """The SimPy reference engine: readable, traceable, the semantics of the README's "Model" section.
 
 ``simulate(scenario, headcount, seed, replications, trace=False, until=None)``
-returns an ``orgsim.engine_api.EngineOutput``.  Modules, one job each:
+returns an ``orgsim.engines.api.EngineOutput``.  Modules, one job each:
 ``draws`` (random streams), ``departments`` (staff, queues, time accounting,
 morale), ``customers`` (segments, arrivals, scoring, churn), ``suppliers``,
 ``work`` (the processes), ``organisation`` (building a replication and its

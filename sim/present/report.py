@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import plots
-from .atomic import write_text
+from orgsim.present import plots
+from orgsim.execution.atomic import write_text
 
 
 def _img(fig, alt: str, ident: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .scenario import Scenario
-from .traffic import arrival_rate, solve
+from orgsim.scenario.schema import Scenario
+from orgsim.scenario.traffic import arrival_rate, solve
 
 
 def internal_suppliers(scenario: Scenario) -> dict[str, list[str]]:

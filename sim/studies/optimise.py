@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import metrics
-from .loader import ScenarioError
-from .policies import head_budget, least_stable
-from .runner import run
-from .scenario import Scenario
-from .traffic import solve
+from orgsim import metrics
+from orgsim.errors import OptionError
+from orgsim.policies import head_budget, least_stable
+from orgsim.scenario.checks import suggest
+from orgsim.scenario.schema import Scenario
+from orgsim.scenario.traffic import solve
+from orgsim.studies.simulate import Variant, simulate
 
 
 @dataclass
@@ -59,34 +60,55 @@ def optimise(
     max_moves: int = 50,
     backend=None,
 ) -> Optimum:
-    """Best integer allocation of *budget* heads for *objective* (direction from ``orgsim.metrics``).
+    """Best whole-head allocation of a budget for an objective, searched by simulation.
 
-    *backend* is passed to ``orgsim.run`` (``"local"``, ``"dask"`` or a backend object).
+    Parameters
+    ----------
+    scenario : Scenario
+        The organisation to staff.
+    budget : int, optional
+        Heads to allocate; default: the policy budget less what is invested.
+    objective : str, optional
+        The metric to improve, in its direction (``orgsim.metrics.direction``); default:
+        ``policy.objective`` (``external.nps``).
+    min_per_department : int, optional
+        Least heads any department gets; default: ``policy.min_per_department``.
+    replications, final_replications : int
+        Replications per candidate during the search, and fresh ones for the winner's estimate.
+    seed : int
+        Seed of the search (the final estimate uses ``seed + 1``).
+    engine : {"numba", "simpy"}
+    max_moves : int
+        Most one-head moves of the local search.
+    backend : {"local", "dask"} or backend object, optional
+
+    Returns
+    -------
+    Optimum
+        The allocation, its objective's mean and 95 % CI, and the search path.
     """
     objective = objective or scenario.policy.objective
     budget = budget if budget is not None else head_budget(scenario)
     floor = scenario.policy.min_per_department if min_per_department is None else min_per_department
     sign = metrics.direction(objective)
     if sign == 0:
-        raise ScenarioError([f"--objective {objective}: has no better direction; choose e.g. external.nps or external.wait_mean"])
+        raise OptionError("objective", f"{objective} has no better direction; choose e.g. external.nps or external.wait_mean")
     load = solve(scenario).load
     depts = list(scenario.departments)
     start = {d: least_stable(load[d], floor) for d in depts}
     if sum(start.values()) > budget:
-        raise ScenarioError(
-            [f"--budget {budget}: too small to keep every department stable; needs at least {sum(start.values())} "
-             f"({', '.join(f'{d} {n}' for d, n in start.items())})"]
+        raise OptionError(
+            "budget", f"{budget} is too small to keep every department stable; it needs at least "
+            f"{sum(start.values())} ({', '.join(f'{d} {n}' for d, n in start.items())})"
         )
     cache: dict[tuple, np.ndarray] = {}
 
     def values(alloc: dict[str, int]) -> np.ndarray:
         key = tuple(alloc[d] for d in depts)
         if key not in cache:
-            res = run(scenario, engine=engine, replications=replications, seed=seed, headcount=alloc, backend=backend)
+            (res,) = simulate([Variant("candidate", scenario, alloc)], engine, replications, seed, backend=backend)
             if objective not in res.values:
-                from .checks import suggest
-
-                raise ScenarioError([f"--objective {objective}: not a metric of this scenario{suggest(objective, res.values)}"])
+                raise OptionError("objective", f"{objective} is not a metric of this scenario{suggest(objective, res.values)}")
             cache[key] = res.values[objective]
         return cache[key]
 
@@ -123,7 +145,6 @@ def optimise(
         a, b = best_move
         current = {**current, a: current[a] - 1, b: current[b] + 1}
         path.append({"step": f"move a head from {a} to {b}", "allocation": dict(current), "mean": sign * best_s})
-    final = run(scenario, engine=engine, replications=final_replications, seed=seed + 1, headcount=current,
-                backend=backend)
+    (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend)
     agg = metrics.aggregate(final.values[objective])
     return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache))

@@ -16,8 +16,9 @@ import json
 import re
 from pathlib import Path
 
-from .atomic import atomic_path, write_text
-from .batches import BatchResult
+from orgsim.errors import CheckpointError
+from orgsim.execution.atomic import atomic_path, write_text
+from orgsim.execution.batches import BatchResult
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -36,9 +37,6 @@ LABELS = {
     "policies": "policies",
 }
 
-
-class CheckpointMismatch(Exception):
-    """--resume asked for a run different from the one recorded in the folder."""
 
 
 def scenario_hash(scenario) -> str:
@@ -86,7 +84,7 @@ class Checkpoint:
         if recorded is not None:
             problem = describe_mismatch(self.folder, recorded, identity)
             if problem:
-                raise CheckpointMismatch(problem)
+                raise CheckpointError(problem)
             return int(recorded["batch_size"]), self._load()
         for f in self.folder.iterdir():
             if _NAME.match(f.name):

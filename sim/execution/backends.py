@@ -1,6 +1,6 @@
 """Where batches of replications run: in this process (``local``) or on a Dask cluster (``dask``).
 
-A backend maps ``orgsim.batches.compute_batch`` over tasks and yields
+A backend maps ``orgsim.execution.batches.compute_batch`` over tasks and yields
 ``(key, BatchResult)`` pairs as batches finish, in any order; the caller
 places them by replication index, so the numbers never depend on the
 backend.  The Dask backend uses an existing scheduler (``scheduler=ADDRESS``)
@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Iterable, Iterator
 
-from .batches import Task, compute_batch
+from orgsim.errors import BackendError
+from orgsim.execution.batches import Task, compute_batch
 
 BACKENDS = ("local", "dask")
 INSTALL_HINT = "the dask backend needs Dask: install orgsim[distributed]  (pip install 'orgsim[distributed]')"
@@ -36,9 +37,6 @@ WORKER_ENV = {
     "MKL_NUM_THREADS": "1",
 }
 
-
-class BackendError(Exception):
-    """The backend cannot be used as asked (Dask missing, scheduler unreachable, bad option)."""
 
 
 def cpu_count() -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterator
 
-from .scenario import Scenario
-from .traffic import solve
+from orgsim.scenario.schema import Scenario
+from orgsim.scenario.traffic import solve
 
 Problem = tuple[tuple, str]  # (field path, message)
 

@@ -16,13 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics
-from .loader import ScenarioError, read_mapping, validate_mapping
-from .policies import PolicyError, allocate
-from .runner import RunResult, run
-from .scenario import ALLOCATIONS, Scenario
+from orgsim import metrics
+from orgsim.errors import BudgetError, OptionError
+from orgsim.scenario.checks import suggest
+from orgsim.scenario.edit import with_policy
+from orgsim.scenario.loader import read_mapping
+from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES, Scenario
+from orgsim.studies.allocation import headcount
+from orgsim.studies.results import RunResult, concat
+from orgsim.studies.simulate import Variant, simulate
 
-PRIORITIES = ("fifo", "external_first", "internal_first")
 MAX_REPLICATIONS = 100_000
 
 
@@ -35,6 +38,7 @@ class PolicySpec:
 
 
 def builtin_names() -> list[str]:
+    """The policies that can be named without a file: every allocation rule and queue priority."""
     return list(ALLOCATIONS) + list(PRIORITIES)
 
 
@@ -49,21 +53,34 @@ def parse_policy(text: str) -> PolicySpec:
         raw, _ = read_mapping(path)
         block = raw.get("policy")
         if not isinstance(block, dict):
-            raise ScenarioError([f"{text}: a policy file holds a `policy:` mapping (got keys {', '.join(map(str, raw)) or 'none'})"])
+            raise OptionError("policy", f"{text}: a policy file holds a `policy:` mapping "
+                              f"(got keys {', '.join(map(str, raw)) or 'none'})")
         return PolicySpec(path.stem, block)
-    from .checks import suggest
-
-    raise ScenarioError(
-        [f"--policy {text}: not a built-in policy or a YAML file{suggest(text, builtin_names())} "
-         f"(built-in: {', '.join(builtin_names())})"]
+    raise OptionError(
+        "policy", f"{text} is not a built-in policy or a YAML file{suggest(text, builtin_names())} "
+        f"(built-in: {', '.join(builtin_names())})"
     )
 
 
 def apply_policy(scenario: Scenario, spec: PolicySpec) -> Scenario:
     """The scenario with the policy's fields replacing its own (validated like a file)."""
-    raw = scenario.model_dump(mode="json")
-    raw["policy"] = {**raw["policy"], **spec.changes}
-    return validate_mapping(raw, f"--policy {spec.label}")
+    return with_policy(scenario, f"policy {spec.label}", **spec.changes)
+
+
+def check_labels(policies: list[PolicySpec]) -> None:
+    """Policies in one study need different labels: results are keyed by them."""
+    labels = [p.label for p in policies]
+    if len(set(labels)) != len(labels):
+        raise OptionError("policies", f"labels must differ (got {', '.join(labels)})")
+
+
+def staffed(scenario: Scenario, spec: PolicySpec) -> Variant:
+    """The variant a policy makes of a scenario: its fields applied, its allocation resolved."""
+    variant = apply_policy(scenario, spec)
+    try:
+        return Variant(spec.label, variant, headcount(variant))
+    except BudgetError as exc:
+        raise BudgetError(f"policy {spec.label}: {exc.problems[0]}") from None
 
 
 @dataclass
@@ -168,14 +185,11 @@ class Comparison:
     def to_json(self) -> dict:
         s = self.stats
 
-        def clean(d):
-            return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
-
         return {
             "metric": self.metric,
-            "policies": {k: clean(v) for k, v in s["policies"].items()},
+            "policies": {k: metrics.json_safe(v) for k, v in s["policies"].items()},
             "ranking": s["ranking"],
-            "differences": {k: clean(v) for k, v in s["differences"].items()},
+            "differences": {k: metrics.json_safe(v) for k, v in s["differences"].items()},
         }
 
 
@@ -190,65 +204,49 @@ def compare(
     on_progress=None,
     backend=None,
 ) -> Comparison:
-    """Run every policy on common random numbers and analyse the chosen metric.
+    """Run every policy on common random numbers and analyse one metric.
 
-    With *precision*, replications are added in doubling batches until every
-    policy's CI half-width of *metric* is at most *precision*.
-    *backend* is passed to ``orgsim.run`` (``"local"``, ``"dask"`` or a backend object).
+    Parameters
+    ----------
+    scenario : Scenario
+        The organisation the policies are applied to.
+    policies : list of PolicySpec
+        From ``parse_policy`` (a built-in name or a policy file) or built directly.
+    metric : str
+        The metric to rank by, in its direction (``orgsim.metrics.direction``).
+    replications : int
+        Replications per policy (the same indices for every policy).
+    seed : int
+    engine : {"numba", "simpy"}
+    precision : float, optional
+        Add replications in doubling batches until every policy's CI half-width of *metric* is
+        at most this (at most ``MAX_REPLICATIONS``).
+    on_progress : callable, optional
+        Called with the replications done per policy after each round.
+    backend : {"local", "dask"} or backend object, optional
+
+    Returns
+    -------
+    Comparison
+        Means, CIs, paired differences against the best, P(best) and the ranking (``stats``).
     """
-    labels = [p.label for p in policies]
-    if len(set(labels)) != len(labels):
-        raise ScenarioError([f"--policy: labels must differ (got {', '.join(labels)})"])
-    variants = {p.label: apply_policy(scenario, p) for p in policies}
-    allocations = {}
-    for label, sc in variants.items():
-        try:
-            allocations[label] = allocate(sc)
-        except PolicyError as exc:
-            raise ScenarioError([f"--policy {label}: {exc}"]) from None
+    check_labels(policies)
+    variants = [staffed(scenario, p) for p in policies]
+    labels = [v.label for v in variants]
     done = 0
     batch = replications
     parts: dict[str, list[RunResult]] = {label: [] for label in labels}
     while True:
-        for label, sc in variants.items():
-            parts[label].append(
-                run(sc, engine=engine, replications=batch, seed=seed, first=done, headcount=allocations[label],
-                    backend=backend)
-            )
+        for label, res in zip(labels, simulate(variants, engine, batch, seed, first=done, backend=backend)):
+            parts[label].append(res)
         done += batch
         if on_progress:
             on_progress(done)
-        results = {label: _concat(rs) for label, rs in parts.items()}
+        results = {label: concat(rs) for label, rs in parts.items()}
         if metric not in results[labels[0]].values:
-            from .checks import suggest
-
-            raise ScenarioError(
-                [f"--metric {metric}: not a metric of this scenario{suggest(metric, results[labels[0]].values)}"]
-            )
+            raise OptionError("metric", f"{metric} is not a metric of this scenario{suggest(metric, results[labels[0]].values)}")
+        allocations = {v.label: v.headcount for v in variants}
         comp = Comparison(metric, labels, results, allocations, seed).analyse()
         if precision is None or comp.max_half_width() <= precision or done >= MAX_REPLICATIONS:
             return comp
         batch = min(done, MAX_REPLICATIONS - done)
-
-
-def _concat(results: list[RunResult]) -> RunResult:
-    if len(results) == 1:
-        return results[0]
-    first = results[0]
-    values = {k: np.concatenate([r.values[k] for r in results]) for k in first.values}
-    sums = {k: sum(r.period_sums[k] for r in results) for k in first.period_sums}
-    series = None
-    if all(r.series is not None for r in results):
-        series = {k: np.concatenate([r.series[k] for r in results]) for k in first.series}
-    return RunResult(
-        scenario=first.scenario,
-        engine=first.engine,
-        seed=first.seed,
-        replications=np.concatenate([r.replications for r in results]),
-        values=values,
-        period_sums=sums,
-        series=series,
-        headcount=first.headcount,
-        wall_time=sum(r.wall_time for r in results),
-        policy=first.policy,
-    )

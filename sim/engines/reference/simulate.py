@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from orgsim import metrics
-from orgsim.engine_api import EngineOutput
+from orgsim.engines.api import EngineOutput
 from orgsim.kernels import layout
 
 from .organisation import Organisation

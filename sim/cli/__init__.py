@@ -1,0 +1,5 @@
+"""The `orgsim` command line: ``parser`` reads arguments, ``commands`` runs them, ``main`` reports errors."""
+
+from orgsim.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,253 @@
+"""What each `orgsim` command does: read the parsed arguments, call the library, print or write the result."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+from orgsim.errors import BackendError, OptionError
+from orgsim.scenario.loader import load, shipped_scenarios
+from orgsim.scenario.schema import ALLOCATIONS, Scenario
+
+
+def _print_json(obj: dict) -> None:
+    print(json.dumps(obj, indent=2, allow_nan=False))
+
+
+def _scenario(args) -> Scenario:
+    overrides = list(args.overrides)
+    if getattr(args, "horizon", None) is not None:
+        overrides.append(f"horizon={args.horizon}")
+    return load(args.scenario, overrides)
+
+
+def _backend(args):
+    from orgsim.execution.backends import backend_context
+
+    if args.backend != "dask" and (args.scheduler or args.workers):
+        raise BackendError(f"{'--scheduler' if args.scheduler else '--workers'} needs --backend dask")
+    return backend_context(args.backend, args.scheduler, args.workers)
+
+
+class _Counter:
+    """Counts replications done (restored or computed) and feeds the progress bar."""
+
+    def __init__(self, total: int, enabled: bool):
+        from orgsim.execution.progress import Progress
+
+        self.progress = Progress(total, enabled=enabled)
+        self.done = 0
+
+    def restored(self, n: int) -> None:
+        self.done += n
+        self.progress.skip(n)
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        self.progress.advance(n)
+
+
+def _interrupted(args, counter: _Counter, total: int, where: str) -> int:
+    counter.progress.close()
+    if args.out:
+        argv = list(sys.argv[1:])
+        if "--resume" not in argv:
+            argv.append("--resume")
+        print(f"\ninterrupted: {counter.done} of {total} replications are saved in {where}.\n"
+              f"To resume: orgsim {shlex.join(argv)}", file=sys.stderr)
+    else:
+        print("\ninterrupted: nothing was saved (give --out DIR to be able to resume)", file=sys.stderr)
+    return 130
+
+
+def cmd_schema(args) -> int:
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "orgsim scenario"
+    _print_json(schema)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from orgsim.errors import ScenarioError
+
+    status = 0
+    for name in args.files:
+        try:
+            load(name, args.overrides)
+            print(f"{name}: ok")
+        except ScenarioError as exc:
+            for line in exc.problems:
+                print(line, file=sys.stderr)
+            status = 2
+    return status
+
+
+def cmd_summary(args) -> int:
+    from orgsim.present.summary import describe
+
+    files = args.files or [str(p) for _, p in sorted(shipped_scenarios().items())]
+    for name in files:
+        print(describe(load(name, args.overrides), name))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from orgsim.present.run_files import write_run
+    from orgsim.present.tables import table
+    from orgsim.studies.run import run
+
+    scenario = _scenario(args)
+    if args.resume and not args.out:
+        raise OptionError("resume", "needs --out DIR, the folder of the interrupted run")
+    checkpoint = Path(args.out) / "batches" if args.out else None
+    if args.resume and not (checkpoint / "manifest.json").exists():
+        print(f"orgsim run: no interrupted run in {checkpoint}/; running from the start", file=sys.stderr)
+    counter = _Counter(args.replications, enabled=not args.no_progress)
+    try:
+        with _backend(args) as backend:
+            result = run(scenario, engine=args.engine, replications=args.replications, seed=args.seed,
+                         batch_size=args.batch_size, backend=backend, checkpoint=checkpoint, resume=args.resume,
+                         on_batch=counter.advance, on_restore=counter.restored)
+    except KeyboardInterrupt:
+        return _interrupted(args, counter, args.replications, f"{checkpoint}/")
+    finally:
+        counter.progress.close()
+    if args.out:
+        write_run(result, args.out, ["orgsim", *sys.argv[1:]])
+        shutil.rmtree(checkpoint, ignore_errors=True)  # the results are written: the checkpoint has served
+    if args.format == "json":
+        _print_json(result.to_json())
+    else:
+        print(table(result))
+        if args.out:
+            print(f"results written to {args.out}/")
+    return 0
+
+
+def cmd_trace(args) -> int:
+    from orgsim.studies.run import trace
+
+    frame = trace(_scenario(args), until=args.until, seed=args.seed)
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        for text in frame["text"]:
+            print(text)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from orgsim.present.report import write
+    from orgsim.present.tables import comparison_table
+    from orgsim.studies.compare import compare, parse_policy
+
+    scenario = _scenario(args)
+    specs = [parse_policy(p) for p in args.policy]
+    with _backend(args) as backend:
+        comp = compare(scenario, specs, metric=args.metric, replications=args.replications or 50, seed=args.seed,
+                       engine=args.engine, precision=args.precision, backend=backend)
+    if args.format == "json":
+        _print_json(comp.to_json())
+    else:
+        print(f"{scenario.name}: {comp.stats['n']} replications per policy, {args.engine} engine, seed {args.seed}")
+        print(comparison_table(comp))
+        print()
+        print(comp.answer())
+    if args.report:
+        write(comp, args.report)
+        if args.format != "json":
+            print(f"report written to {args.report}")
+    return 0
+
+
+def cmd_optimise(args) -> int:
+    from orgsim.present.tables import optimum_table
+    from orgsim.studies.optimise import optimise
+
+    scenario = _scenario(args)
+    with _backend(args) as backend:
+        best = optimise(scenario, budget=args.budget, objective=args.objective,
+                        min_per_department=args.min_per_department, replications=args.replications, seed=args.seed,
+                        engine=args.engine, backend=backend)
+    if args.format == "json":
+        _print_json(best.to_json())
+    else:
+        print(optimum_table(best, f"{scenario.name}: budget {args.budget}, objective {best.objective} "
+                                  f"({best.evaluations} allocations simulated)"))
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from orgsim.cli.grid import parse_grid
+    from orgsim.present.tables import sweep_table
+    from orgsim.scenario.checks import suggest
+    from orgsim.studies.compare import parse_policy
+    from orgsim.studies.sweep import plan, sweep
+
+    scenario = _scenario(args)
+    grid = parse_grid(args.grid)
+    specs = [parse_policy(p) for p in args.policy]
+    if not grid and not specs:
+        raise OptionError("grid", "give at least one --grid PATH=V1,V2,... or --policy NAME")
+    if args.resume and not args.out:
+        raise OptionError("resume", "needs --out DIR, the folder of the interrupted sweep")
+    cells = plan(scenario, grid, specs)  # every bad value is reported before anything runs
+    if args.resume and not (Path(args.out) / "sweep.json").exists():
+        print(f"orgsim sweep: no interrupted sweep in {args.out}/; running from the start", file=sys.stderr)
+    total = len(cells) * args.replications
+    counter = _Counter(total, enabled=not args.no_progress)
+    try:
+        with _backend(args) as backend:
+            res = sweep(scenario, grid, specs, replications=args.replications, seed=args.seed, engine=args.engine,
+                        backend=backend, out=args.out, resume=args.resume, batch_size=args.batch_size,
+                        on_batch=counter.advance, on_restore=counter.restored)
+    except KeyboardInterrupt:
+        return _interrupted(args, counter, total, f"{args.out}/cells/")
+    finally:
+        counter.progress.close()
+    if args.format == "json":
+        _print_json(res.to_json())
+        return 0
+    names = sorted(set(res.table()["metric"]))
+    if args.metric not in names:
+        raise OptionError("metric", f"{args.metric} is not a metric of this scenario{suggest(args.metric, names)}")
+    print(f"{scenario.name}: {len(cells)} cells x {args.replications} replications, {args.engine} engine, "
+          f"seed {args.seed}, {res.extra['backend']}; {args.metric}, mean and 95 % CI")
+    print(sweep_table(res, args.metric))
+    print(f"wall time {res.wall_time:.1f} s")
+    if args.out:
+        print(f"table written to {args.out}/sweep.csv and {args.out}/sweep.parquet")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from orgsim.present.report import write
+    from orgsim.present.run_files import write_run
+    from orgsim.present.tables import comparison_table
+    from orgsim.studies.compare import PolicySpec, compare
+
+    scenario = load("baseline")
+    names = list(ALLOCATIONS)
+    print(f"Comparing {len(names)} allocation policies on '{scenario.name}' (budget {scenario.policy.budget}), "
+          f"{args.replications} replications each, numba engine, common random numbers ...", flush=True)
+    comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
+                   replications=args.replications, seed=1, engine="numba")
+    print(comparison_table(comp))
+    print()
+    print(comp.answer())
+    out = Path(args.out)
+    report = write(comp, out / "report.html")
+    for label, res in comp.results.items():
+        write_run(res, out / label, ["orgsim", *sys.argv[1:]])
+    print(f"report written to {report}; per-policy results in {out}/<policy>/")
+    return 0
+
+
+HANDLERS = {
+    "validate": cmd_validate, "summary": cmd_summary, "schema": cmd_schema, "run": cmd_run, "trace": cmd_trace,
+    "compare": cmd_compare, "optimise": cmd_optimise, "sweep": cmd_sweep, "demo": cmd_demo,
+}  # fmt: skip

@@ -1,0 +1,1 @@
+"""The execution layer: batches of replications, the backends that run them, checkpoints, atomic writes, progress."""

@@ -1,0 +1,1 @@
+"""The presentation layer: terminal tables, run files, the HTML report and its figures, scenario summaries."""

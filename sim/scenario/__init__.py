@@ -1,0 +1,1 @@
+"""The scenario layer: the format (schema), reading and checking files (loader, checks), offered load (traffic), variants (edit)."""

@@ -1,0 +1,1 @@
+"""The studies layer: run, compare, optimise and sweep, all on one orchestration path (``simulate``)."""

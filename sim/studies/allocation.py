@@ -1,0 +1,20 @@
+"""The headcount a scenario runs with: its policy's rule, or, for ``optimised``, a search by simulation.
+
+The rules themselves are pure (``orgsim.policies``); only the studies layer may simulate, so the
+``optimised`` allocation is resolved here.
+"""
+
+from __future__ import annotations
+
+from orgsim.policies import allocate
+from orgsim.scenario.schema import Scenario
+from orgsim.studies.optimise import optimise
+
+OPTIMISED_SEED = 10_000  # the search runs on its own seed, so a comparison is not judged on its search runs
+
+
+def headcount(scenario: Scenario) -> dict[str, int]:
+    """Heads per department under the scenario's allocation policy and budget (``BudgetError`` if none fits)."""
+    if scenario.policy.allocation == "optimised":
+        return optimise(scenario, replications=20, final_replications=40, seed=OPTIMISED_SEED).allocation
+    return allocate(scenario)

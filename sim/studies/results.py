@@ -1,0 +1,108 @@
+"""What a run gives back: per-replication metrics and per-period series of one scenario variant, as DataFrames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from orgsim import metrics
+from orgsim.scenario.schema import Scenario
+
+
+@dataclass
+class RunResult:
+    """Per-replication metrics of one run; ``summary()`` and ``timeseries()`` give DataFrames."""
+
+    scenario: Scenario
+    engine: str
+    seed: int
+    replications: np.ndarray  # replication indices
+    values: dict[str, np.ndarray]  # metric -> value per replication
+    period_sums: dict[str, np.ndarray]  # metric -> (3, periods): n, sum, sum of squares
+    series: dict[str, np.ndarray] | None  # metric -> (replications, periods), when kept
+    headcount: dict[str, int]
+    wall_time: float
+    policy: str = "as_scenario"
+    extra: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per metric: mean, ci_low, ci_high (95 % Student t), std, n."""
+        rows = [{"metric": name, **metrics.aggregate(v)} for name, v in self.values.items()]
+        return pd.DataFrame(rows, columns=["metric", "mean", "ci_low", "ci_high", "std", "n"])
+
+    def replications_frame(self) -> pd.DataFrame:
+        """Wide table: one row per replication, one column per metric."""
+        df = pd.DataFrame(self.values)
+        df.insert(0, "replication", self.replications)
+        return df
+
+    def timeseries(self) -> pd.DataFrame:
+        """Long table (replication, period, metric, value) with scenario and policy columns."""
+        if self.series is None:
+            raise ValueError(
+                "per-replication series were not kept for a run this large; use timeseries_summary()"
+            )
+        frames = []
+        for name, arr in self.series.items():
+            r, p = arr.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "replication": np.repeat(self.replications, p),
+                        "period": np.tile(np.arange(p), r),
+                        "metric": name,
+                        "value": arr.reshape(-1),
+                    }
+                )
+            )
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["replication", "period", "metric", "value"])
+        df["scenario"] = self.scenario.name
+        df["policy"] = self.policy
+        return df
+
+    def timeseries_summary(self) -> pd.DataFrame:
+        """Per period and metric: mean over replications with a 95 % normal-approximation interval."""
+        rows = []
+        for name, (n, s, ss) in self.period_sums.items():
+            mean = np.divide(s, n, out=np.full_like(s, np.nan), where=n > 0)
+            var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
+            half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
+            for p in range(len(n)):
+                rows.append({"period": p, "metric": name, "mean": mean[p], "ci_low": mean[p] - half[p], "ci_high": mean[p] + half[p], "n": int(n[p])})
+        return pd.DataFrame(rows)
+
+    def to_json(self) -> dict:
+        """The `orgsim run --format json` object."""
+        return {
+            "scenario": self.scenario.name,
+            "engine": self.engine,
+            "replications": int(len(self.replications)),
+            "seed": int(self.seed),
+            "metrics": {name: metrics.json_safe(metrics.aggregate(v)) for name, v in self.values.items()},
+        }
+
+
+def concat(results: list[RunResult]) -> RunResult:
+    """Runs of consecutive replication ranges of one variant, as one result."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    values = {k: np.concatenate([r.values[k] for r in results]) for k in first.values}
+    sums = {k: sum(r.period_sums[k] for r in results) for k in first.period_sums}
+    series = None
+    if all(r.series is not None for r in results):
+        series = {k: np.concatenate([r.series[k] for r in results]) for k in first.series}
+    return RunResult(
+        scenario=first.scenario,
+        engine=first.engine,
+        seed=first.seed,
+        replications=np.concatenate([r.replications for r in results]),
+        values=values,
+        period_sums=sums,
+        series=series,
+        headcount=first.headcount,
+        wall_time=sum(r.wall_time for r in results),
+        policy=first.policy,
+    )

@@ -1,0 +1,112 @@
+"""Run one scenario on an engine and keep tidy results; narrate one replication.
+
+Rows from an engine are reduced to per-replication metrics batch by batch, so memory grows
+with the number of metrics per replication, not with what the engine accumulates.  Batches
+run on a backend (``orgsim.execution.backends``: this process or a Dask cluster), come back
+in any order and are placed by replication index, so the numbers never depend on the
+backend, the worker count or the batch size; with a checkpoint folder every finished batch
+is kept on disk for a resume.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import pandas as pd
+
+from orgsim.engines.reference import simulate as reference_simulate
+from orgsim.policies import effective_scenario
+from orgsim.scenario.loader import load
+from orgsim.scenario.schema import Scenario
+from orgsim.studies.allocation import headcount as resolve_headcount
+from orgsim.studies.results import RunResult
+from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
+
+TRACE_COLUMNS = ["time", "event", "item", "segment", "department", "service", "text"]
+
+
+def run(
+    scenario: Scenario | str | os.PathLike,
+    engine: str = "simpy",
+    replications: int = 20,
+    seed: int = 0,
+    *,
+    first: int = 0,
+    batch_size: int | None = None,
+    headcount: dict[str, int] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    backend=None,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
+    on_restore: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Simulate replications of a scenario on an engine.
+
+    The result of replication *i* depends only on (seed, i), whatever the engine's threads,
+    the batch size or the backend: every number is identical.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or path
+        A validated scenario, a file, or the name of a shipped scenario (``"baseline"``).
+    engine : {"simpy", "numba"}
+        The readable reference engine, or the compiled one for large batches.
+    replications : int
+        How many replications, indices ``first`` .. ``first + replications - 1``.
+    seed : int
+        The seed every random stream of every replication is derived from.
+    first : int
+        Index of the first replication (to extend an earlier run with fresh replications).
+    batch_size : int, optional
+        Replications per batch; default chosen by the backend (results never depend on it).
+    headcount : dict, optional
+        Heads per department; default: the scenario's allocation policy.
+    on_batch, on_restore : callable, optional
+        Called with the number of replications after each computed batch, and once with the
+        number taken back from a checkpoint.
+    backend : {"local", "dask"} or backend object, optional
+        Where batches run (``orgsim.execution.backends``).
+    checkpoint : path, optional
+        A folder where every finished batch is written as it completes.
+    resume : bool
+        Take back the batches already in *checkpoint* (``CheckpointError`` if another run's).
+
+    Returns
+    -------
+    RunResult
+        ``summary()``, ``timeseries()`` and ``replications_frame()`` give DataFrames.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    heads = headcount if headcount is not None else resolve_headcount(scenario)
+    (result,) = simulate(
+        [Variant(AS_SCENARIO, scenario, heads)], engine, replications, seed, first=first, backend=backend,
+        batch_size=batch_size, checkpoints=None if checkpoint is None else [checkpoint], resume=resume,
+        on_batch=on_batch, on_restore=on_restore,
+    )
+    return result
+
+
+def trace(scenario: Scenario | str | os.PathLike, until: float | None = None, seed: int = 0, replication: int = 0) -> pd.DataFrame:
+    """The reference engine's narrated event log of one replication.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or path
+        A validated scenario, a file, or the name of a shipped scenario.
+    until : float, optional
+        Stop narrating at this simulated time (default: the horizon).
+    seed, replication : int
+        Which replication to narrate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event: time, event, item, segment, department, service and the narrated text.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario)
+    out = reference_simulate(effective_scenario(scenario), resolve_headcount(scenario), seed, [replication],
+                             trace=True, until=until)
+    return pd.DataFrame(out.trace, columns=TRACE_COLUMNS)
