@@ -17,13 +17,13 @@ utilisation.png and conclusion.txt.
 
 from __future__ import annotations
 
+import common
 import pandas as pd
 
-import common
-from orgsim.studies.compare import Comparison, PolicySpec, compare
-from orgsim.studies.optimise import optimise
 from orgsim.present.plots import department_heatmap, forest, series_over_time
 from orgsim.scenario.edit import with_policy
+from orgsim.studies.compare import Comparison, PolicySpec, compare
+from orgsim.studies.optimise import optimise
 from orgsim.studies.run import run
 
 RULES = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target")

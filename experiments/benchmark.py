@@ -287,7 +287,7 @@ def main(argv=None) -> int:
     if not args.skip_scaling:
         print("\nnumba scaling with replications (baseline.yaml, all cores)")
         for reps in ([10, 100, 1000] if args.quick else [10, 100, 1000, 10_000, 100_000]):
-            result, secs = timed(lambda: orgsim.run(base, engine="numba", replications=reps, seed=1))
+            result, secs = timed(lambda reps=reps: orgsim.run(base, engine="numba", replications=reps, seed=1))
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"  {reps:>7} replications: {secs:8.2f} s, {completed_orders(result) / secs:>12,.0f} customers/s, "
                   f"peak RSS {peak:,.0f} MiB")

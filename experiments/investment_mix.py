@@ -22,15 +22,15 @@ conclusion.txt.
 
 from __future__ import annotations
 
+import common
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import common
-from orgsim.studies.compare import Comparison
-from orgsim.present.plots import series_over_time
 from orgsim.policies import allocate, budget_of
+from orgsim.present.plots import series_over_time
 from orgsim.scenario.edit import with_policy
+from orgsim.studies.compare import Comparison
 from orgsim.studies.run import run
 
 INVESTMENTS = ("training", "recognition", "tooling")

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import re
 
+import common
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import common
-from orgsim.studies.compare import PolicySpec, compare
 from orgsim.scenario.loader import validate_mapping
 from orgsim.scenario.schema import mean_of
 from orgsim.scenario.traffic import solve
+from orgsim.studies.compare import PolicySpec, compare
 
 RULES = ("fifo", "external_first", "internal_first")
 WALK_IN = "walk_in"

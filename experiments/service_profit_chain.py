@@ -39,17 +39,17 @@ from __future__ import annotations
 
 import re
 
+import common
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import common
 import orgsim
 from orgsim import theory
 from orgsim.kernels.model import churn_probability
-from orgsim.studies.run import run
 from orgsim.scenario.schema import mean_of
 from orgsim.scenario.traffic import solve
+from orgsim.studies.run import run
 
 RHOS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 ABANDON_LOADS = (0.8, 0.9, 1.0, 1.1, 1.2)  # offered load per agent, lambda / (c mu)

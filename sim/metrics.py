@@ -15,7 +15,6 @@ import numpy as np
 from scipy.special import stdtrit  # Student t quantiles (scipy.stats would add a second to start-up)
 
 from orgsim.kernels import layout
-
 from orgsim.scenario.schema import Scenario
 
 # direction: +1 higher is better, -1 lower is better, 0 neither (used by comparisons and the optimiser)

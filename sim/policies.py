@@ -120,7 +120,8 @@ def _check(scenario: Scenario, heads: dict[str, int], load: dict[str, float], bu
     unstable = [d for d in heads if load[d] >= heads[d] and load[d] > 0]
     if unstable:
         raise BudgetError(
-            f"{name}: with a budget of {budget} its allocation leaves {', '.join(f'{d} (load {load[d]:.2f} on {heads[d]})' for d in unstable)} "
+            f"{name}: with a budget of {budget} its allocation leaves "
+            f"{', '.join(f'{d} (load {load[d]:.2f} on {heads[d]})' for d in unstable)} "
             "unstable within the budget"
         )
     assert sum(heads.values()) <= budget

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from orgsim.scenario.loader import CONSTRUCT_ERRORS
 from orgsim.errors import OptionError
+from orgsim.scenario.loader import CONSTRUCT_ERRORS
 
 
 def parse_grid(texts: list[str]) -> list[tuple[str, list]]:

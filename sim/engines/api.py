@@ -1,35 +1,11 @@
-"""What every engine returns, and which engines there are, so the studies treat engines alike.
-
-An engine is a function
-``simulate(scenario, headcount, seed, replications, trace=False) -> EngineOutput``
-that runs the listed replication indices of a validated scenario with the
-given headcount per department.  Replication *i* must depend only on
-(seed, i).
-"""
+"""Which engines there are, and how to get one's simulate function (each returns an ``EngineOutput``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
-import numpy as np
-
+from orgsim.engines.output import EngineOutput
 from orgsim.errors import OptionError
-
-
-@dataclass
-class EngineOutput:
-    """Raw sums per replication, in the layouts of ``orgsim.kernels.layout``.
-
-    rows:    (replications, row length) accumulator rows, after warm-up
-    periods: (replications, periods, period row length) per-period rows, all periods
-    trace:   narrated events (reference engine only, when asked for)
-    """
-
-    rows: np.ndarray
-    periods: np.ndarray
-    trace: list | None = None
-
 
 ENGINES = ("simpy", "numba")
 

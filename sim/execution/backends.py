@@ -20,10 +20,10 @@ import math
 import os
 import uuid
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Iterable, Iterator
 
 from orgsim.errors import BackendError
 from orgsim.execution.batches import Task, compute_batch
@@ -90,7 +90,7 @@ class LocalBackend:
 
             with ThreadPoolExecutor(max_workers=2, initializer=block_interrupts_in_this_thread) as pool:
 
-                def start(t: Task):  # numba's thread count is per thread: the pool's threads get this one's
+                def start(t: Task, width: int = width):  # numba's thread count is per thread: pass this one's
                     return pool.submit(compute_batch, replace(t, threads=width))
 
                 pending = deque([(key, start(task))])

@@ -94,7 +94,7 @@ class BatchResult:
         np.savez(path, **arrays)
 
     @classmethod
-    def load(cls, path) -> "BatchResult":
+    def load(cls, path) -> BatchResult:
         with np.load(path, allow_pickle=False) as z:
             get = lambda k: z[k] if k in z.files else None  # noqa: E731
             return cls(
@@ -142,7 +142,11 @@ def compute_batch(task: Task) -> BatchResult:
     out = simulate(task.scenario, task.headcount, task.seed, idx)
     vals = metrics.replication_metrics(out.rows, task.structure)
     value_names = list(vals)
-    values = np.column_stack([np.asarray(vals[k], dtype=float).reshape(-1) for k in value_names]) if value_names else np.zeros((idx.size, 0))
+    values = (
+        np.column_stack([np.asarray(vals[k], dtype=float).reshape(-1) for k in value_names])
+        if value_names
+        else np.zeros((idx.size, 0))
+    )
     res = BatchResult(task.lo, task.hi, value_names, values, [], 0)
     if task.mode != "none":
         per = metrics.period_metrics(out.periods, task.structure)

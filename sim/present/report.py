@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from orgsim.present import plots
 from orgsim.execution.atomic import write_text
+from orgsim.present import plots
 
 
 def _img(fig, alt: str, ident: str) -> str:
     data = base64.b64encode(plots.to_png(fig)).decode("ascii")
-    return f'<figure id="{ident}"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"><figcaption>{html.escape(alt)}</figcaption></figure>'
+    alt = html.escape(alt)
+    return f'<figure id="{ident}"><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
 
 
 def _num(x) -> str:

@@ -8,7 +8,8 @@ gets three messages in one run.  The stability check needs a valid scenario.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import solve
@@ -94,7 +95,8 @@ def reference_problems(raw: dict) -> list[Problem]:
                 for target, p in nxt.items():
                     if target not in names:
                         problems.append(
-                            (path + ("next", target), f"`{target}` is not a step of this journey{suggest(target, [n for n in names if isinstance(n, str)])}")
+                            (path + ("next", target),
+                             f"`{target}` is not a step of this journey{suggest(target, [n for n in names if isinstance(n, str)])}")
                         )
                     if _number(p) is not None:
                         total += _number(p)

@@ -6,7 +6,7 @@ is checked by the same rules as a scenario the user wrote.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from orgsim.scenario.loader import apply_overrides, validate_mapping
 from orgsim.scenario.schema import Scenario

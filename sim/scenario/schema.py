@@ -95,7 +95,7 @@ class Uniform(Frozen):
     high: NonNegativeFloat
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
+    def _ordered(self) -> Uniform:
         if self.high < self.low:
             raise ValueError(f"high must be >= low (got low={self.low}, high={self.high})")
         return self
@@ -115,7 +115,7 @@ class Triangular(Frozen):
     high: NonNegativeFloat
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Triangular":
+    def _ordered(self) -> Triangular:
         if not (self.low <= self.mode <= self.high):
             raise ValueError(
                 f"need low <= mode <= high (got low={self.low}, mode={self.mode}, high={self.high})"
@@ -135,7 +135,7 @@ DISTRIBUTIONS = {
 }
 
 Distribution = Annotated[
-    Union[tuple(Annotated[cls, Tag(name)] for name, cls in DISTRIBUTIONS.items())],
+    Union[tuple(Annotated[cls, Tag(name)] for name, cls in DISTRIBUTIONS.items())],  # noqa: UP007 (built at run time)
     Discriminator(lambda v: v.get("dist") if isinstance(v, dict) else getattr(v, "dist", None)),
 ]
 
@@ -162,7 +162,7 @@ class Need(Frozen):
     hold: bool = Field(False, description="keep one own employee blocked while waiting")
 
     @model_validator(mode="after")
-    def _one_target(self) -> "Need":
+    def _one_target(self) -> Need:
         if (self.service is None) == (self.supplier is None):
             raise ValueError("a need names exactly one of `service` or `supplier`")
         return self
@@ -224,7 +224,7 @@ class PopulationArrivals(Frozen):
 
 
 Arrivals = Annotated[
-    Union[Annotated[OpenArrivals, Tag("open")], Annotated[PopulationArrivals, Tag("population")]],
+    Annotated[OpenArrivals, Tag("open")] | Annotated[PopulationArrivals, Tag("population")],
     Discriminator(
         lambda v: ("population" if "population" in v else "open")
         if isinstance(v, dict)

@@ -101,7 +101,7 @@ class Comparison:
     def values(self, label: str) -> np.ndarray:
         return self.results[label].values[self.metric]
 
-    def analyse(self, boot: int = 4000) -> "Comparison":
+    def analyse(self, boot: int = 4000) -> Comparison:
         """Means, CIs, paired differences against the best, P(best) and the CRN variance reduction."""
         x = np.column_stack([self.values(label) for label in self.labels])  # replications x policies
         ok = ~np.isnan(x).any(axis=1)

@@ -70,7 +70,8 @@ class RunResult:
             var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
             half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
             for p in range(len(n)):
-                rows.append({"period": p, "metric": name, "mean": mean[p], "ci_low": mean[p] - half[p], "ci_high": mean[p] + half[p], "n": int(n[p])})
+                rows.append({"period": p, "metric": name, "mean": mean[p], "ci_low": mean[p] - half[p],
+                             "ci_high": mean[p] + half[p], "n": int(n[p])})
         return pd.DataFrame(rows)
 
     def to_json(self) -> dict:

@@ -11,7 +11,7 @@ is kept on disk for a resume.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 

@@ -139,7 +139,36 @@ def sweep(
     on_restore=None,
     on_plan=None,
 ) -> SweepResult:
-    """Run every cell (grid point x policy) on the same replications; with *out*, checkpoint and write the table."""
+    """Run every cell (grid point x policy) on the same replications, in one tidy table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base scenario every cell varies.
+    grid : list of (path, values)
+        Scenario fields (``departments.it.headcount``) and the values to sweep each over;
+        the cells are their Cartesian product (the last path varies fastest).
+    policies : list of PolicySpec, optional
+        Policies applied within every grid point; default: the scenario's own.
+    replications : int
+        Replications per cell, the same indices in every cell (common random numbers).
+    seed : int
+    engine : {"numba", "simpy"}
+    backend : {"local", "dask"} or backend object, optional
+    out : path, optional
+        A folder: every finished batch is checkpointed under ``out/cells/NNN/`` and the table
+        written as ``sweep.csv`` and ``sweep.parquet``.
+    resume : bool
+        Redo only what is missing in *out* (``CheckpointError`` if it holds another sweep).
+    batch_size : int, optional
+    on_batch, on_restore, on_plan : callable, optional
+        Progress callbacks: replications computed, replications taken back, number of cells.
+
+    Returns
+    -------
+    SweepResult
+        ``table()`` gives one row per cell and metric.
+    """
     cells = plan(scenario, grid, policies)
     if on_plan is not None:
         on_plan(len(cells))

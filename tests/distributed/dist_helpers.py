@@ -89,7 +89,7 @@ class CommandLineCluster:
             except OSError:
                 if time.time() > deadline or self.procs[0].poll() is not None:
                     self.close()
-                    raise RuntimeError("the dask scheduler did not start")
+                    raise RuntimeError("the dask scheduler did not start") from None
                 time.sleep(0.2)
         for i in range(workers):
             self.add_worker(f"w{i}")

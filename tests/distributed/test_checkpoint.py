@@ -9,12 +9,11 @@ import time
 
 import pandas as pd
 import pytest
-
-from orgsim.studies import simulate as runner
-from orgsim.errors import CheckpointError
-from orgsim.studies.run import run
-
 from dist_helpers import SCENARIO, assert_identical, cli, orgsim_popen, small_scenario
+
+from orgsim.errors import CheckpointError
+from orgsim.studies import simulate as runner
+from orgsim.studies.run import run
 
 
 def _interrupt_after_first_batch(args, folder, pattern="*.npz", timeout=600):
@@ -36,7 +35,7 @@ def _no_half_written_files(folder):
 
 
 def _resume_command(err: str) -> list[str]:
-    line = next(l for l in err.splitlines() if l.startswith("To resume: "))
+    line = next(x for x in err.splitlines() if x.startswith("To resume: "))
     cmd = shlex.split(line[len("To resume: "):])
     assert cmd[0] == "orgsim" and cmd[-1] == "--resume"
     return cmd[1:]

@@ -10,12 +10,12 @@ import pytest
 
 pytest.importorskip("distributed", reason="the distributed tests need orgsim[distributed]")
 
-from orgsim.studies import simulate as runner  # noqa: E402
+from dist_helpers import SCENARIO, assert_identical, cli, small_scenario
+
 from orgsim.execution.backends import DaskBackend  # noqa: E402
+from orgsim.studies import simulate as runner  # noqa: E402
 from orgsim.studies.compare import PolicySpec, compare
 from orgsim.studies.run import run
-
-from dist_helpers import SCENARIO, assert_identical, cli, small_scenario
 
 
 def test_local_cluster_of_two_processes_matches_local(monkeypatch):

@@ -12,7 +12,6 @@ import sys
 import termios
 
 import pandas as pd
-
 from dist_helpers import SCENARIO, cli, free_port
 
 

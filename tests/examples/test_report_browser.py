@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 import orgsim
-from orgsim.studies.compare import PolicySpec, compare
 from orgsim.present.report import write
+from orgsim.studies.compare import PolicySpec, compare
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":

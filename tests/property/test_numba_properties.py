@@ -118,7 +118,7 @@ def test_batches_keep_memory_flat():
     sc = orgsim.load("baseline", ["horizon=20", "warmup=0", "period=10"])
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     total = 0
-    for idx, rows, periods in run.simulate_batches(sc, None, 1, 20_000, batch_size=1000):
+    for idx, rows, _periods in run.simulate_batches(sc, None, 1, 20_000, batch_size=1000):
         assert rows.shape[0] == idx.size <= 1000
         total += int(rows[:, 0].sum() >= 0) * idx.size
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024

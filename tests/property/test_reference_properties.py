@@ -17,11 +17,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from orgsim import metrics
+from orgsim.engines.reference import Organisation, simulate, work
+from orgsim.engines.reference import organisation as organisation_module
 from orgsim.kernels import layout
 from orgsim.scenario.loader import ScenarioError, validate_mapping
-from orgsim.engines.reference import Organisation, simulate
-from orgsim.engines.reference import organisation as organisation_module
-from orgsim.engines.reference import work
 from orgsim.scenario.traffic import solve
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -385,7 +384,7 @@ def test_acquisition_without_orders_is_poisson_at_the_base_rate():
 
 
 def test_every_shipped_scenario_runs():
-    from orgsim.scenario.loader import shipped_scenarios, load
+    from orgsim.scenario.loader import load, shipped_scenarios
 
     for name, path in shipped_scenarios().items():
         try:

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import orgsim
-from orgsim.scenario.loader import validate_mapping
 from orgsim.errors import BudgetError
 from orgsim.policies import allocate
 from orgsim.scenario.edit import with_policy
+from orgsim.scenario.loader import validate_mapping
 from orgsim.scenario.traffic import solve
 
 RULES = ["front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target"]

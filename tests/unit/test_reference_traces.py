@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from orgsim import metrics
+from orgsim.engines.reference import Organisation, simulate
 from orgsim.kernels import layout
 from orgsim.scenario.loader import validate_mapping
-from orgsim.engines.reference import Organisation, simulate
 
 
 def det(value):

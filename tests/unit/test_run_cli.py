@@ -116,15 +116,16 @@ def test_api_summary_matches_cli_json(small):
 def test_horizon_flag_overrides_the_file(small):
     short = orgsim.run(orgsim.load(small, ["horizon=60"]), replications=2, seed=1)
     cli = json.loads(orgsim_cli("run", str(small), "-r", "2", "--seed", "1", "--horizon", "60", "--format", "json").stdout)
-    assert cli["metrics"]["external.arrivals"]["mean"] == pytest.approx(short.summary().set_index("metric").loc["external.arrivals", "mean"])
+    expected = short.summary().set_index("metric").loc["external.arrivals", "mean"]
+    assert cli["metrics"]["external.arrivals"]["mean"] == pytest.approx(expected)
     assert cli["metrics"]["external.arrivals"]["mean"] < 2.0 * 60
 
 
 def test_trace_narrates_in_plain_english(small):
     text = orgsim_cli("trace", str(small), "--until", "5").stdout
-    lines = [l for l in text.splitlines() if l.strip()]
+    lines = [x for x in text.splitlines() if x.strip()]
     assert len(lines) > 3
-    assert any("order" in l for l in lines) and any("back" in l for l in lines)
+    assert any("order" in x for x in lines) and any("back" in x for x in lines)
     frame = orgsim.trace(orgsim.load(small), until=5)
     assert (frame["time"] <= 5 + 1e-9).all() and np.all(np.diff(frame["time"].to_numpy()) >= 0)
 

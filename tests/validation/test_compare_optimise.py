@@ -5,11 +5,11 @@ import itertools
 import numpy as np
 
 from orgsim import theory
-from orgsim.studies.compare import PolicySpec, compare
-from orgsim.scenario.loader import validate_mapping
-from orgsim.studies.optimise import optimise
 from orgsim.policies import least_stable
+from orgsim.scenario.loader import validate_mapping
 from orgsim.scenario.traffic import solve
+from orgsim.studies.compare import PolicySpec, compare
+from orgsim.studies.optimise import optimise
 
 
 def two_desks(front_heads: int, back_heads: int) -> dict:

@@ -27,7 +27,7 @@ class Order:
 
     __slots__ = ("id", "segment", "arrived", "patience", "waited", "escaped", "ended")
 
-    def __init__(self, id: int, segment: "Segment", arrived: float, patience: float | None):
+    def __init__(self, id: int, segment: Segment, arrived: float, patience: float | None):
         self.id = id
         self.segment = segment
         self.arrived = arrived
@@ -41,7 +41,7 @@ class Order:
         return f"order #{self.id}"
 
     @property
-    def root(self) -> "Order":
+    def root(self) -> Order:
         return self
 
 
@@ -56,7 +56,7 @@ class Step:
         self.routes: list[tuple[float, Step]] | None = None  # cumulative probabilities, with `next`
         self.draws = None
 
-    def route(self) -> "Step | None":
+    def route(self) -> Step | None:
         """The step after this one, or None: the journey is complete."""
         if self.routes is None:
             return self.follow

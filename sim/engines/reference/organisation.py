@@ -142,7 +142,7 @@ class Organisation:
             self.resp_sum[requester.index][target] += now - sent
             self.resp_count[requester.index][target] += 1
 
-    def run(self, until: float | None = None) -> "Organisation":
+    def run(self, until: float | None = None) -> Organisation:
         """Simulate to the horizon (or to *until*, if earlier) and close the books."""
         env = self.env
         end = self.scenario.horizon if until is None else min(float(until), self.scenario.horizon)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from orgsim import metrics
-from orgsim.engines.api import EngineOutput
+from orgsim.engines.output import EngineOutput
 from orgsim.kernels import layout
 
 from .organisation import Organisation
