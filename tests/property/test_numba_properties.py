@@ -1,7 +1,7 @@
 """Properties of the numba engine that hold for every scenario: determinism, independence of how
 replications are run, accounting identities, and metrics in their ranges.
 
-Random scenarios come from hypothesis: every mechanism (needs with and
+Random scenarios come from tests/strategies.py (edge_cases=True): every mechanism (needs with and
 without hold, suppliers and invoices, defects, patience, handoffs, routing
 loops, population segments, morale and attrition, periodic review, training
 and recognition, every distribution, every queue priority) in small, short,
@@ -19,14 +19,15 @@ import textwrap
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import scenarios
 
 import orgsim
 from orgsim import metrics
 from orgsim.kernels import compile as kcompile
 from orgsim.kernels import layout, run
-from orgsim.scenario.loader import ScenarioError, shipped_scenarios, validate_mapping
+from orgsim.scenario.loader import ScenarioError, shipped_scenarios
 
 
 def digest(rows: np.ndarray, periods: np.ndarray) -> str:
@@ -237,119 +238,9 @@ def test_every_shipped_scenario_runs_with_sane_metrics(name):
 
 # --------------------------------------------------------------------------- random organisations
 
-SERVICE = st.sampled_from
-
-
-@st.composite
-def distributions(draw, low: float = 0.02, high: float = 1.0):
-    kind = draw(st.sampled_from(["exponential", "deterministic", "gamma", "lognormal", "erlang", "uniform", "triangular"]))
-    mean = draw(st.floats(low, high))
-    if kind == "exponential":
-        return {"dist": kind, "mean": mean}
-    if kind == "deterministic":
-        return {"dist": kind, "value": draw(st.sampled_from([0.0, mean]))}
-    if kind in ("gamma", "lognormal"):
-        return {"dist": kind, "mean": mean, "cv": draw(st.floats(0.1, 3.0))}
-    if kind == "erlang":
-        return {"dist": kind, "mean": mean, "k": draw(st.sampled_from([1, 2, 5, 40]))}
-    a, c = sorted(draw(st.lists(st.floats(0.0, 2 * high), min_size=2, max_size=2)))
-    if kind == "uniform":
-        return {"dist": kind, "low": a, "high": c}
-    return {"dist": kind, "low": a, "mode": draw(st.floats(a, c)), "high": c}
-
-
-@st.composite
-def organisations(draw):
-    n_dept = draw(st.integers(1, 4))
-    names = [f"d{i}" for i in range(n_dept)]
-    services = {d: [f"s{k}" for k in range(draw(st.integers(1, 2)))] for d in names}
-    refs = [f"{d}.{s}" for d in names for s in services[d]]
-    n_sup = draw(st.integers(0, 2))
-    suppliers = {}
-    for u in range(n_sup):
-        spec = {"lead_time": draw(distributions(0.1, 3.0)), "payment_terms": draw(st.floats(0.1, 5.0)),
-                "payment_sensitivity": draw(st.floats(0.0, 2.0))}  # fmt: skip
-        if draw(st.booleans()):
-            spec["paid_by"] = refs[-1]  # a service of the last department: it has no needs (below)
-        suppliers[f"u{u}"] = spec
-    departments = {}
-    for i, d in enumerate(names):
-        svcs = {}
-        for s in services[d]:
-            svc = {"time": draw(distributions())}
-            if draw(st.booleans()):
-                svc["defect_rate"] = draw(st.floats(0.0, 0.6))
-                svc["detection"] = draw(st.floats(0.0, 1.0))
-            later = [r for r in refs if int(r.split(".")[0][1:]) > i]  # needs point to later departments: acyclic
-            needs = []
-            if i < n_dept - 1:
-                for target in draw(st.lists(st.sampled_from(later), max_size=2, unique=True)) if later else []:
-                    needs.append({"service": target, "probability": draw(st.floats(0.0, 1.0)), "hold": draw(st.booleans())})
-                for u in draw(st.lists(st.sampled_from(sorted(suppliers)), max_size=1)) if suppliers else []:
-                    needs.append({"supplier": u, "probability": draw(st.floats(0.0, 1.0)), "hold": draw(st.booleans())})
-            if needs:
-                svc["needs"] = needs
-            svcs[s] = svc
-        departments[d] = {"headcount": draw(st.integers(0, 4)), "skill": draw(st.floats(0.5, 2.0)), "services": svcs}
-    segments = {}
-    for k in range(draw(st.integers(0, 3))):
-        steps = draw(st.lists(st.sampled_from(refs), min_size=1, max_size=3, unique=True))
-        journey = []
-        for step in steps:
-            if draw(st.booleans()):
-                targets = draw(st.lists(st.sampled_from(steps), max_size=2, unique=True))
-                weights = [draw(st.floats(0.0, 0.45)) for _ in targets]
-                journey.append({"service": step, "next": dict(zip(targets, weights))})
-            else:
-                journey.append(step)
-        seg = {"journey": journey, "expectation": draw(st.floats(0.1, 5.0)), "value": draw(st.floats(0, 100)),
-               "sensitivity": draw(st.floats(0.1, 2.0)), "defect_penalty": draw(st.floats(0.0, 5.0)),
-               "abandon_score": draw(st.floats(0.0, 10.0))}  # fmt: skip
-        if draw(st.booleans()):
-            seg["arrivals"] = {"rate": draw(st.floats(0.0, 3.0))}
-        else:
-            seg["arrivals"] = {"population": draw(st.integers(0, 300)), "rate_per_customer": draw(st.floats(0.0, 0.02))}
-            seg["churn"] = {"floor": 0.01, "ceiling": draw(st.floats(0.01, 1.0))}
-            seg["acquisition"] = {"rate": draw(st.floats(0.0, 2.0)), "word_of_mouth": draw(st.floats(0.0, 2.0))}
-        if draw(st.booleans()):
-            seg["patience"] = draw(distributions(0.0 + 0.05, 3.0))
-        segments[f"g{k}"] = seg
-    horizon = draw(st.floats(5.0, 120.0))
-    raw = {
-        "horizon": horizon,
-        "warmup": draw(st.sampled_from([0.0, horizon / 3])),
-        "period": draw(st.floats(horizon / 12, horizon)),
-        "departments": departments,
-        "segments": segments,
-        "suppliers": suppliers,
-        "allow_unstable": True,
-        "policy": {"priority": draw(st.sampled_from(["fifo", "external_first", "internal_first"]))},
-    }
-    if draw(st.booleans()):
-        raw["handoff"] = draw(distributions(0.0 + 0.01, 0.5))
-    if draw(st.booleans()):
-        raw["morale"] = {"enabled": True, "initial": draw(st.floats(0.0, 1.0)), "attrition_rate": draw(st.floats(0.0, 0.5)),
-                         "hiring_delay": draw(st.floats(0.0, 30.0)), "productivity_effect": draw(st.floats(0.0, 2.0)),
-                         "defect_effect": draw(st.floats(0.0, 3.0))}  # fmt: skip
-    if draw(st.booleans()):
-        raw["policy"]["review"] = {"every": draw(st.integers(1, 3)), "threshold": draw(st.floats(0.0, 0.5)),
-                                   "transfer_delay": draw(st.floats(0.0, 20.0))}  # fmt: skip
-        raw["policy"]["min_per_department"] = draw(st.integers(0, 2))
-    if draw(st.booleans()):
-        total = sum(d["headcount"] for d in departments.values())
-        training, recognition = draw(st.integers(0, 2)), draw(st.integers(0, 2))
-        raw["policy"]["budget"] = total + training + recognition
-        raw["policy"]["investments"] = {"training": training, "recognition": recognition}
-    return raw
-
-
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(organisations(), st.integers(0, 2**40))
-def test_random_organisations_run_deterministically_with_sane_metrics(raw, seed):
-    try:
-        scenario = validate_mapping(raw)
-    except ScenarioError:
-        assume(False)
+@given(scenarios(edge_cases=True), st.integers(0, 2**40))
+def test_random_organisations_run_deterministically_with_sane_metrics(scenario, seed):
     rows, periods = run.simulate(scenario, None, seed, 3, threads=2)
     assert_sane(scenario, rows, periods, exact=scenario.warmup == 0.0)
     again = run.simulate(scenario, None, seed, [2], threads=1)

@@ -1,4 +1,4 @@
-"""Properties of the SimPy reference engine on small random organisations (hypothesis) and fixed scenarios.
+"""Properties of the SimPy reference engine on small random organisations (tests/strategies.py) and fixed scenarios.
 
 Conservation of orders, Little's law per department (against an independent
 time-sampled count of the queue and the employees at work), non-negative
@@ -13,122 +13,17 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings
+from strategies import scenarios
 
 from orgsim import metrics
 from orgsim.engines.reference import Organisation, simulate, work
 from orgsim.engines.reference import organisation as organisation_module
 from orgsim.kernels import layout
 from orgsim.scenario.loader import ScenarioError, validate_mapping
-from orgsim.scenario.traffic import solve
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-# --------------------------------------------------------------------------- random organisations
-
-
-@st.composite
-def distributions(draw, low=0.05, high=0.5):
-    mean = draw(st.floats(low, high))
-    kind = draw(st.sampled_from(["exponential", "deterministic", "gamma", "lognormal", "erlang", "uniform", "triangular"]))
-    if kind == "exponential":
-        return {"dist": kind, "mean": mean}
-    if kind == "deterministic":
-        return {"dist": kind, "value": mean}
-    if kind in ("gamma", "lognormal"):
-        return {"dist": kind, "mean": mean, "cv": draw(st.floats(0.2, 1.5))}
-    if kind == "erlang":
-        return {"dist": kind, "mean": mean, "k": draw(st.integers(1, 4))}
-    if kind == "uniform":
-        return {"dist": kind, "low": mean / 2, "high": mean * 1.5}
-    return {"dist": kind, "low": mean / 2, "mode": mean, "high": mean * 1.5}
-
-
-@st.composite
-def organisations(draw, patience: bool = True, warmup: bool = True):
-    """A small random organisation that validates: needs point to later departments, so they are acyclic."""
-    n_depts = draw(st.integers(1, 3))
-    names = [f"d{i}" for i in range(n_depts)]
-    services = {d: [f"s{j}" for j in range(draw(st.integers(1, 2)))] for d in names}
-    refs = [f"{d}.{s}" for d in names for s in services[d]]
-    with_supplier = draw(st.booleans())
-    departments = {}
-    for i, d in enumerate(names):
-        svcs = {}
-        for s in services[d]:
-            spec = {"time": draw(distributions())}
-            if draw(st.booleans()):
-                spec["defect_rate"] = draw(st.sampled_from([0.1, 0.3]))
-                spec["detection"] = draw(st.floats(0.0, 1.0))
-            later = [r for r in refs if int(r.split(".")[0][1:]) > i]
-            needs = []
-            for target in draw(st.lists(st.sampled_from(later), max_size=2, unique=True)) if later else []:
-                needs.append({"service": target, "probability": draw(st.floats(0.0, 1.0)), "hold": draw(st.booleans())})
-            if with_supplier and draw(st.booleans()):
-                needs.append({"supplier": "vendor", "probability": draw(st.floats(0.0, 1.0)), "hold": draw(st.booleans())})
-            if needs:
-                spec["needs"] = needs
-            svcs[s] = spec
-        departments[d] = {"headcount": 1, "services": svcs}
-    segments = {}
-    for k in range(draw(st.integers(1, 2))):
-        steps = draw(st.lists(st.sampled_from(refs), min_size=1, max_size=3, unique=True))
-        journey = []
-        for step in steps:
-            if draw(st.booleans()):
-                targets = draw(st.lists(st.sampled_from(steps), max_size=2, unique=True))
-                weights = [draw(st.floats(0.05, 0.4)) for _ in targets]
-                journey.append({"service": step, "next": dict(zip(targets, weights))})
-            else:
-                journey.append(step)
-        seg = {"journey": journey, "expectation": draw(st.floats(0.2, 3.0))}
-        if draw(st.booleans()):
-            seg["arrivals"] = {"rate": draw(st.floats(0.5, 3.0))}
-        else:
-            n = draw(st.integers(20, 200))
-            seg["arrivals"] = {"population": n, "rate_per_customer": draw(st.floats(0.5, 2.0)) / n}
-            seg["churn"] = {"ceiling": draw(st.floats(0.0, 0.3)), "floor": 0.0}
-            seg["acquisition"] = {"rate": draw(st.floats(0.0, 0.5))}
-        if patience and draw(st.booleans()):
-            seg["patience"] = draw(distributions(0.1, 2.0))
-        seg["value"] = draw(st.floats(0.0, 10.0))
-        segments[f"g{k}"] = seg
-    raw = {
-        "horizon": draw(st.sampled_from([80.0, 120.0])),
-        "warmup": draw(st.sampled_from([0.0, 10.0])) if warmup else 0.0,
-        "period": draw(st.sampled_from([15.0, 20.0, 40.0])),
-        "departments": departments,
-        "segments": segments,
-        "policy": {
-            "priority": draw(st.sampled_from(["fifo", "external_first", "internal_first"])),
-            "budget": 40,
-            "investments": {"training": draw(st.sampled_from([0, 4])), "recognition": draw(st.sampled_from([0, 4]))},
-        },
-        "morale": {"enabled": draw(st.booleans()), "hiring_delay": 5.0, "attrition_rate": draw(st.sampled_from([0.0, 0.05]))},
-    }
-    if draw(st.booleans()):
-        raw["policy"]["review"] = {"every": draw(st.integers(1, 2)), "threshold": 0.05, "transfer_delay": 3.0}
-    if draw(st.booleans()):
-        raw["handoff"] = draw(distributions(0.01, 0.2))
-    if with_supplier:
-        payers = [r for r in refs if "needs" not in departments[r.split(".")[0]]["services"][r.split(".")[1]]]
-        raw["suppliers"] = {"vendor": {"lead_time": draw(distributions(0.2, 2.0)), "payment_terms": 1.0}}
-        if payers and draw(st.booleans()):
-            raw["suppliers"]["vendor"]["paid_by"] = draw(st.sampled_from(payers))
-    # staff every department for an offered utilisation of at most about 0.6
-    try:
-        probe = validate_mapping({**raw, "allow_unstable": True})
-    except ScenarioError:
-        assume(False)
-    load = solve(probe).load
-    for d in names:
-        raw["departments"][d]["headcount"] = int(math.ceil(load[d] / 0.6)) + 1
-    try:
-        return validate_mapping(raw)
-    except ScenarioError:
-        assume(False)
+UTILISATION = 0.6  # random organisations are staffed for an offered utilisation of at most about this
 
 
 def heads(sc):
@@ -173,7 +68,7 @@ def instrumented_run(sc, seed=5, cells=4000):
 
 
 @SETTINGS
-@given(organisations(patience=True, warmup=False))
+@given(scenarios(patience=True, warmup=False, utilisation=UTILISATION))
 def test_conservation_of_orders(sc):
     org, live, _ = instrumented_run(sc)
     row, _ = org.books()
@@ -184,7 +79,7 @@ def test_conservation_of_orders(sc):
 
 
 @SETTINGS
-@given(organisations(patience=False, warmup=False))
+@given(scenarios(patience=False, warmup=False, utilisation=UTILISATION))
 def test_littles_law_per_department(sc):
     """Time-average queue length = (sum of waits)/T, busy employees = busy time/T, present = available/T.
 
@@ -213,7 +108,7 @@ def test_littles_law_per_department(sc):
 
 
 @SETTINGS
-@given(organisations())
+@given(scenarios(utilisation=UTILISATION))
 def test_no_negative_times_and_metrics_in_range(sc):
     out = simulate(sc, heads(sc), seed=11, replications=[0, 1], trace=True)
     st_ = metrics.structure(sc)
@@ -253,7 +148,7 @@ def test_no_negative_times_and_metrics_in_range(sc):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(organisations())
+@given(scenarios(utilisation=UTILISATION))
 def test_reproducible_and_batch_independent(sc):
     h = heads(sc)
     batch = simulate(sc, h, seed=21, replications=[0, 1, 2, 3])

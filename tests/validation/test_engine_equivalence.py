@@ -10,12 +10,11 @@ are independent and the test has real power.
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings
 from scipy import stats
+from strategies import scenarios
 
 import orgsim
-from orgsim.scenario.loader import validate_mapping
 
 ALPHA = 0.001
 SHIPPED = {  # scenario -> (replications per engine, horizon override to keep the reference engine quick)
@@ -60,63 +59,10 @@ def test_engines_agree_on_shipped_scenarios(name):
     assert not disagreements(ref, fast)
 
 
-@st.composite
-def organisations(draw):
-    """Small random organisations: 2-3 departments, needs with and without hold, defects, patience, routing."""
-    n = draw(st.integers(2, 3))
-    names = [f"d{i}" for i in range(n)]
-    dists = st.sampled_from(["exponential", "gamma", "deterministic", "uniform"])
-
-    def time_dist(mean):
-        kind = draw(dists)
-        return {
-            "exponential": {"dist": "exponential", "mean": mean},
-            "gamma": {"dist": "gamma", "mean": mean, "cv": 0.5},
-            "deterministic": {"dist": "deterministic", "value": mean},
-            "uniform": {"dist": "uniform", "low": 0.5 * mean, "high": 1.5 * mean},
-        }[kind]
-
-    departments = {}
-    for i, d in enumerate(names):
-        svc = {
-            "time": time_dist(draw(st.sampled_from([0.2, 0.4]))),
-            "defect_rate": draw(st.sampled_from([0.0, 0.1])),
-        }
-        if i + 1 < n and draw(st.booleans()):
-            svc["needs"] = [{"service": f"{names[i + 1]}.work", "probability": draw(st.sampled_from([0.3, 0.7])),
-                             "hold": draw(st.booleans())}]
-        departments[d] = {"headcount": draw(st.integers(2, 3)), "services": {"work": svc}}
-    journey = ["d0.work"]
-    if draw(st.booleans()):
-        journey.append({"service": "d1.work", "next": {"d0.work": 0.2}})
-    segment = {
-        "arrivals": {"rate": draw(st.sampled_from([1.0, 2.0]))},
-        "journey": journey,
-        "expectation": 1.0,
-        "value": 5,
-    }
-    if draw(st.booleans()):
-        segment["patience"] = {"dist": "exponential", "mean": 1.0}
-    raw = {
-        "horizon": 300,
-        "warmup": 30,
-        "period": 30,
-        "departments": departments,
-        "segments": {"c": segment},
-    }
-    raw["policy"] = {"priority": draw(st.sampled_from(["fifo", "external_first", "internal_first"]))}
-    if draw(st.booleans()):
-        raw["handoff"] = {"dist": "exponential", "mean": 0.05}
-    return raw
-
-
 @settings(max_examples=GENERATED, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(organisations())
-def test_engines_agree_on_random_organisations(raw):
-    try:
-        scenario = validate_mapping(raw, "generated.yaml")
-    except orgsim.ScenarioError:
-        assume(False)  # an unstable draw is refused by the loader, as it should be; draw another
+@given(scenarios(compact=True))  # an unstable draw is refused by the loader, as it should be, and another drawn
+def test_engines_agree_on_random_organisations(scenario):
+    """Small firms (2-3 departments of one service, horizon 300): needs with and without hold, defects, patience, routing."""
     ref = orgsim.run(scenario, engine="simpy", replications=40, seed=21)
     fast = orgsim.run(scenario, engine="numba", replications=40, seed=22)
     assert not disagreements(ref, fast)
