@@ -63,6 +63,13 @@ def _interrupted(args, counter: _Counter, total: int, where: str) -> int:
     return 130
 
 
+def _announce(estimate) -> None:
+    """Say what a long study will cost before it starts, so nobody waits blind."""
+    if estimate.long:
+        print(f"this study is estimated at {estimate.describe()}; Ctrl-C stops it"
+              " (with --out DIR, finished batches are kept for --resume)", file=sys.stderr)
+
+
 def cmd_schema(args) -> int:
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -111,7 +118,7 @@ def cmd_run(args) -> int:
         with _backend(args) as backend:
             result = run(scenario, engine=args.engine, replications=args.replications, seed=args.seed,
                          batch_size=args.batch_size, backend=backend, checkpoint=checkpoint, resume=args.resume,
-                         on_batch=counter.advance, on_restore=counter.restored)
+                         on_batch=counter.advance, on_restore=counter.restored, on_estimate=_announce)
     except KeyboardInterrupt:
         return _interrupted(args, counter, args.replications, f"{checkpoint}/")
     finally:
@@ -204,7 +211,7 @@ def cmd_sweep(args) -> int:
         with _backend(args) as backend:
             res = sweep(scenario, grid, specs, replications=args.replications, seed=args.seed, engine=args.engine,
                         backend=backend, out=args.out, resume=args.resume, batch_size=args.batch_size,
-                        on_batch=counter.advance, on_restore=counter.restored)
+                        on_batch=counter.advance, on_restore=counter.restored, on_estimate=_announce)
     except KeyboardInterrupt:
         return _interrupted(args, counter, total, f"{args.out}/cells/")
     finally:

@@ -17,6 +17,9 @@ from orgsim.scenario.traffic import solve
 Problem = tuple[tuple, str]  # (field path, message)
 
 
+MAX_PERIODS = 100_000  # per-period sums are kept for every period: bounded so one replication always fits
+
+
 def _mapping(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -115,6 +118,15 @@ def reference_problems(raw: dict) -> list[Problem]:
     return problems
 
 
+def size_problems(scenario: Scenario) -> list[Problem]:
+    """A replication too large to hold: per-period sums are kept for every period, so their count is bounded."""
+    if scenario.n_periods() <= MAX_PERIODS:
+        return []
+    return [(("period",), f"horizon / period gives {scenario.horizon / scenario.period:.3g} reporting periods; at "
+                          f"most {MAX_PERIODS:,} per replication are kept: lengthen `period` to at least "
+                          f"{scenario.horizon / MAX_PERIODS:.3g}")]
+
+
 def _cycle_problems(departments: dict, suppliers: dict) -> list[Problem]:
     """Needs (and the invoices that supplier needs raise) must form an acyclic graph."""
     edges: dict[str, list[str]] = {}
@@ -211,8 +223,9 @@ def endless_problems(scenario: Scenario) -> list[Problem]:
 
 
 def stability_problems(scenario: Scenario) -> list[Problem]:
-    """Departments whose fixed allocation gives offered utilisation >= 1 (unless allow_unstable), and endless work."""
-    endless = endless_problems(scenario)
+    """Departments whose fixed allocation gives offered utilisation >= 1 (unless allow_unstable); endless work and
+    replications too large to hold are refused even with allow_unstable."""
+    endless = size_problems(scenario) + endless_problems(scenario)
     if endless or scenario.allow_unstable:
         return endless
     traffic = solve(scenario)

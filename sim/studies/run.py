@@ -20,6 +20,7 @@ from orgsim.policies import effective_scenario
 from orgsim.scenario.loader import load
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount as resolve_headcount
+from orgsim.studies.estimate import Estimate
 from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
 
@@ -40,6 +41,7 @@ def run(
     checkpoint: str | os.PathLike | None = None,
     resume: bool = False,
     on_restore: Callable[[int], None] | None = None,
+    on_estimate: Callable[[Estimate], None] | None = None,
 ) -> RunResult:
     """Simulate replications of a scenario on an engine.
 
@@ -65,6 +67,9 @@ def run(
     on_batch, on_restore : callable, optional
         Called with the number of replications after each computed batch, and once with the
         number taken back from a checkpoint.
+    on_estimate : callable, optional
+        Called once, before anything runs, with the run's ``Estimate`` (events, memory, time);
+        a run that cannot fit in memory raises ``OptionError`` instead.
     backend : {"local", "dask"} or backend object, optional
         Where batches run (``orgsim.execution.backends``).
     checkpoint : path, optional
@@ -83,7 +88,7 @@ def run(
     (result,) = simulate(
         [Variant(AS_SCENARIO, scenario, heads)], engine, replications, seed, first=first, backend=backend,
         batch_size=batch_size, checkpoints=None if checkpoint is None else [checkpoint], resume=resume,
-        on_batch=on_batch, on_restore=on_restore,
+        on_batch=on_batch, on_restore=on_restore, on_estimate=on_estimate,
     )
     return result
 

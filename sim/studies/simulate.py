@@ -20,11 +20,12 @@ import numpy as np
 from orgsim import metrics
 from orgsim.engines.api import engine_function
 from orgsim.errors import OptionError
-from orgsim.execution.backends import backend_context
+from orgsim.execution.backends import backend_context, cpu_count
 from orgsim.execution.batches import Job, execute
 from orgsim.execution.checkpoint import Checkpoint, scenario_hash
 from orgsim.policies import effective_scenario
 from orgsim.scenario.schema import Scenario
+from orgsim.studies.estimate import Estimate, plan
 from orgsim.studies.results import RunResult
 
 KEEP_SERIES_VALUES = 20_000_000  # per-replication series are kept up to this many values; above, only sums
@@ -75,22 +76,31 @@ def simulate(
     resume: bool = False,
     on_batch: Callable[[int], None] | None = None,
     on_restore: Callable[[int], None] | None = None,
+    on_estimate: Callable[[Estimate], None] | None = None,
 ) -> list[RunResult]:
     """Replications first .. first+replications-1 of every variant; one result per variant, in order.
 
     *mode*: what comes back per period (``series``, ``sums`` or ``none``; default: ``series_mode``).
     *checkpoints*: one folder per variant where each finished batch is written at once; with
     *resume* the batches already there are taken back (``CheckpointError`` if they hold another run).
+    Before anything runs, the study's size is estimated (``orgsim.studies.estimate``): one that cannot
+    fit in memory raises ``OptionError``; *on_estimate* is called with the estimate.
     """
     if replications < 1:
         raise OptionError("replications", f"must be at least 1 (got {replications})")
     engine_function(engine)  # an unknown engine fails here, before any work is sent anywhere
     with backend_context(backend) as be:
         start = time.perf_counter()
-        size = batch_size or be.batch_size(engine, replications)
+        modes = [mode or series_mode(v.scenario, replications) for v in variants]
+        workers = be.workers  # processes holding batches; a local numba batch also spreads over the cores
+        cores = workers if be.name != "local" else (cpu_count() if engine == "numba" else 1)
+        est, size = plan([v.scenario for v in variants], engine, replications,
+                         batch_size or be.batch_size(engine, replications), workers, cores,
+                         [m == "series" for m in modes])
+        if on_estimate is not None:
+            on_estimate(est)
         jobs, restored = [], 0
-        for k, v in enumerate(variants):
-            m = mode or series_mode(v.scenario, replications)
+        for k, (v, m) in enumerate(zip(variants, modes)):
             ck, done, job_size = None, [], size
             if checkpoints is not None:
                 ck = Checkpoint(checkpoints[k])

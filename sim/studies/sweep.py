@@ -138,6 +138,7 @@ def sweep(
     on_batch=None,
     on_restore=None,
     on_plan=None,
+    on_estimate=None,
 ) -> SweepResult:
     """Run every cell (grid point x policy) on the same replications, in one tidy table.
 
@@ -161,8 +162,9 @@ def sweep(
     resume : bool
         Redo only what is missing in *out* (``CheckpointError`` if it holds another sweep).
     batch_size : int, optional
-    on_batch, on_restore, on_plan : callable, optional
-        Progress callbacks: replications computed, replications taken back, number of cells.
+    on_batch, on_restore, on_plan, on_estimate : callable, optional
+        Progress callbacks: replications computed, replications taken back, number of cells, and the
+        sweep's ``Estimate`` before anything runs.
 
     Returns
     -------
@@ -202,6 +204,7 @@ def sweep(
     results = simulate(
         [Variant(c.policy, c.scenario, c.headcount) for c in cells], engine, replications, seed, mode="none",
         backend=backend, batch_size=batch_size, resume=resume, on_batch=on_batch, on_restore=on_restore,
+        on_estimate=on_estimate,
         checkpoints=None if out is None else [out / "cells" / f"{c.index:03d}" for c in cells],
     )
     result = SweepResult(
