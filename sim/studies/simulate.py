@@ -75,34 +75,44 @@ def simulate(
     resume: bool = False,
     on_batch: Callable[[int], None] | None = None,
     on_restore: Callable[[int], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
+    lock_checkpoints: bool = True,
 ) -> list[RunResult]:
     """Replications first .. first+replications-1 of every variant; one result per variant, in order.
 
     *mode*: what comes back per period (``series``, ``sums`` or ``none``; default: ``series_mode``).
     *checkpoints*: one folder per variant where each finished batch is written at once; with
-    *resume* the batches already there are taken back (``CheckpointError`` if they hold another run).
+    *resume* the batches already there are taken back (``CheckpointError`` if they hold another run);
+    a batch file that is damaged or of another run is computed again and *on_note* told so.  Each
+    folder is locked while the run uses it (*lock_checkpoints* off when the caller locks a parent).
     """
     if replications < 1:
         raise OptionError("replications", f"must be at least 1 (got {replications})")
     engine_function(engine)  # an unknown engine fails here, before any work is sent anywhere
-    with backend_context(backend) as be:
-        start = time.perf_counter()
-        size = batch_size or be.batch_size(engine, replications)
-        jobs, restored = [], 0
-        for k, v in enumerate(variants):
-            m = mode or series_mode(v.scenario, replications)
-            ck, done, job_size = None, [], size
-            if checkpoints is not None:
-                ck = Checkpoint(checkpoints[k])
-                job_size, done = ck.start(identity(v, engine, seed, first, replications, m), size, resume)
-            job = Job(engine, effective_scenario(v.scenario), v.headcount, seed, first, first + replications,
-                      job_size, m, metrics.structure(v.scenario), checkpoint=ck, key=k)
-            restored += job.restore(done)
-            jobs.append(job)
-        if on_restore is not None and restored:
-            on_restore(restored)
-        execute(jobs, be, on_batch)
-        where = be.describe()
+    jobs: list[Job] = []
+    try:
+        with backend_context(backend) as be:
+            start = time.perf_counter()
+            size = batch_size or be.batch_size(engine, replications)
+            restored = 0
+            for k, v in enumerate(variants):
+                m = mode or series_mode(v.scenario, replications)
+                ck, done, job_size = None, [], size
+                if checkpoints is not None:
+                    ck = Checkpoint(checkpoints[k], on_note=on_note, lock=lock_checkpoints)
+                    job_size, done = ck.start(identity(v, engine, seed, first, replications, m), size, resume)
+                job = Job(engine, effective_scenario(v.scenario), v.headcount, seed, first, first + replications,
+                          job_size, m, metrics.structure(v.scenario), checkpoint=ck, key=k)
+                jobs.append(job)
+                restored += job.restore(done)
+            if on_restore is not None and restored:
+                on_restore(restored)
+            execute(jobs, be, on_batch)
+            where = be.describe()
+    finally:
+        for job in jobs:
+            if job.checkpoint is not None:
+                job.checkpoint.close()
     wall = time.perf_counter() - start
     return [
         RunResult(
