@@ -30,7 +30,13 @@ from orgsim import metrics
 from orgsim.errors import BudgetError, CheckpointError, OptionError, ScenarioError
 from orgsim.execution.atomic import atomic_path, check_writable_dir, write_text
 from orgsim.execution.checkpoint import (
-    Checkpoint, FolderLock, describe_mismatch, foreign_files, read_manifest, refuse_foreign, scenario_hash,
+    Checkpoint,
+    FolderLock,
+    describe_mismatch,
+    foreign_files,
+    read_manifest,
+    refuse_foreign,
+    scenario_hash,
 )
 from orgsim.scenario.edit import with_overrides
 from orgsim.scenario.schema import Scenario
