@@ -300,3 +300,16 @@ def test_fault_injection_kill_corrupt_swap_two_writers(tmp_path, reference):
     p = orgsim(*RUN, "--seed", 2, "--out", shared, "--resume")
     assert p.returncode == 0, p.stderr
     assert p.stdout == reference[2]
+
+
+def test_a_sweep_on_a_folder_in_use_is_refused(tmp_path):
+    from orgsim.execution.checkpoint import FolderLock
+
+    out = tmp_path / "s"
+    args = ["sweep", SCENARIO, "--grid", "departments.front_desk.headcount=2,3", "-r", "2", "--engine", "simpy",
+            "--no-progress", "--out", out]
+    with FolderLock(out):  # this test process holds the folder, as a running sweep would
+        _refused(orgsim(*args), "in use", str(out))
+        assert not (out / "sweep.json").exists()
+    assert orgsim(*args).returncode == 0
+    assert not (out / ".orgsim.lock").exists()
