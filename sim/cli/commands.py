@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from orgsim.errors import BackendError, OptionError
@@ -30,6 +30,20 @@ def _backend(args):
     if args.backend != "dask" and (args.scheduler or args.workers):
         raise BackendError(f"{'--scheduler' if args.scheduler else '--workers'} needs --backend dask")
     return backend_context(args.backend, args.scheduler, args.workers)
+
+
+def _check_output(option: str, path, folder: bool = True) -> None:
+    """Refuse, before any simulation starts, an output place that cannot be written (exit 2, one line)."""
+    from orgsim.execution.atomic import check_writable_dir, check_writable_file
+
+    problem = check_writable_dir(path) if folder else check_writable_file(path)
+    if problem:
+        raise OptionError(option, problem)
+
+
+def _note(command: str):
+    """Tell the user, one line on stderr, of a checkpointed batch that is computed again."""
+    return lambda text: print(f"orgsim {command}: note: {text}", file=sys.stderr)
 
 
 class _Counter:
@@ -103,6 +117,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from orgsim.execution.checkpoint import Checkpoint, FolderLock
     from orgsim.present.run_files import write_run
     from orgsim.present.tables import table
     from orgsim.studies.run import run
@@ -110,22 +125,26 @@ def cmd_run(args) -> int:
     scenario = _scenario(args)
     if args.resume and not args.out:
         raise OptionError("resume", "needs --out DIR, the folder of the interrupted run")
-    checkpoint = Path(args.out) / "batches" if args.out else None
-    if args.resume and not (checkpoint / "manifest.json").exists():
-        print(f"orgsim run: no interrupted run in {checkpoint}/; running from the start", file=sys.stderr)
-    counter = _Counter(args.replications, enabled=not args.no_progress)
-    try:
-        with _backend(args) as backend:
-            result = run(scenario, engine=args.engine, replications=args.replications, seed=args.seed,
-                         batch_size=args.batch_size, backend=backend, checkpoint=checkpoint, resume=args.resume,
-                         on_batch=counter.advance, on_restore=counter.restored, on_estimate=_announce)
-    except KeyboardInterrupt:
-        return _interrupted(args, counter, args.replications, f"{checkpoint}/")
-    finally:
-        counter.progress.close()
     if args.out:
-        write_run(result, args.out, ["orgsim", *sys.argv[1:]])
-        shutil.rmtree(checkpoint, ignore_errors=True)  # the results are written: the checkpoint has served
+        _check_output("out", args.out)
+    checkpoint = Path(args.out) / "batches" if args.out else None
+    with FolderLock(args.out) if args.out else nullcontext():  # one process at a time on an --out folder
+        if args.resume and not (checkpoint / "manifest.json").exists():
+            print(f"orgsim run: no interrupted run in {checkpoint}/; running from the start", file=sys.stderr)
+        counter = _Counter(args.replications, enabled=not args.no_progress)
+        try:
+            with _backend(args) as backend:
+                result = run(scenario, engine=args.engine, replications=args.replications, seed=args.seed,
+                             batch_size=args.batch_size, backend=backend, checkpoint=checkpoint, resume=args.resume,
+                             on_batch=counter.advance, on_restore=counter.restored, on_note=_note("run"),
+                             on_estimate=_announce)
+        except KeyboardInterrupt:
+            return _interrupted(args, counter, args.replications, f"{checkpoint}/")
+        finally:
+            counter.progress.close()
+        if args.out:
+            write_run(result, args.out, ["orgsim", *sys.argv[1:]])
+            Checkpoint(checkpoint).clear()  # the results are written: the checkpoint has served (only orgsim's files)
     if args.format == "json":
         _print_json(result.to_json())
     else:
@@ -154,6 +173,8 @@ def cmd_compare(args) -> int:
 
     scenario = _scenario(args)
     specs = [parse_policy(p) for p in args.policy]
+    if args.report:
+        _check_output("report", args.report, folder=False)
     with _backend(args) as backend:
         comp = compare(scenario, specs, metric=args.metric, replications=args.replications or 50, seed=args.seed,
                        engine=args.engine, precision=args.precision, backend=backend)
@@ -203,6 +224,8 @@ def cmd_sweep(args) -> int:
     if args.resume and not args.out:
         raise OptionError("resume", "needs --out DIR, the folder of the interrupted sweep")
     cells = plan(scenario, grid, specs)  # every bad value is reported before anything runs
+    if args.out:
+        _check_output("out", args.out)
     if args.resume and not (Path(args.out) / "sweep.json").exists():
         print(f"orgsim sweep: no interrupted sweep in {args.out}/; running from the start", file=sys.stderr)
     total = len(cells) * args.replications
@@ -211,7 +234,8 @@ def cmd_sweep(args) -> int:
         with _backend(args) as backend:
             res = sweep(scenario, grid, specs, replications=args.replications, seed=args.seed, engine=args.engine,
                         backend=backend, out=args.out, resume=args.resume, batch_size=args.batch_size,
-                        on_batch=counter.advance, on_restore=counter.restored, on_estimate=_announce)
+                        on_batch=counter.advance, on_restore=counter.restored, on_note=_note("sweep"),
+                        on_estimate=_announce)
     except KeyboardInterrupt:
         return _interrupted(args, counter, total, f"{args.out}/cells/")
     finally:
@@ -239,6 +263,11 @@ def cmd_demo(args) -> int:
 
     scenario = load("baseline")
     names = list(ALLOCATIONS)
+    out = Path(args.out)
+    _check_output("out", out)
+    _check_output("out", out / "report.html", folder=False)
+    for name in names:
+        _check_output("out", out / name)
     print(f"Comparing {len(names)} allocation policies on '{scenario.name}' (budget {scenario.policy.budget}), "
           f"{args.replications} replications each, numba engine, common random numbers ...", flush=True)
     comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
@@ -246,7 +275,6 @@ def cmd_demo(args) -> int:
     print(comparison_table(comp))
     print()
     print(comp.answer())
-    out = Path(args.out)
     report = write(comp, out / "report.html")
     for label, res in comp.results.items():
         write_run(res, out / label, ["orgsim", *sys.argv[1:]])

@@ -73,8 +73,8 @@ class BatchResult:
     def count(self) -> int:
         return self.hi - self.lo
 
-    def save(self, path) -> None:
-        """Write as an uncompressed .npz to *path* (a path or an open binary file)."""
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every field as a named array (what ``save`` writes and ``from_arrays`` reads back)."""
         arrays = {
             "lo": np.int64(self.lo),
             "hi": np.int64(self.hi),
@@ -91,25 +91,51 @@ class BatchResult:
             arrays["block_sums"] = self.block_sums
         if self.edge_rows is not None:
             arrays["edge_rows"] = self.edge_rows
-        np.savez(path, **arrays)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, z) -> BatchResult:
+        """The batch held in *z* (a mapping of names to arrays, as ``arrays`` gives)."""
+        get = lambda k: np.asarray(z[k]) if k in z else None  # noqa: E731
+        return cls(
+            lo=int(z["lo"]),
+            hi=int(z["hi"]),
+            value_names=[str(s) for s in z["value_names"]],
+            values=np.asarray(z["values"]),
+            period_names=[str(s) for s in z["period_names"]],
+            n_periods=int(z["n_periods"]),
+            series=get("series"),
+            block_ids=np.asarray(z["block_ids"]),
+            block_sums=get("block_sums"),
+            edge_idx=np.asarray(z["edge_idx"]),
+            edge_rows=get("edge_rows"),
+        )
+
+    def problem(self) -> str | None:
+        """What is inconsistent in this batch (rows that do not match its replications, ...), or None."""
+        n, k = self.count, len(self.period_names) * self.n_periods
+        if n < 1:
+            return f"it holds replications {self.lo}-{self.hi - 1}, an empty range"
+        if self.values.ndim != 2 or self.values.shape != (n, len(self.value_names)):
+            return f"its values have shape {self.values.shape}, not ({n}, {len(self.value_names)}) for {n} replications"
+        if self.series is not None and self.series.shape != (n, k):
+            return f"its series have shape {self.series.shape}, not ({n}, {k})"
+        if self.block_sums is not None and self.block_sums.shape != (len(self.block_ids), 3, k):
+            return f"its per-period sums have shape {self.block_sums.shape}, not ({len(self.block_ids)}, 3, {k})"
+        if self.edge_rows is not None and self.edge_rows.shape != (len(self.edge_idx), k):
+            return f"its edge rows have shape {self.edge_rows.shape}, not ({len(self.edge_idx)}, {k})"
+        if self.edge_idx.size and not ((self.edge_idx >= self.lo) & (self.edge_idx < self.hi)).all():
+            return "its edge replications lie outside the batch"
+        return None
+
+    def save(self, path) -> None:
+        """Write as an uncompressed .npz to *path* (a path or an open binary file)."""
+        np.savez(path, **self.arrays())
 
     @classmethod
     def load(cls, path) -> BatchResult:
         with np.load(path, allow_pickle=False) as z:
-            get = lambda k: z[k] if k in z.files else None  # noqa: E731
-            return cls(
-                lo=int(z["lo"]),
-                hi=int(z["hi"]),
-                value_names=[str(s) for s in z["value_names"]],
-                values=z["values"],
-                period_names=[str(s) for s in z["period_names"]],
-                n_periods=int(z["n_periods"]),
-                series=get("series"),
-                block_ids=z["block_ids"],
-                block_sums=get("block_sums"),
-                edge_idx=z["edge_idx"],
-                edge_rows=get("edge_rows"),
-            )
+            return cls.from_arrays({k: z[k] for k in z.files})
 
 
 def block_range(b: int, run_lo: int, run_hi: int) -> tuple[int, int]:
@@ -211,6 +237,8 @@ class Collector:
             return  # a batch computed twice (e.g. a worker's result arrived after it was presumed lost)
         if not (self.lo <= res.lo < res.hi <= self.hi) or self.filled[res.lo - self.lo : res.hi - self.lo].any():
             raise ValueError(f"batch {res.lo}-{res.hi - 1} overlaps what is already collected or lies outside the run")
+        if res.problem():  # never broadcast a batch whose rows do not match its replications
+            raise ValueError(f"batch {res.lo}-{res.hi - 1}: {res.problem()}")
         if self.value_names is None:
             self.value_names = list(res.value_names)
             self.values = np.full((self.n, len(self.value_names)), np.nan)

@@ -41,6 +41,7 @@ def run(
     checkpoint: str | os.PathLike | None = None,
     resume: bool = False,
     on_restore: Callable[[int], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
     on_estimate: Callable[[Estimate], None] | None = None,
 ) -> RunResult:
     """Simulate replications of a scenario on an engine.
@@ -73,9 +74,13 @@ def run(
     backend : {"local", "dask"} or backend object, optional
         Where batches run (``orgsim.execution.backends``).
     checkpoint : path, optional
-        A folder where every finished batch is written as it completes.
+        A folder where every finished batch is written as it completes (locked while the run
+        uses it; ``CheckpointError`` if another process holds it or it holds foreign files).
     resume : bool
         Take back the batches already in *checkpoint* (``CheckpointError`` if another run's).
+    on_note : callable, optional
+        Told (one line) of every checkpointed batch that is damaged or of another run, and so
+        computed again; default: a ``RuntimeWarning``.
 
     Returns
     -------
@@ -88,7 +93,7 @@ def run(
     (result,) = simulate(
         [Variant(AS_SCENARIO, scenario, heads)], engine, replications, seed, first=first, backend=backend,
         batch_size=batch_size, checkpoints=None if checkpoint is None else [checkpoint], resume=resume,
-        on_batch=on_batch, on_restore=on_restore, on_estimate=on_estimate,
+        on_batch=on_batch, on_restore=on_restore, on_note=on_note, on_estimate=on_estimate,
     )
     return result
 

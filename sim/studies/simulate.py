@@ -76,43 +76,53 @@ def simulate(
     resume: bool = False,
     on_batch: Callable[[int], None] | None = None,
     on_restore: Callable[[int], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
+    lock_checkpoints: bool = True,
     on_estimate: Callable[[Estimate], None] | None = None,
 ) -> list[RunResult]:
     """Replications first .. first+replications-1 of every variant; one result per variant, in order.
 
     *mode*: what comes back per period (``series``, ``sums`` or ``none``; default: ``series_mode``).
     *checkpoints*: one folder per variant where each finished batch is written at once; with
-    *resume* the batches already there are taken back (``CheckpointError`` if they hold another run).
+    *resume* the batches already there are taken back (``CheckpointError`` if they hold another run);
+    a batch file that is damaged or of another run is computed again and *on_note* told so.  Each
+    folder is locked while the run uses it (*lock_checkpoints* off when the caller locks a parent).
     Before anything runs, the study's size is estimated (``orgsim.studies.estimate``): one that cannot
     fit in memory raises ``OptionError``; *on_estimate* is called with the estimate.
     """
     if replications < 1:
         raise OptionError("replications", f"must be at least 1 (got {replications})")
     engine_function(engine)  # an unknown engine fails here, before any work is sent anywhere
-    with backend_context(backend) as be:
-        start = time.perf_counter()
-        modes = [mode or series_mode(v.scenario, replications) for v in variants]
-        workers = be.workers  # processes holding batches; a local numba batch also spreads over the cores
-        cores = workers if be.name != "local" else (cpu_count() if engine == "numba" else 1)
-        est, size = plan([v.scenario for v in variants], engine, replications,
-                         batch_size or be.batch_size(engine, replications), workers, cores,
-                         [m == "series" for m in modes])
-        if on_estimate is not None:
-            on_estimate(est)
-        jobs, restored = [], 0
-        for k, (v, m) in enumerate(zip(variants, modes)):
-            ck, done, job_size = None, [], size
-            if checkpoints is not None:
-                ck = Checkpoint(checkpoints[k])
-                job_size, done = ck.start(identity(v, engine, seed, first, replications, m), size, resume)
-            job = Job(engine, effective_scenario(v.scenario), v.headcount, seed, first, first + replications,
-                      job_size, m, metrics.structure(v.scenario), checkpoint=ck, key=k)
-            restored += job.restore(done)
-            jobs.append(job)
-        if on_restore is not None and restored:
-            on_restore(restored)
-        execute(jobs, be, on_batch)
-        where = be.describe()
+    jobs: list[Job] = []
+    try:
+        with backend_context(backend) as be:
+            start = time.perf_counter()
+            modes = [mode or series_mode(v.scenario, replications) for v in variants]
+            workers = be.workers  # processes holding batches; a local numba batch also spreads over the cores
+            cores = workers if be.name != "local" else (cpu_count() if engine == "numba" else 1)
+            est, size = plan([v.scenario for v in variants], engine, replications,
+                             batch_size or be.batch_size(engine, replications), workers, cores,
+                             [m == "series" for m in modes])
+            if on_estimate is not None:
+                on_estimate(est)
+            restored = 0
+            for k, (v, m) in enumerate(zip(variants, modes)):
+                ck, done, job_size = None, [], size
+                if checkpoints is not None:
+                    ck = Checkpoint(checkpoints[k], on_note=on_note, lock=lock_checkpoints)
+                    job_size, done = ck.start(identity(v, engine, seed, first, replications, m), size, resume)
+                job = Job(engine, effective_scenario(v.scenario), v.headcount, seed, first, first + replications,
+                          job_size, m, metrics.structure(v.scenario), checkpoint=ck, key=k)
+                jobs.append(job)
+                restored += job.restore(done)
+            if on_restore is not None and restored:
+                on_restore(restored)
+            execute(jobs, be, on_batch)
+            where = be.describe()
+    finally:
+        for job in jobs:
+            if job.checkpoint is not None:
+                job.checkpoint.close()
     wall = time.perf_counter() - start
     return [
         RunResult(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +27,17 @@ import pandas as pd
 import yaml
 
 from orgsim import metrics
-from orgsim.errors import BudgetError, CheckpointError, ScenarioError
-from orgsim.execution.atomic import atomic_path, write_text
-from orgsim.execution.checkpoint import describe_mismatch, scenario_hash
+from orgsim.errors import BudgetError, CheckpointError, OptionError, ScenarioError
+from orgsim.execution.atomic import atomic_path, check_writable_dir, write_text
+from orgsim.execution.checkpoint import (
+    Checkpoint,
+    FolderLock,
+    describe_mismatch,
+    foreign_files,
+    read_manifest,
+    refuse_foreign,
+    scenario_hash,
+)
 from orgsim.scenario.edit import with_overrides
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount
@@ -138,6 +146,7 @@ def sweep(
     on_batch=None,
     on_restore=None,
     on_plan=None,
+    on_note=None,
     on_estimate=None,
 ) -> SweepResult:
     """Run every cell (grid point x policy) on the same replications, in one tidy table.
@@ -165,6 +174,9 @@ def sweep(
     on_batch, on_restore, on_plan, on_estimate : callable, optional
         Progress callbacks: replications computed, replications taken back, number of cells, and the
         sweep's ``Estimate`` before anything runs.
+    on_note : callable, optional
+        Told (one line) of every checkpointed batch that is damaged or of another run, and so
+        computed again; default: a ``RuntimeWarning``.
 
     Returns
     -------
@@ -184,44 +196,63 @@ def sweep(
         "seed": int(seed),
         "replications": int(replications),
     }
-    out = Path(out) if out is not None else None
-    if out is not None:
-        recorded = None
-        if resume:
-            try:
-                recorded = json.loads((out / SWEEP_MANIFEST).read_text(encoding="utf-8"))
-            except (FileNotFoundError, json.JSONDecodeError):
-                recorded = None
-        if recorded is not None:
-            problem = describe_mismatch(out, recorded, identity)
-            if problem:
-                raise CheckpointError(problem)
-        else:
-            if (out / "cells").is_dir():
-                shutil.rmtree(out / "cells")
-            write_text(out / SWEEP_MANIFEST, json.dumps(identity, indent=2, default=str))
-    start = time.perf_counter()
-    results = simulate(
-        [Variant(c.policy, c.scenario, c.headcount) for c in cells], engine, replications, seed, mode="none",
-        backend=backend, batch_size=batch_size, resume=resume, on_batch=on_batch, on_restore=on_restore,
-        on_estimate=on_estimate,
-        checkpoints=None if out is None else [out / "cells" / f"{c.index:03d}" for c in cells],
-    )
-    result = SweepResult(
-        scenario=scenario,
-        engine=engine,
-        seed=seed,
-        replications=replications,
-        grid=grid,
-        policies=[c.policy for c in cells[: len(policies or [None])]],
-        cells=cells,
-        values={cell.index: res.values for cell, res in zip(cells, results)},
-        wall_time=time.perf_counter() - start,
-        extra=dict(results[0].extra) if results else {},
-    )
-    if out is not None:
-        write_table(result, out)
-    return result
+
+    def run_cells(folder: Path | None) -> SweepResult:
+        start = time.perf_counter()
+        results = simulate(
+            [Variant(c.policy, c.scenario, c.headcount) for c in cells], engine, replications, seed, mode="none",
+            backend=backend, batch_size=batch_size, resume=resume, on_batch=on_batch, on_restore=on_restore,
+            on_note=on_note, on_estimate=on_estimate, lock_checkpoints=False,
+            checkpoints=None if folder is None else [folder / "cells" / f"{c.index:03d}" for c in cells],
+        )
+        result = SweepResult(
+            scenario=scenario, engine=engine, seed=seed, replications=replications, grid=grid,
+            policies=[c.policy for c in cells[: len(policies or [None])]], cells=cells,
+            values={cell.index: res.values for cell, res in zip(cells, results)},
+            wall_time=time.perf_counter() - start, extra=dict(results[0].extra) if results else {},
+        )
+        if folder is not None:
+            write_table(result, folder)
+        return result
+
+    if out is None:
+        return run_cells(None)
+    out = Path(out)
+    problem = check_writable_dir(out)
+    if problem:
+        raise OptionError("out", problem)
+    with FolderLock(out):  # one process at a time on a sweep folder
+        _prepare(out, identity, resume)
+        return run_cells(out)
+
+
+_CELL = re.compile(r"^\d{3,}$")
+
+
+def _prepare(out: Path, identity: dict, resume: bool) -> None:
+    """Check the sweep recorded in *out* (with *resume*) or clear orgsim's own cells of an earlier one."""
+    cells_dir = out / "cells"
+    if cells_dir.exists() and not cells_dir.is_dir():
+        raise CheckpointError(f"{cells_dir}: is a file, not a folder; move it away or give another --out folder")
+    found = sorted(cells_dir.iterdir()) if cells_dir.is_dir() else []
+    refuse_foreign(cells_dir, [f.name for f in found if not (f.is_dir() and _CELL.match(f.name))])
+    for d in found:
+        refuse_foreign(d, foreign_files(d))
+    recorded = None
+    if resume:
+        recorded = read_manifest(out / SWEEP_MANIFEST, list(identity),
+                                 f"it cannot tell which sweep the batches in {cells_dir} belong to; drop --resume "
+                                 f"to start afresh (its batches are then deleted) or give another --out folder")
+    if recorded is not None:
+        problem = describe_mismatch(out, recorded, identity)
+        if problem:
+            raise CheckpointError(problem)
+        return
+    for d in found:  # only orgsim's own files: the foreign ones were refused above
+        Checkpoint(d, lock=False).clear()
+    if cells_dir.is_dir() and not any(cells_dir.iterdir()):
+        cells_dir.rmdir()
+    write_text(out / SWEEP_MANIFEST, json.dumps(identity, indent=2, default=str))
 
 
 def write_table(result: SweepResult, out: str | Path) -> list[Path]:
