@@ -7,11 +7,13 @@ never a silently wrong number, never a deleted file orgsim did not write.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import shutil
 import signal
+import subprocess
 import time
 
 import numpy as np
@@ -94,15 +96,28 @@ def test_bad_output_places_are_refused_before_anything_runs(tmp_path, case):
     assert f.read_text() == "mine" and list(d.iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_read_only_out_folder_is_refused(tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
+@contextlib.contextmanager
+def read_only_folder(path):
+    """A folder nobody may write into: a read-only file system mounted there when we are root (root ignores
+    file modes), else a folder without write permission."""
+    path.mkdir()
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+        try:
+            yield path
+        finally:
+            path.chmod(0o755)
+        return
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)], check=True)
     try:
-        _refused(orgsim("run", SCENARIO, "-r", "2", "--out", ro / "x"), "--out", str(ro / "x"))
+        yield path
     finally:
-        ro.chmod(0o755)
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_read_only_out_folder_is_refused(tmp_path):
+    with read_only_folder(tmp_path / "ro") as ro:
+        _refused(orgsim("run", SCENARIO, "-r", "2", "--out", ro / "x"), "--out", str(ro / "x"))
 
 
 # item 6: a damaged manifest on --resume
