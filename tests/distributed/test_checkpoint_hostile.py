@@ -98,8 +98,8 @@ def test_bad_output_places_are_refused_before_anything_runs(tmp_path, case):
 
 @contextlib.contextmanager
 def read_only_folder(path):
-    """A folder nobody may write into: a read-only file system mounted there when we are root (root ignores
-    file modes), else a folder without write permission."""
+    """A folder nobody may write into: as root (who ignores file modes) a read-only file system mounted
+    there, or an immutable folder where mounting is not allowed; else a folder without write permission."""
     path.mkdir()
     if os.geteuid() != 0:
         path.chmod(0o555)
@@ -108,11 +108,17 @@ def read_only_folder(path):
         finally:
             path.chmod(0o755)
         return
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)], check=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)]).returncode == 0:
+        try:
+            yield path
+        finally:
+            subprocess.run(["umount", str(path)], check=True)
+        return
+    subprocess.run(["chattr", "+i", str(path)], check=True)  # no mounting here: an immutable folder, root or not
     try:
         yield path
     finally:
-        subprocess.run(["umount", str(path)], check=True)
+        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def test_read_only_out_folder_is_refused(tmp_path):
