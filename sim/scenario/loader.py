@@ -40,7 +40,7 @@ CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, Overflow
 def _part(p) -> str:
     """A path part as it can be shown on one line (odd keys in repr form)."""
     text = str(p)
-    return text if text.isprintable() and text.strip() == text and text else repr(text)
+    return _clip(text if text.isprintable() and text.strip() == text and text else repr(text))
 
 
 def dotted(path: Iterable) -> str:
