@@ -8,7 +8,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from orgsim.errors import BackendError, OptionError
+from orgsim.errors import BackendError, OptionError, one_line
 from orgsim.scenario.loader import load, shipped_scenarios
 from orgsim.scenario.schema import ALLOCATIONS, Scenario
 
@@ -158,6 +158,7 @@ def cmd_trace(args) -> int:
     from orgsim.studies.run import trace
 
     frame = trace(_scenario(args), until=args.until, seed=args.seed)
+    frame["text"] = frame["text"].map(one_line)  # names the user wrote reach the terminal: control characters escaped
     if args.format == "csv":
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -181,10 +182,10 @@ def cmd_compare(args) -> int:
     if args.format == "json":
         _print_json(comp.to_json())
     else:
-        print(f"{scenario.name}: {comp.stats['n']} replications per policy, {args.engine} engine, seed {args.seed}")
+        print(f"{one_line(scenario.name)}: {comp.stats['n']} replications per policy, {args.engine} engine, seed {args.seed}")
         print(comparison_table(comp))
         print()
-        print(comp.answer())
+        print(one_line(comp.answer()))
     if args.report:
         write(comp, args.report)
         if args.format != "json":
@@ -204,7 +205,7 @@ def cmd_optimise(args) -> int:
     if args.format == "json":
         _print_json(best.to_json())
     else:
-        print(optimum_table(best, f"{scenario.name}: budget {args.budget}, objective {best.objective} "
+        print(optimum_table(best, f"{one_line(scenario.name)}: budget {args.budget}, objective {best.objective} "
                                   f"({best.evaluations} allocations simulated)"))
     return 0
 
@@ -246,7 +247,7 @@ def cmd_sweep(args) -> int:
     names = sorted(set(res.table()["metric"]))
     if args.metric not in names:
         raise OptionError("metric", f"{args.metric} is not a metric of this scenario{suggest(args.metric, names)}")
-    print(f"{scenario.name}: {len(cells)} cells x {args.replications} replications, {args.engine} engine, "
+    print(f"{one_line(scenario.name)}: {len(cells)} cells x {args.replications} replications, {args.engine} engine, "
           f"seed {args.seed}, {res.extra['backend']}; {args.metric}, mean and 95 % CI")
     print(sweep_table(res, args.metric))
     print(f"wall time {res.wall_time:.1f} s")
@@ -268,7 +269,7 @@ def cmd_demo(args) -> int:
     _check_output("out", out / "report.html", folder=False)
     for name in names:
         _check_output("out", out / name)
-    print(f"Comparing {len(names)} allocation policies on '{scenario.name}' (budget {scenario.policy.budget}), "
+    print(f"Comparing {len(names)} allocation policies on '{one_line(scenario.name)}' (budget {scenario.policy.budget}), "
           f"{args.replications} replications each, numba engine, common random numbers ...", flush=True)
     comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
                    replications=args.replications, seed=1, engine="numba")

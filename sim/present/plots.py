@@ -11,6 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
+def _literal(text) -> str:
+    """User-written text (policy labels, time units, metric names) shown as written: a `$` never starts math."""
+    return str(text).replace("$", r"\$")
+
+
 def to_png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -30,12 +35,12 @@ def series_over_time(comparison, metric: str = "external.nps"):
         var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
         half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
         t = (np.arange(len(n)) + 1) * res.scenario.period
-        ax.plot(t, mean, label=label)
+        ax.plot(t, mean, label=_literal(label))
         ax.fill_between(t, mean - half, mean + half, alpha=0.2)
         ax.axvline(res.scenario.warmup, color="grey", lw=0.8, ls=":")
-    ax.set_title(f"{metric} per period, by policy (95 % band; dotted: end of warm-up)")
-    ax.set_xlabel(f"time ({unit}s, end of period)")
-    ax.set_ylabel(metric)
+    ax.set_title(_literal(f"{metric} per period, by policy (95 % band; dotted: end of warm-up)"))
+    ax.set_xlabel(_literal(f"time ({unit}s, end of period)"))
+    ax.set_ylabel(_literal(metric))
     ax.legend(fontsize=8)
     return fig
 
@@ -52,9 +57,9 @@ def forest(comparison):
     hi = np.array([x["ci_high"] for x in d])
     ax.errorbar(means, y, xerr=[means - lo, hi - means], fmt="o", capsize=4)
     ax.axvline(0, color="grey", lw=1)
-    ax.set_yticks(y, labels)
-    ax.set_title(f"Paired difference in {comparison.metric} against the best ({s['best']}), 95 % CI")
-    ax.set_xlabel(f"{comparison.metric}: policy minus best")
+    ax.set_yticks(y, [_literal(label) for label in labels])
+    ax.set_title(_literal(f"Paired difference in {comparison.metric} against the best ({s['best']}), 95 % CI"))
+    ax.set_xlabel(_literal(f"{comparison.metric}: policy minus best"))
     return fig
 
 
@@ -67,14 +72,14 @@ def department_heatmap(comparison, key: str):
     )
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(labels), 0.8 + 0.4 * len(depts)))
     im = ax.imshow(grid, cmap="RdYlGn_r" if key == "utilisation" else "RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-    ax.set_yticks(range(len(depts)), depts)
+    ax.set_xticks(range(len(labels)), [_literal(label) for label in labels], rotation=30, ha="right")
+    ax.set_yticks(range(len(depts)), [_literal(d) for d in depts])
     for i in range(len(depts)):
         for j in range(len(labels)):
             if np.isfinite(grid[i, j]):
                 ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=8)
-    fig.colorbar(im, ax=ax, label=f"{key} (0-1)")
-    ax.set_title(f"Department {key} by policy")
+    fig.colorbar(im, ax=ax, label=_literal(f"{key} (0-1)"))
+    ax.set_title(_literal(f"Department {key} by policy"))
     return fig
 
 
@@ -97,13 +102,13 @@ def response_matrix(result):
         im = ax.imshow(sub, cmap="Oranges", aspect="auto")
         rows = [c for c, k in zip(customers, keep_r) if k]
         cols = [t for t, k in zip(targets, keep_c) if k]
-        ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
-        ax.set_yticks(range(len(rows)), rows)
+        ax.set_xticks(range(len(cols)), [_literal(c) for c in cols], rotation=30, ha="right")
+        ax.set_yticks(range(len(rows)), [_literal(r) for r in rows])
         for i in range(sub.shape[0]):
             for j in range(sub.shape[1]):
                 if np.isfinite(sub[i, j]):
                     ax.text(j, i, f"{sub[i, j]:.2g}", ha="center", va="center", fontsize=8)
-        fig.colorbar(im, ax=ax, label=f"mean response ({sc.time_unit}s)")
+        fig.colorbar(im, ax=ax, label=_literal(f"mean response ({sc.time_unit}s)"))
     ax.set_xlabel("internal supplier")
     ax.set_ylabel("internal customer")
     ax.set_title("Who waits on whom: mean response time")

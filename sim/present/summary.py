@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orgsim.errors import one_line
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import arrival_rate, solve
 
@@ -25,7 +26,7 @@ def describe(scenario: Scenario, source: str = "") -> str:
     util = traffic.utilisation(heads)
     front = set(scenario.front_office())
     unit = scenario.time_unit
-    lines = [f"{scenario.name}" + (f"  ({source})" if source else "")]
+    lines = [one_line(f"{scenario.name}" + (f"  ({source})" if source else ""))]
     lines.append(
         f"  horizon {scenario.horizon:g} {unit}s, warm-up {scenario.warmup:g}, period {scenario.period:g}; "
         f"policy {scenario.policy.allocation}/{scenario.policy.priority}; morale {'on' if scenario.morale.enabled else 'off'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from orgsim.errors import one_line
 from orgsim.studies.compare import Comparison
 from orgsim.studies.optimise import Optimum
 from orgsim.studies.results import RunResult
@@ -44,7 +45,7 @@ def table(result: RunResult) -> str:
     summ = result.summary().set_index("metric")
     n = len(result.replications)
     lines = [
-        f"{sc.name}: {result.engine} engine, {n} replication{'s' if n != 1 else ''}, seed {result.seed}, "
+        f"{one_line(sc.name)}: {result.engine} engine, {n} replication{'s' if n != 1 else ''}, seed {result.seed}, "
         f"horizon {sc.horizon:g} {sc.time_unit}s (warm-up {sc.warmup:g}); mean and 95 % CI",
         "",
         "External customers",

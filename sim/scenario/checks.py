@@ -86,17 +86,23 @@ def reference_problems(raw: dict) -> list[Problem]:
         if not isinstance(journey, list):
             continue
         names = [s if isinstance(s, str) else _mapping(s).get("service") for s in journey]
+        first: dict = {}  # each name's first step and how often it appears: one pass, so a long journey checks in linear time
+        seen: dict = {}
+        for k, name in enumerate(names):
+            if isinstance(name, str):
+                first.setdefault(name, k)
+                seen[name] = seen.get(name, 0) + 1
         for k, step in enumerate(journey):
             path = ("segments", seg, "journey", k)
             name = names[k]
             check_service(path if isinstance(step, str) else path + ("service",), name)
-            if isinstance(name, str) and names.count(name) > 1 and names.index(name) == k:
+            if isinstance(name, str) and seen[name] > 1 and first[name] == k:
                 problems.append((path, f"`{name}` appears twice in the journey; use `next` to revisit a step"))
             nxt = _mapping(step).get("next") if isinstance(step, dict) else None
             if isinstance(nxt, dict):
                 total = 0.0
                 for target, p in nxt.items():
-                    if target not in names:
+                    if not isinstance(target, str) or target not in first:
                         problems.append(
                             (path + ("next", target),
                              f"`{target}` is not a step of this journey{suggest(target, [n for n in names if isinstance(n, str)])}")
@@ -186,6 +192,9 @@ def endless_problems(scenario: Scenario) -> list[Problem]:
             )
     for seg, spec in scenario.segments.items():
         steps = [s.service for s in spec.journey]
+        where = {}
+        for k, ref in enumerate(steps):
+            where.setdefault(ref, k)
         n = len(steps)
         succ, can_end = [], set()  # steps reachable in one move; steps that complete with probability > 0
         for k, step in enumerate(spec.journey):
@@ -194,16 +203,19 @@ def endless_problems(scenario: Scenario) -> list[Problem]:
                 if k + 1 == n:
                     can_end.add(k)
             else:
-                succ.append([steps.index(t) for t, p in step.next.items() if p > 0])
+                succ.append([where[t] for t, p in step.next.items() if p > 0])
                 if sum(step.next.values()) < 1.0:
                     can_end.add(k)
-        changed = True
-        while changed:
-            changed = False
-            for k in range(n):
-                if k not in can_end and any(j in can_end for j in succ[k]):
+        pred: list[list[int]] = [[] for _ in range(n)]  # can_end spreads backwards along moves: linear in steps + moves
+        for k, targets in enumerate(succ):
+            for j in targets:
+                pred[j].append(k)
+        todo = list(can_end)
+        while todo:
+            for k in pred[todo.pop()]:
+                if k not in can_end:
                     can_end.add(k)
-                    changed = True
+                    todo.append(k)
         reached, todo = {0}, [0]
         while todo:
             for j in succ[todo.pop()]:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from orgsim.errors import ScenarioError
+from orgsim.scenario.budget import budget_problems
 from orgsim.scenario.checks import reference_problems, stability_problems, suggest
 from orgsim.scenario.schema import DISTRIBUTIONS, Scenario
 
@@ -39,7 +40,7 @@ CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, Overflow
 def _part(p) -> str:
     """A path part as it can be shown on one line (odd keys in repr form)."""
     text = str(p)
-    return text if text.isprintable() and text.strip() == text and text else repr(text)
+    return _clip(text if text.isprintable() and text.strip() == text and text else repr(text))
 
 
 def dotted(path: Iterable) -> str:
@@ -79,9 +80,12 @@ def parse_text(data: bytes | str, name: str = "<scenario>") -> tuple[dict, dict[
         text = data
     if not text.strip():
         raise ScenarioError([f"{name}: empty file; a scenario needs at least `departments`"])
+    reader = _reader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = reader.get_single_node()
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):  # the C parser's own depth limit
+            raise ScenarioError([f"{name}: nested deeper than {MAX_DEPTH} levels"]) from None
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise ScenarioError([f"{name}:{line}: invalid YAML: {exc.problem}"]) from None
     except yaml.YAMLError as exc:
@@ -96,7 +100,7 @@ def parse_text(data: bytes | str, name: str = "<scenario>") -> tuple[dict, dict[
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
         raise ScenarioError([f"{name}:1: the top level must be a mapping of scenario fields (got {kind})"])
     try:
-        raw = yaml.SafeLoader(text).get_single_data()
+        raw = reader.construct_document(node)  # built from the nodes already read: the text is parsed once
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise ScenarioError([f"{name}:{line}: invalid YAML: {exc.problem}"]) from None
@@ -105,6 +109,30 @@ def parse_text(data: bytes | str, name: str = "<scenario>") -> tuple[dict, dict[
     except CONSTRUCT_ERRORS as exc:
         raise ScenarioError([f"{name}: invalid YAML value: {exc}"]) from None
     return raw, lines
+
+
+class _Reader(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """The safe loader with libyaml's parser (about ten times faster on a long file) under PyYAML's composer.
+
+    The composer stays in Python so that a deep nesting ends in a RecursionError, never a C stack overflow.
+    """
+
+    def __init__(self, text: str):
+        parser = _CParser(text)
+        self.check_event, self.peek_event, self.get_event = parser.check_event, parser.peek_event, parser.get_event
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # PyYAML built without libyaml: the pure-Python safe loader
+    _CParser = None
+
+
+def _reader(text: str):
+    return _Reader(text) if _CParser is not None else yaml.SafeLoader(text)
 
 
 def _walk(node, path: tuple, depth: int, lines: dict, count: list, name: str) -> None:
@@ -137,25 +165,29 @@ def _walk(node, path: tuple, depth: int, lines: dict, count: list, name: str) ->
 
 
 def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tuple]]:
-    """Apply ``PATH=VALUE`` overrides (VALUE read as a YAML scalar or flow value) to a copy of *raw*."""
+    """Apply ``PATH=VALUE`` overrides (VALUE read as a YAML scalar or flow value) to a copy of *raw* (*raw* itself if none)."""
     import copy
 
+    overrides = list(overrides)
+    if not overrides:
+        return raw, set()
     raw = copy.deepcopy(raw)
     touched: set[tuple] = set()
     problems = []
     for item in overrides:
+        shown = _clip(item)  # a long value is echoed shortened, never in full
         if "=" not in item:
-            problems.append(f"--set {item}: expected PATH=VALUE, e.g. departments.it.headcount=4")
+            problems.append(f"--set {shown}: expected PATH=VALUE, e.g. departments.it.headcount=4")
             continue
         path_text, value_text = item.split("=", 1)
         keys = [k for k in path_text.strip().split(".")]
         if not all(keys):
-            problems.append(f"--set {item}: empty name in path `{path_text}`")
+            problems.append(f"--set {shown}: empty name in path `{_clip(path_text)}`")
             continue
         try:
             value = yaml.safe_load(value_text) if value_text.strip() else ""
         except (yaml.YAMLError, RecursionError, *CONSTRUCT_ERRORS):
-            problems.append(f"--set {item}: value `{value_text}` is not valid YAML")
+            problems.append(f"--set {shown}: value `{_clip(value_text)}` is not valid YAML")
             continue
         node: Any = raw
         path: tuple = ()
@@ -163,14 +195,14 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tupl
         for key in keys[:-1]:
             if isinstance(node, list):
                 if not key.isdigit() or int(key) >= len(node):
-                    problems.append(f"--set {item}: `{dotted(path)}` is a list of {len(node)}; `{key}` is not an index")
+                    problems.append(f"--set {shown}: `{dotted(path)}` is a list of {len(node)}; `{_clip(key)}` is not an index")
                     ok = False
                     break
                 key = int(key)
             elif isinstance(node, dict):
                 node.setdefault(key, {})
             else:
-                problems.append(f"--set {item}: `{dotted(path)}` is a value, not a mapping")
+                problems.append(f"--set {shown}: `{dotted(path)}` is a value, not a mapping")
                 ok = False
                 break
             path += (key,)
@@ -180,11 +212,11 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tupl
         last: Any = keys[-1]
         if isinstance(node, list):
             if not last.isdigit() or int(last) >= len(node):
-                problems.append(f"--set {item}: `{dotted(path)}` is a list of {len(node)}; `{last}` is not an index")
+                problems.append(f"--set {shown}: `{dotted(path)}` is a list of {len(node)}; `{_clip(last)}` is not an index")
                 continue
             last = int(last)
         elif not isinstance(node, dict):
-            problems.append(f"--set {item}: `{dotted(path)}` is a value, not a mapping")
+            problems.append(f"--set {shown}: `{dotted(path)}` is a value, not a mapping")
             continue
         node[last] = value
         touched.add(path + (last,))
@@ -218,6 +250,8 @@ def validate_mapping(
     located.extend(reference_problems(raw))
     if scenario is not None and not located:
         located.extend(stability_problems(scenario))
+    if scenario is not None and not located:  # stable and not endless: the traffic equations solve
+        located.extend(budget_problems(scenario))  # a budget the policy cannot meet fails every command: say so here
     if located:
         seen = set()
         messages = []
@@ -307,17 +341,17 @@ def _describe(err: dict) -> tuple[tuple, str]:
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
-        return path, f"must be one of {expected} (got {got!r}){suggest(got, options)}"
+        return path, f"must be one of {expected} (got {_short(got)}){suggest(got, options)}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()))
-        return path, f"must be {op} {bound} (got {got!r})"
+        return path, f"must be {op} {bound} (got {_short(got)})"
     if kind == "string_pattern_mismatch":
         if "\\." in str(ctx.get("pattern", "")):
-            return path, f"must name a service as `department.service` (got {got!r})"
-        return path, f"`{_part(got)}` is not a valid identifier: lowercase letters, digits and _, starting with a letter"
+            return path, f"must name a service as `department.service` (got {_short(got)})"
+        return path, f"`{_clip(_part(got))}` is not a valid identifier: lowercase letters, digits and _, starting with a letter"
     if kind in ("too_short",):
-        return path, f"must not be empty (got {got!r})"
+        return path, f"must not be empty (got {_short(got)})"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return path, f"{err['msg'].lower()} (got {_short(got)})"
     msg = err["msg"].removeprefix("Value error, ")
@@ -325,8 +359,12 @@ def _describe(err: dict) -> tuple[tuple, str]:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _clip(repr(value))
+
+
+def _clip(text: str, width: int = 60) -> str:
+    """Text a user wrote, cut to *width* characters with an ellipsis: a message stays one readable line."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _clean(loc: tuple) -> tuple:

@@ -81,7 +81,7 @@ class Erlang(Frozen):
 
     dist: Literal["erlang"]
     mean: PositiveFloat
-    k: Annotated[int, Field(ge=1, le=1000)]
+    k: Annotated[int, Field(strict=True, ge=1, le=1000)]
 
     def moments(self) -> tuple[float, float]:
         return self.mean, 1.0 / self.k
@@ -186,8 +186,8 @@ class Service(Frozen):
 class Department(Frozen):
     """A department: identical employees sharing one queue."""
 
-    headcount: Annotated[int, Field(ge=0, le=100_000)] = Field(description="employees (fixed allocation)")
-    skill: PositiveFloat = Field(1.0, description="service time is divided by skill")
+    headcount: Annotated[int, Field(strict=True, ge=0, le=100_000)] = Field(description="employees (fixed allocation)")
+    skill: Annotated[float, Field(ge=0.001, le=1000)] = Field(1.0, description="service time is divided by skill")
     services: dict[Identifier, Service] = Field(min_length=1)
 
 
@@ -219,7 +219,7 @@ class OpenArrivals(Frozen):
 class PopulationArrivals(Frozen):
     """A population of customers, each ordering as a Poisson process; they can churn and be acquired."""
 
-    population: Annotated[int, Field(ge=0, le=10_000_000)]
+    population: Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
     rate_per_customer: NonNegativeFloat
 
 
@@ -333,7 +333,7 @@ class Review(Frozen):
     utilised department (by the period just closed), if their utilisations differ by more than `threshold`.
     The mover leaves the donor when next free and starts in the receiver after `transfer_delay`."""
 
-    every: Annotated[int, Field(ge=1, le=10_000)] = Field(description="periods between reviews")
+    every: Annotated[int, Field(strict=True, ge=1, le=10_000)] = Field(description="periods between reviews")
     transfer_delay: NonNegativeFloat = Field(40.0, description="time between leaving one department and starting in the other")
     threshold: Probability = Field(0.1, description="least utilisation gap that triggers a move")
 
@@ -342,9 +342,11 @@ class Investments(Frozen):
     """Budget spent on the organisation instead of heads, in headcount-equivalents; effects grow with the
     invested share x of the budget (see the README's Model section)."""
 
-    training: Annotated[int, Field(ge=0)] = Field(0, description="heads' worth spent on training: skill rises over time")
-    recognition: Annotated[int, Field(ge=0)] = Field(0, description="heads' worth spent on recognition: raises morale")
-    tooling: Annotated[int, Field(ge=0)] = Field(0, description="heads' worth spent on tooling: shorter handoffs, fewer defects")
+    training: Annotated[int, Field(strict=True, ge=0)] = Field(0, description="heads' worth spent on training: skill rises over time")
+    recognition: Annotated[int, Field(strict=True, ge=0)] = Field(0, description="heads' worth spent on recognition: raises morale")
+    tooling: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on tooling: shorter handoffs, fewer defects"
+    )
     training_effect: NonNegativeFloat = Field(3.0, description="eventual skill gain per unit of budget share")
     training_lag: PositiveFloat = Field(500.0, description="time constant of skill growth")
     recognition_effect: NonNegativeFloat = Field(2.0, description="morale target lift per unit of budget share")
@@ -366,10 +368,10 @@ class Policy(Frozen):
     priority: Literal[PRIORITIES] = Field(
         "fifo", description="non-preemptive queue order between external journey work and internal sub-requests"
     )
-    budget: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+    budget: Annotated[int, Field(strict=True, ge=0, le=1_000_000)] | None = Field(
         None, description="total headcount for allocation policies (default: the scenario's total headcount)"
     )
-    min_per_department: Annotated[int, Field(ge=0)] = Field(1, description="least headcount any department gets")
+    min_per_department: Annotated[int, Field(strict=True, ge=0)] = Field(1, description="least headcount any department gets")
     beta: NonNegativeFloat = Field(
         1.0, description="sqrt_staffing safety factor: load + beta x sqrt(load) (Halfin & Whitt 1981)"
     )

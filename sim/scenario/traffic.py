@@ -39,6 +39,9 @@ def arrival_rate(segment) -> float:
     return arr.rate if hasattr(arr, "rate") else arr.population * arr.rate_per_customer
 
 
+DENSE_SIZE = 200  # journeys and service sets up to this size are solved densely (the results every golden file pins)
+
+
 def routing_matrix(segment) -> tuple[list[str], np.ndarray]:
     """The journey's steps and its routing matrix Q (Q[i, j]: chance of moving from step i to step j)."""
     steps = [s.service for s in segment.journey]
@@ -59,11 +62,39 @@ def journey_visits(segment) -> tuple[list[str], np.ndarray, np.ndarray]:
 
     The journey is a Markov chain over its steps: visits = e0 (I - Q)^-1.
     """
+    if len(segment.journey) > DENSE_SIZE:
+        return _sparse_visits(segment)
     steps, q = routing_matrix(segment)
     e0 = np.zeros(len(steps))
     e0[0] = 1.0
     visits = np.linalg.solve((np.eye(len(steps)) - q).T, e0)
     return steps, visits, q.sum(axis=1)
+
+
+def _sparse_visits(segment) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``journey_visits`` for a long journey: the routing matrix has a few entries per step, so a sparse solve
+    takes time and memory linear in the steps (a dense one grows with their square and cube)."""
+    from scipy.sparse import csc_matrix, identity
+    from scipy.sparse.linalg import spsolve
+
+    steps = [s.service for s in segment.journey]
+    n = len(steps)
+    first: dict[str, int] = {}
+    for k, ref in enumerate(steps):
+        first.setdefault(ref, k)
+    rows, cols, probs = [], [], []
+    for k, step in enumerate(segment.journey):
+        if step.next is None:
+            if k + 1 < n:
+                rows.append(k), cols.append(k + 1), probs.append(1.0)
+        else:
+            for target, p in step.next.items():
+                rows.append(k), cols.append(first[target]), probs.append(p)
+    q = csc_matrix((probs, (rows, cols)), shape=(n, n))  # repeated (row, col) entries are summed, as `+=` does
+    e0 = np.zeros(n)
+    e0[0] = 1.0
+    visits = np.atleast_1d(spsolve((identity(n, format="csc") - q).T.tocsc(), e0))
+    return steps, visits, np.asarray(q.sum(axis=1)).ravel()
 
 
 def morale_speed(scenario: Scenario) -> float:
@@ -92,19 +123,29 @@ def solve(scenario: Scenario) -> Traffic:
             journey_exec[index[ref]] += rate * v * (c / (1.0 - caught) + (1.0 - c))
 
     # demand = journey + M demand, M[target, source] = probability of the need (invoices included)
-    m = np.zeros((n, n))
+    rows, cols, probs = [], [], []
     supplier_of = np.zeros((len(scenario.suppliers), n))
     suppliers = list(scenario.suppliers)
     for ref in refs:
         for need in scenario.service(ref).needs:
             if need.service is not None:
-                m[index[need.service], index[ref]] += need.probability
+                rows.append(index[need.service]), cols.append(index[ref]), probs.append(need.probability)
             else:
                 supplier_of[suppliers.index(need.supplier), index[ref]] += need.probability
                 paid_by = scenario.suppliers[need.supplier].paid_by
                 if paid_by is not None:
-                    m[index[paid_by], index[ref]] += need.probability
-    demand = np.linalg.solve(np.eye(n) - m, journey_demand)
+                    rows.append(index[paid_by]), cols.append(index[ref]), probs.append(need.probability)
+    if n <= DENSE_SIZE:
+        m = np.zeros((n, n))
+        for r, c, p in zip(rows, cols, probs):
+            m[r, c] += p
+        demand = np.linalg.solve(np.eye(n) - m, journey_demand)
+    else:  # many services: a sparse solve, linear in services and needs
+        from scipy.sparse import csc_matrix, identity
+        from scipy.sparse.linalg import spsolve
+
+        m = csc_matrix((probs, (rows, cols)), shape=(n, n))
+        demand = np.atleast_1d(spsolve((identity(n, format="csc") - m).tocsc(), journey_demand))
     internal = demand - journey_demand
     executions = journey_exec.copy()
     for ref, i in index.items():
@@ -113,6 +154,18 @@ def solve(scenario: Scenario) -> Traffic:
 
     speed = morale_speed(scenario)
     load = {d: 0.0 for d in scenario.departments}
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflowing load is inf: reported as unstable
+        _add_loads(scenario, index, executions, demand, speed, load)
+    return Traffic(
+        demand={r: float(demand[i]) for r, i in index.items()},
+        executions={r: float(executions[i]) for r, i in index.items()},
+        load=load,
+        supplier_rates={s: float(x) for s, x in zip(suppliers, supplier_of @ demand)},
+    )
+
+
+def _add_loads(scenario: Scenario, index: dict, executions: np.ndarray, demand: np.ndarray, speed: float, load: dict) -> None:
+    """Add each service's offered load (work, and blocked time of held needs) to its department's."""
     for ref, i in index.items():
         dname = ref.split(".")[0]
         svc = scenario.service(ref)
@@ -121,12 +174,6 @@ def solve(scenario: Scenario) -> Traffic:
         if held:
             # blocked time is at least the longest expected response among held needs, queueing not counted
             load[dname] += demand[i] * max(need.probability * _response_floor(scenario, need) for need in held)
-    return Traffic(
-        demand={r: float(demand[i]) for r, i in index.items()},
-        executions={r: float(executions[i]) for r, i in index.items()},
-        load=load,
-        supplier_rates={s: float(x) for s, x in zip(suppliers, supplier_of @ demand)},
-    )
 
 
 def _response_floor(scenario: Scenario, need) -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from orgsim import metrics
-from orgsim.errors import BudgetError, OptionError
+from orgsim.errors import BudgetError, OptionError, one_line
 from orgsim.scenario.checks import suggest
 from orgsim.scenario.edit import with_policy
 from orgsim.scenario.loader import read_mapping
@@ -55,7 +55,7 @@ def parse_policy(text: str) -> PolicySpec:
         if not isinstance(block, dict):
             raise OptionError("policy", f"{text}: a policy file holds a `policy:` mapping "
                               f"(got keys {', '.join(map(str, raw)) or 'none'})")
-        return PolicySpec(path.stem, block)
+        return PolicySpec(one_line(path.stem), block)  # a label is printed: control characters escaped
     raise OptionError(
         "policy", f"{text} is not a built-in policy or a YAML file{suggest(text, builtin_names())} "
         f"(built-in: {', '.join(builtin_names())})"
@@ -132,7 +132,9 @@ class Comparison:
             if k == best:
                 agg = {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0, "std": 0.0, "n": n}
             differences[label] = {"mean": agg["mean"], "ci_low": agg["ci_low"], "ci_high": agg["ci_high"]}
-            if k != best:
+            if k != best and n < 2:
+                reduction[label] = float("nan")  # one replication has no variance to reduce
+            elif k != best:
                 independent = x[:, k].var(ddof=1) + x[:, best].var(ddof=1)
                 paired = d.var(ddof=1)
                 reduction[label] = float(1 - paired / independent) if independent > 0 else float("nan")

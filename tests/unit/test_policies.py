@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import orgsim
-from orgsim.errors import BudgetError
+from orgsim.errors import BudgetError, ScenarioError
 from orgsim.policies import allocate
 from orgsim.scenario.edit import with_policy
 from orgsim.scenario.loader import validate_mapping
@@ -40,15 +40,20 @@ def firm(loads: list[float], budget: int, front: int = 1) -> orgsim.Scenario:
 def test_allocation_spends_the_budget_and_is_stable_or_refuses(rule, loads, slack):
     least = sum(math.floor(x) + 1 for x in loads)
     budget = max(1, least + slack)
-    scenario = with_policy(firm(loads, budget, front=1), allocation=rule)
-    load = solve(scenario).load
+    base = firm(loads, budget, front=1)
     try:
-        heads = allocate(scenario)
-    except BudgetError as exc:
+        scenario = with_policy(base, allocation=rule)  # validation runs the rule: a budget it cannot meet is refused here
+    except ScenarioError as exc:
+        assert "policy.budget" in str(exc)
+        # the rule itself refuses the same scenario (built here without validation)
+        with pytest.raises(BudgetError):
+            allocate(base.model_copy(update={"policy": base.policy.model_copy(update={"allocation": rule})}))
         # only proportional_load (rounding) and utilisation_target (its target) may need more than the least
         assert slack < 0 or rule in ("proportional_load", "utilisation_target"), f"refused although {budget} >= {least}: {exc}"
         assert str(budget) in str(exc)
         return
+    load = solve(scenario).load
+    heads = allocate(scenario)
     assert sum(heads.values()) <= budget
     assert all(load[d] < h for d, h in heads.items()), (heads, load)
     if rule != "utilisation_target" or slack >= 0:
@@ -87,6 +92,9 @@ def test_fixed_keeps_the_written_headcount():
 
 
 def test_a_budget_too_small_is_refused_with_the_need():
-    scenario = with_policy(firm([2.5, 1.5], 4), allocation="sqrt_staffing")
+    base = firm([2.5, 1.5], 4)
+    with pytest.raises(ScenarioError, match="policy.budget: sqrt_staffing: .*needs at least 5"):
+        with_policy(base, allocation="sqrt_staffing")  # by validation, before any run (issue 15)
+    unchecked = base.model_copy(update={"policy": base.policy.model_copy(update={"allocation": "sqrt_staffing"})})
     with pytest.raises(BudgetError, match="needs at least 5"):
-        allocate(scenario)
+        allocate(unchecked)

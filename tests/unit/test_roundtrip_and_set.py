@@ -67,7 +67,7 @@ BASE = {
         "parts": {"lead_time": {"dist": "triangular", "low": 1, "mode": 2, "high": 6}, "paid_by": "finance.pay"}
     },
     "morale": {"enabled": True, "baseline": 0.7},
-    "policy": {"allocation": "fixed", "priority": "internal_first", "budget": 14},
+    "policy": {"allocation": "fixed", "priority": "internal_first", "budget": 24},  # room for the --set headcount changes below
 }
 
 
