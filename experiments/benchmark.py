@@ -205,6 +205,28 @@ def compile_times() -> tuple[float, float]:
     return cold - bare, warm - bare
 
 
+def validation_seconds(steps: int, distinct: bool) -> float:
+    """Wall time of `orgsim validate` on a scenario whose journey has *steps* steps (validation is linear)."""
+    import tempfile
+
+    import yaml
+
+    per = 1000
+    n_depts = (steps + per - 1) // per if distinct else 1
+    departments = {f"d{d}": {"headcount": 5, "services": {f"s{k}": {"time": {"dist": "deterministic", "value": 0.001}}
+                                                          for k in range(min(per, steps - d * per) if distinct else 1)}}
+                   for d in range(n_depts)}
+    journey = [f"d{k // per}.s{k % per}" for k in range(steps)] if distinct else ["d0.s0"] * steps
+    raw = {"horizon": 100, "departments": departments,
+           "segments": {"c": {"arrivals": {"rate": 0.001}, "journey": journey, "expectation": 10}}}
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as fh:
+        fh.write(yaml.safe_dump(raw, default_flow_style=None, width=1_000_000))
+        fh.flush()
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "orgsim.cli", "validate", fh.name], capture_output=True)
+        return time.perf_counter() - start
+
+
 def cpu_name() -> str:
     """The CPU's model name and family/model numbers (a guest may show only a vendor line: the numbers tell apart
     generations whose speeds differ by 2x), from /proc/cpuinfo where there is one."""
@@ -282,6 +304,14 @@ def main(argv=None) -> int:
 
     cold, warm = compile_times()
     print(f"\nnumba compile: cold {cold:.1f} s, cached start {warm:.2f} s (beyond `import orgsim`)")
+
+    print("\nvalidation time by journey length (one segment; a service per step, or one service every step)")
+    for steps in ([1000, 10_000] if args.quick else [1000, 10_000, 100_000]):
+        for distinct in (True, False):
+            if distinct and steps > 10_000:
+                continue  # 100,000 distinct services do not fit the 5 MiB file limit
+            secs = validation_seconds(steps, distinct)
+            print(f"  {steps:>7} {'distinct' if distinct else 'identical'} steps: {secs:6.2f} s")
 
     year_reps = None
     if not args.skip_scaling:

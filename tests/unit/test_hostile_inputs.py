@@ -6,7 +6,8 @@ The command line is called in-process (``orgsim.cli.main.main``) on the shipped 
 
 from __future__ import annotations
 
-import time
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -154,26 +155,22 @@ def journey(n: int, distinct: bool) -> str:
     return yaml.safe_dump(raw, default_flow_style=None, width=1_000_000)
 
 
-def _seconds(path: Path) -> float:
-    best = float("inf")
-    for _ in range(2):  # the better of two: a busy machine slows a run, it never speeds one up
-        start = time.perf_counter()
-        try:
-            load(path)
-        except ScenarioError:
-            pass
-        best = min(best, time.perf_counter() - start)
-    return best
+@pytest.mark.parametrize("n, distinct", [(10_000, True), (100_000, False)], ids=["10k-distinct", "100k-identical"])
+def test_item11_a_long_journey_validates_without_hanging(n, distinct, tmp_path):
+    """Before the fix neither finished within 120 s (quadratic checks); linear validation takes about 4 s.
 
-
-@pytest.mark.parametrize("distinct, small", [(True, 500), (False, 2500)], ids=["distinct", "identical"])
-def test_item11_validation_time_grows_linearly_with_the_journey(distinct, small, tmp_path):
-    paths = []
-    for n in (small, 8 * small):
-        paths.append(tmp_path / f"j{n}.yaml")
-        paths[-1].write_text(journey(n, distinct), encoding="utf-8")
-    ratio = _seconds(paths[1]) / _seconds(paths[0])
-    assert ratio < 20, f"8x the steps took {ratio:.1f}x the time (linear: about 8; quadratic: 64)"
+    The bound is a hang guard, 12x the measured time so a loaded machine cannot fail it; the time itself
+    is measured by experiments/benchmark.py, not here.
+    """
+    path = tmp_path / "long.yaml"
+    path.write_text(journey(n, distinct), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "orgsim.cli", "validate", str(path)], capture_output=True,
+                         text=True, timeout=60)
+    assert "Traceback" not in out.stderr
+    if distinct:
+        assert out.returncode == 0, out.stderr[-500:]
+    else:  # one service visited 100,000 times: refused, as any step listed twice is
+        assert out.returncode == 2 and "twice" in out.stderr, out.stderr[-500:]
 
 
 # --------------------------------------------------------------------------- 12. control characters in names
