@@ -4,13 +4,9 @@
 import nothing from ``orgsim``), in the index order of
 ``orgsim.metrics.structure``: segments, departments and suppliers in scenario
 order; services department by department; targets are the departments
-followed by the suppliers.  Columns and stream rows are those of
-``layout``.  Every field of ``CompiledScenario`` is a numpy array, a Python
-int/float, or a tuple of a fixed length, with a fixed dtype, so every
-scenario gives the jitted functions the same type signature: they compile
-once per process.  Parameters the event loop reads on every event are
-tuples: values the compiler keeps in registers, where an array element
-would be loaded again after every store.
+followed by the suppliers.  Every field of ``CompiledScenario`` is a numpy
+array or a Python int/float with a fixed dtype, so every scenario gives the
+jitted functions the same type signature: they compile once per process.
 """
 
 from __future__ import annotations
@@ -21,16 +17,29 @@ from typing import NamedTuple
 import numpy as np
 
 from . import layout
-from .layout import ACQUISITION, CHURN, MORALE, REVIEW, TRAINING, WORK_CLASS
 from .rng import NONE, dist_params
 from .streams import source_key
 
-# the queue (0 = served first) each class of work joins, per priority policy
-_QUEUES = {
-    "fifo": {"external": 0, "internal": 0},
-    "external_first": {"external": 0, "internal": 1},
-    "internal_first": {"external": 1, "internal": 0},
-}
+PRIORITIES = {"fifo": 0, "external_first": 1, "internal_first": 2}
+
+# work classes and the queue (0 = served first) each goes to under each priority policy
+EXTERNAL, INTERNAL = 0, 1
+_QUEUE_OF_CLASS = {0: (0, 0), 1: (0, 1), 2: (1, 0)}
+
+ROW_BLOCKS = (
+    "seg_arrivals", "seg_completed", "seg_abandoned", "seg_wait_sum", "seg_sojourn_sum", "seg_sojourn_hist",
+    "seg_score_sum", "seg_promoters", "seg_detractors", "seg_revenue", "seg_churned", "seg_active_at_warmup",
+    "dept_busy", "dept_blocked", "dept_available", "dept_wait_sum", "dept_visits", "dept_morale",
+    "resp_sum", "resp_count", "services_completed", "services_redone",
+)  # fmt: skip
+PERIOD_BLOCKS = (
+    "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",
+    "seg_active", "dept_busy", "dept_blocked", "dept_available", "dept_morale", "dept_headcount",
+)  # fmt: skip
+
+# per-segment and per-service random sources, in the order of their stream rows
+SEGMENT_SOURCES = ("arrivals", "patience", "routing", "churn", "acquisition")
+SERVICE_SOURCES = ("service", "needs", "defects", "detection")
 
 
 class CompiledScenario(NamedTuple):
@@ -47,14 +56,14 @@ class CompiledScenario(NamedTuple):
     warmup: float
     period: float
     scale: float  # sojourn histogram scale: the largest expectation, or 1
-    queue_of_class: tuple  # (2,) WORK_CLASS columns: queue index (0 served first) of each class of work
-    handoff: tuple  # (4,) DIST columns; code NONE for no handoff
+    queue_of_class: np.ndarray  # (2,) queue index (0 served first) of external and internal work
+    handoff: np.ndarray  # (4,) distribution code and parameters; code NONE for no handoff
     # departments
     headcount: np.ndarray  # (D,) int64
     skill: np.ndarray  # (D,)
     # services (department by department)
     svc_dept: np.ndarray  # (V,) int64
-    svc_dist: np.ndarray  # (V, 4) DIST columns
+    svc_dist: np.ndarray  # (V, 4) code, p0, p1, p2
     svc_defect: np.ndarray  # (V,) defect rate at baseline morale
     svc_detect: np.ndarray  # (V,) detection probability
     need_start: np.ndarray  # (V + 1,) CSR into the need arrays
@@ -66,14 +75,14 @@ class CompiledScenario(NamedTuple):
     # segments
     seg_population: np.ndarray  # (S,) int64 initial population, -1 for an open stream
     seg_rate: np.ndarray  # (S,) open rate, or rate per customer
-    seg_patience: np.ndarray  # (S, 4) DIST columns (code NONE: infinitely patient)
+    seg_patience: np.ndarray  # (S, 4) distribution (code NONE: infinitely patient)
     seg_expectation: np.ndarray
     seg_sensitivity: np.ndarray
     seg_penalty: np.ndarray
     seg_value: np.ndarray
     seg_abandon_score: np.ndarray
-    seg_churn: np.ndarray  # (S, 4) CHURN columns
-    seg_acquisition: np.ndarray  # (S, 2) ACQUISITION columns
+    seg_churn: np.ndarray  # (S, 4) floor, ceiling, midpoint, steepness
+    seg_acquisition: np.ndarray  # (S, 2) rate, word_of_mouth
     seg_first_step: np.ndarray  # (S,) global step index
     # journey steps, all segments concatenated
     step_svc: np.ndarray  # (T,) service index
@@ -83,36 +92,48 @@ class CompiledScenario(NamedTuple):
     route_step: np.ndarray  # (R,) target global step
     route_cum: np.ndarray  # (R,) cumulative probability
     # suppliers
-    sup_lead: np.ndarray  # (U, 4) DIST columns of the lead time
+    sup_lead: np.ndarray  # (U, 4) lead-time distribution
     sup_paid_by: np.ndarray  # (U,) service index, -1 if invoices are not modelled
     sup_terms: np.ndarray
     sup_sensitivity: np.ndarray
     # morale and the policy's run-time parts
     morale_on: int
-    morale: tuple  # (11,) MORALE columns
+    morale: np.ndarray  # (11,) see MORALE_FIELDS
     morale_lift: float  # recognition: lift of every department's morale target
-    training: tuple  # (3,) TRAINING columns
+    training: np.ndarray  # (3,) invested share, training_effect, training_lag (share 0: no training)
     review_every: int  # periodic review every this many boundaries (0: none)
-    review: tuple  # (3,) REVIEW columns
-    # random sources: crc32 keys, and the first row of each family (layout.stream_starts)
+    review: np.ndarray  # (3,) threshold, transfer_delay, min_per_department
+    # random sources: crc32 keys, and the first row of each family
     src_keys: np.ndarray  # (n_sources,) uint64
-    src_service: int
+    src_service: int  # first row of the per-service sources (4 per service)
     src_handoff: int
     src_attrition: int
     src_lead: int
     # pool sizing: items one event can create at most (2 + twice the largest needs cascade)
     event_items: int
-    # accumulator layout: start of each block (layout.ROW, layout.PERIOD order) and the row lengths
-    row_off: tuple
+    # accumulator layout
+    row_off: np.ndarray  # (len(ROW_BLOCKS),) start of each block in the row
     row_len: int
-    per_off: tuple
+    per_off: np.ndarray  # (len(PERIOD_BLOCKS),)
     per_len: int
+
+
+MORALE_FIELDS = (
+    "start", "baseline", "adjust_rate", "utilisation_threshold", "load_effect", "blocked_effect",
+    "productivity_effect", "defect_effect", "attrition_rate", "attrition_effect", "hiring_delay",
+)  # fmt: skip
 
 
 def source_names(scenario) -> list[str]:
     """Every random source of a scenario, in stream-row order (names as in the README's "Randomness")."""
-    services = [f"{d}.{v}" for d, dept in scenario.departments.items() for v in dept.services]
-    return layout.source_names(scenario.segments, services, scenario.departments, scenario.suppliers)
+    names = [f"{src}/{s}" for s in scenario.segments for src in SEGMENT_SOURCES]
+    for d, dept in scenario.departments.items():
+        for v in dept.services:
+            names += [f"{src}/{d}.{v}" for src in SERVICE_SOURCES]
+    names.append("handoff")
+    names += [f"attrition/{d}" for d in scenario.departments]
+    names += [f"lead_time/{u}" for u in scenario.suppliers]
+    return names
 
 
 def _dist(dist) -> list[float]:
@@ -127,17 +148,6 @@ def _f(values, shape=None) -> np.ndarray:
 
 def _i(values) -> np.ndarray:
     return np.asarray(values, dtype=np.int64).reshape(-1)
-
-
-def _t(values) -> tuple[float, ...]:
-    return tuple(float(x) for x in np.asarray(values, dtype=np.float64))
-
-
-def _columns(spec, values: dict) -> list:
-    """*values* (column name -> value) in the column order of *spec*, a ``layout.fields`` table."""
-    if set(values) != set(spec._fields):
-        raise KeyError(f"columns {sorted(values)} do not match {spec._fields}")
-    return [values[name] for name in spec._fields]
 
 
 def _cascade_sizes(need_start, need_supplier, need_index) -> list[int]:
@@ -161,23 +171,25 @@ def _cascade_sizes(need_start, need_supplier, need_index) -> list[int]:
     return [size(v) for v in range(n)]
 
 
-def _headcount(scenario, headcount: dict[str, int] | None) -> np.ndarray:
+def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> CompiledScenario:
+    """Flatten a validated scenario; *headcount* (department -> employees) overrides the scenario's."""
     departments = list(scenario.departments)
+    suppliers = list(scenario.suppliers)
+    segments = list(scenario.segments)
+    d_index = {d: i for i, d in enumerate(departments)}
+    u_index = {u: i for i, u in enumerate(suppliers)}
+    n_dept, n_sup, n_seg = len(departments), len(suppliers), len(segments)
+
     heads = {d: int(dept.headcount) for d, dept in scenario.departments.items()}
     for d, h in (headcount or {}).items():
-        if d not in heads:
+        if d not in d_index:
             raise ValueError(f"headcount names unknown department {d!r}; departments are {departments}")
         if int(h) != h or h < 0:
             raise ValueError(f"headcount of {d!r} must be a non-negative integer, got {h!r}")
         heads[d] = int(h)
-    return _i([heads[d] for d in departments])
 
-
-def _services(scenario, refs: list[str]) -> dict:
-    """Service and need tables; *refs* (``dept.service``, in index order) is filled in."""
-    d_index = {d: i for i, d in enumerate(scenario.departments)}
-    u_index = {u: i for i, u in enumerate(scenario.suppliers)}
-    svc_dept, svc_dist, svc_defect, svc_detect = [], [], [], []
+    # services
+    refs, svc_dept, svc_dist, svc_defect, svc_detect = [], [], [], [], []
     for d, dept in scenario.departments.items():
         for v, svc in dept.services.items():
             refs.append(f"{d}.{v}")
@@ -187,7 +199,7 @@ def _services(scenario, refs: list[str]) -> dict:
             svc_detect.append(float(svc.detection))
     v_index = {r: i for i, r in enumerate(refs)}
     need_start, need_supplier, need_index, need_target, need_prob, need_hold = [0], [], [], [], [], []
-    for dept in scenario.departments.values():
+    for d, dept in scenario.departments.items():
         for svc in dept.services.values():
             for need in svc.needs:
                 if need.service is not None:
@@ -197,21 +209,33 @@ def _services(scenario, refs: list[str]) -> dict:
                 else:
                     need_supplier.append(1)
                     need_index.append(u_index[need.supplier])
-                    need_target.append(len(d_index) + u_index[need.supplier])
+                    need_target.append(n_dept + u_index[need.supplier])
                 need_prob.append(float(need.probability))
                 need_hold.append(1 if need.hold else 0)
             need_start.append(len(need_prob))
-    return dict(
-        svc_dept=_i(svc_dept), svc_dist=_f(svc_dist, (len(refs), 4)), svc_defect=_f(svc_defect),
-        svc_detect=_f(svc_detect), need_start=_i(need_start), need_supplier=_i(need_supplier),
-        need_index=_i(need_index), need_target=_i(need_target), need_prob=_f(need_prob), need_hold=_i(need_hold),
-    )  # fmt: skip
 
-
-def _journeys(scenario, v_index: dict[str, int]) -> dict:
-    """Journey steps and their routes, all segments concatenated."""
-    seg_first_step, step_svc, step_seg, step_fixed, route_start, route_step, route_cum = [], [], [], [], [0], [], []
-    for s, seg in enumerate(scenario.segments.values()):
+    # segments and journeys
+    seg_population, seg_rate, seg_patience, seg_first_step = [], [], [], []
+    seg_expectation, seg_sensitivity, seg_penalty, seg_value, seg_abandon = [], [], [], [], []
+    seg_churn, seg_acquisition = [], []
+    step_svc, step_seg, step_fixed, route_start, route_step, route_cum = [], [], [], [0], [], []
+    for s, (name, seg) in enumerate(scenario.segments.items()):
+        arr = seg.arrivals
+        if hasattr(arr, "population"):
+            seg_population.append(int(arr.population))
+            seg_rate.append(float(arr.rate_per_customer))
+        else:
+            seg_population.append(-1)
+            seg_rate.append(float(arr.rate))
+        seg_patience.append(_dist(seg.patience))
+        seg_expectation.append(float(seg.expectation))
+        seg_sensitivity.append(float(seg.sensitivity))
+        seg_penalty.append(float(seg.defect_penalty))
+        seg_value.append(float(seg.value))
+        seg_abandon.append(float(seg.abandon_score))
+        seg_churn.append([float(seg.churn.floor), float(seg.churn.ceiling), float(seg.churn.midpoint),
+                          float(seg.churn.steepness)])  # fmt: skip
+        seg_acquisition.append([float(seg.acquisition.rate), float(seg.acquisition.word_of_mouth)])
         base = len(step_svc)
         seg_first_step.append(base)
         names = [step.service for step in seg.journey]
@@ -237,81 +261,42 @@ def _journeys(scenario, v_index: dict[str, int]) -> dict:
                 step_fixed.append(targets[0][0])
             else:
                 step_fixed.append(-2)
-    return dict(
-        seg_first_step=_i(seg_first_step), step_svc=_i(step_svc), step_seg=_i(step_seg), step_fixed=_i(step_fixed),
-        route_start=_i(route_start), route_step=_i(route_step), route_cum=_f(route_cum),
-    )  # fmt: skip
 
+    # suppliers
+    sup_lead, sup_paid_by, sup_terms, sup_sens = [], [], [], []
+    for u, sup in scenario.suppliers.items():
+        sup_lead.append(_dist(sup.lead_time))
+        sup_paid_by.append(v_index[sup.paid_by] if sup.paid_by is not None else -1)
+        sup_terms.append(float(sup.payment_terms))
+        sup_sens.append(float(sup.payment_sensitivity))
 
-def _segments(scenario) -> dict:
-    segs = list(scenario.segments.values())
-    n = len(segs)
-    population = [int(seg.arrivals.population) if hasattr(seg.arrivals, "population") else -1 for seg in segs]
-    rate = [float(seg.arrivals.rate_per_customer if p >= 0 else seg.arrivals.rate) for seg, p in zip(segs, population)]
-    return dict(
-        seg_population=_i(population),
-        seg_rate=_f(rate),
-        seg_patience=_f([_dist(seg.patience) for seg in segs], (n, 4)),
-        seg_expectation=_f([float(seg.expectation) for seg in segs]),
-        seg_sensitivity=_f([float(seg.sensitivity) for seg in segs]),
-        seg_penalty=_f([float(seg.defect_penalty) for seg in segs]),
-        seg_value=_f([float(seg.value) for seg in segs]),
-        seg_abandon_score=_f([float(seg.abandon_score) for seg in segs]),
-        seg_churn=_f([[float(getattr(seg.churn, c)) for c in CHURN._fields] for seg in segs], (n, len(CHURN))),
-        seg_acquisition=_f([[float(getattr(seg.acquisition, c)) for c in ACQUISITION._fields] for seg in segs],
-                           (n, len(ACQUISITION))),  # fmt: skip
-    )
-
-
-def _suppliers(scenario, v_index: dict[str, int]) -> dict:
-    sups = list(scenario.suppliers.values())
-    return dict(
-        sup_lead=_f([_dist(sup.lead_time) for sup in sups], (len(sups), 4)),
-        sup_paid_by=_i([v_index[sup.paid_by] if sup.paid_by is not None else -1 for sup in sups]),
-        sup_terms=_f([float(sup.payment_terms) for sup in sups]),
-        sup_sensitivity=_f([float(sup.payment_sensitivity) for sup in sups]),
-    )
-
-
-def _policy(scenario) -> dict:
-    """Morale and the policy's run-time parts: queue priority, recognition, training, periodic review."""
     m = scenario.morale
-    morale = {c: getattr(m, c) for c in MORALE._fields if c != "start"}
-    morale["start"] = m.baseline if m.initial is None else m.initial
+    start = m.baseline if m.initial is None else m.initial
+    morale = [start, m.baseline, m.adjust_rate, m.utilisation_threshold, m.load_effect, m.blocked_effect,
+              m.productivity_effect, m.defect_effect, m.attrition_rate, m.attrition_effect, m.hiring_delay]  # fmt: skip
+
+    names = source_names(scenario)
+    n_svc = len(refs)
+    src_service = 5 * n_seg
+    src_handoff = src_service + 4 * n_svc
+    src_attrition = src_handoff + 1
+    src_lead = src_attrition + n_dept
+
+    horizon, period = float(scenario.horizon), float(scenario.period)
+    n_periods = int(math.ceil(horizon / period - 1e-9))
     policy = scenario.policy
     inv = getattr(policy, "investments", None)
-    training = {"share": 0.0, "effect": 0.0, "lag": 1.0}
-    if inv is not None:
-        training = {"share": float(getattr(policy, "training_share", 0.0) or 0.0),
-                    "effect": float(inv.training_effect), "lag": float(inv.training_lag)}  # fmt: skip
+    training_share = float(getattr(policy, "training_share", 0.0) or 0.0)
+    training = [training_share, float(inv.training_effect), float(inv.training_lag)] if inv is not None else [0.0, 0.0, 1.0]
     review = getattr(policy, "review", None)
-    reviewed = {"threshold": 0.0, "transfer_delay": 0.0} if review is None else {
-        "threshold": float(review.threshold), "transfer_delay": float(review.transfer_delay)}  # fmt: skip
-    reviewed["min_per_department"] = float(getattr(policy, "min_per_department", 1))
-    return dict(
-        queue_of_class=tuple(int(q) for q in _columns(WORK_CLASS, _QUEUES[policy.priority])),
-        handoff=_t(_dist(scenario.handoff)),
-        morale_on=1 if m.enabled else 0,
-        morale=_t(_columns(MORALE, morale)),
-        morale_lift=float(getattr(policy, "morale_lift", 0.0) or 0.0),
-        training=_t(_columns(TRAINING, training)),
-        review_every=int(review.every) if review is not None else 0,
-        review=_t(_columns(REVIEW, reviewed)),
-    )
+    min_per_department = float(getattr(policy, "min_per_department", 1))
 
-
-def _accumulators(n_seg: int, n_dept: int, n_targets: int) -> dict:
+    n_targets = n_dept + n_sup
     row_table, row_len = layout.offsets(layout.blocks(n_seg, n_dept, n_targets))
     per_table, per_len = layout.offsets(layout.period_blocks(n_seg, n_dept))
-    return dict(
-        row_off=tuple(int(row_table[b][0]) for b in layout.ROW._fields),
-        row_len=int(row_len),
-        per_off=tuple(int(per_table[b][0]) for b in layout.PERIOD._fields),
-        per_len=int(per_len),
-    )
+    if tuple(row_table) != ROW_BLOCKS or tuple(per_table) != PERIOD_BLOCKS:
+        raise RuntimeError("kernels/layout.py blocks changed: update ROW_BLOCKS/PERIOD_BLOCKS and the event loop")
 
-
-def _event_items(need_start, need_supplier, need_index) -> int:
     cascade = _cascade_sizes(need_start, need_supplier, need_index)
     event_items = 2 + 2 * max(cascade, default=0)
     if event_items > 50_000_000:
@@ -319,42 +304,70 @@ def _event_items(need_start, need_supplier, need_index) -> int:
             f"one arrival can fan out into {event_items // 2 - 1} simultaneous requests through the needs graph; "
             "no engine can hold that many: reduce the needs"
         )
-    return int(event_items)
-
-
-def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> CompiledScenario:
-    """Flatten a validated scenario; *headcount* (department -> employees) overrides the scenario's."""
-    n_dept, n_sup, n_seg = len(scenario.departments), len(scenario.suppliers), len(scenario.segments)
-    refs: list[str] = []
-    services = _services(scenario, refs)
-    v_index = {r: i for i, r in enumerate(refs)}
-    starts = layout.stream_starts(n_seg, len(refs), n_dept)
-    horizon, period = float(scenario.horizon), float(scenario.period)
+    scale = max((float(seg.expectation) for seg in scenario.segments.values()), default=1.0)
     return CompiledScenario(
         n_seg=n_seg,
         n_dept=n_dept,
-        n_svc=len(refs),
+        n_svc=n_svc,
         n_sup=n_sup,
-        n_targets=n_dept + n_sup,
-        n_periods=int(math.ceil(horizon / period - 1e-9)),
+        n_targets=n_targets,
+        n_periods=n_periods,
         horizon=horizon,
         warmup=float(scenario.warmup),
         period=period,
-        scale=float(max((float(seg.expectation) for seg in scenario.segments.values()), default=1.0)),
-        headcount=_headcount(scenario, headcount),
+        scale=float(scale),
+        queue_of_class=_i(_QUEUE_OF_CLASS[PRIORITIES[scenario.policy.priority]]),
+        handoff=_f(_dist(scenario.handoff)),
+        headcount=_i([heads[d] for d in departments]),
         skill=_f([float(dept.skill) for dept in scenario.departments.values()]),
-        **services,
-        **_segments(scenario),
-        **_journeys(scenario, v_index),
-        **_suppliers(scenario, v_index),
-        **_policy(scenario),
-        src_keys=np.array([source_key(n) for n in source_names(scenario)], dtype=np.uint64),
-        src_service=starts["service"],
-        src_handoff=starts["handoff"],
-        src_attrition=starts["attrition"],
-        src_lead=starts["lead"],
-        event_items=_event_items(services["need_start"], services["need_supplier"], services["need_index"]),
-        **_accumulators(n_seg, n_dept, n_dept + n_sup),
+        svc_dept=_i(svc_dept),
+        svc_dist=_f(svc_dist, (n_svc, 4)),
+        svc_defect=_f(svc_defect),
+        svc_detect=_f(svc_detect),
+        need_start=_i(need_start),
+        need_supplier=_i(need_supplier),
+        need_index=_i(need_index),
+        need_target=_i(need_target),
+        need_prob=_f(need_prob),
+        need_hold=_i(need_hold),
+        seg_population=_i(seg_population),
+        seg_rate=_f(seg_rate),
+        seg_patience=_f(seg_patience, (n_seg, 4)),
+        seg_expectation=_f(seg_expectation),
+        seg_sensitivity=_f(seg_sensitivity),
+        seg_penalty=_f(seg_penalty),
+        seg_value=_f(seg_value),
+        seg_abandon_score=_f(seg_abandon),
+        seg_churn=_f(seg_churn, (n_seg, 4)),
+        seg_acquisition=_f(seg_acquisition, (n_seg, 2)),
+        seg_first_step=_i(seg_first_step),
+        step_svc=_i(step_svc),
+        step_seg=_i(step_seg),
+        step_fixed=_i(step_fixed),
+        route_start=_i(route_start),
+        route_step=_i(route_step),
+        route_cum=_f(route_cum),
+        sup_lead=_f(sup_lead, (n_sup, 4)),
+        sup_paid_by=_i(sup_paid_by),
+        sup_terms=_f(sup_terms),
+        sup_sensitivity=_f(sup_sens),
+        morale_on=1 if m.enabled else 0,
+        morale=_f(morale),
+        morale_lift=float(getattr(policy, "morale_lift", 0.0) or 0.0),
+        training=_f(training),
+        review_every=int(review.every) if review is not None else 0,
+        review=_f([float(review.threshold), float(review.transfer_delay), min_per_department] if review is not None
+                  else [0.0, 0.0, min_per_department]),  # fmt: skip
+        src_keys=np.array([source_key(n) for n in names], dtype=np.uint64),
+        src_service=src_service,
+        src_handoff=src_handoff,
+        src_attrition=src_attrition,
+        src_lead=src_lead,
+        event_items=int(event_items),
+        row_off=_i([row_table[b][0] for b in ROW_BLOCKS]),
+        row_len=int(row_len),
+        per_off=_i([per_table[b][0] for b in PERIOD_BLOCKS]),
+        per_len=int(per_len),
     )
 
 

@@ -309,7 +309,7 @@ def exponential(st, i):
     return _exponential_rest(st, i, layer, x)
 
 
-@njit(cache=True, error_model="numpy", forceinline=False)  # (out of line: see loop.state.LEAF)
+@njit(cache=True, error_model="numpy")
 def _exponential_rest(st, i, layer, x):
     """A draw outside every layer's inner rectangle: the tail beyond r (memoryless), a wedge test, or a retry."""
     while True:
@@ -342,7 +342,7 @@ def normal(st, i):
     return _normal_rest(st, i, layer, b, negative)
 
 
-@njit(cache=True, error_model="numpy", forceinline=False)  # (out of line: see loop.state.LEAF)
+@njit(cache=True, error_model="numpy")
 def _normal_rest(st, i, layer, b, negative):
     """A draw outside every layer's inner rectangle: the tail beyond r, a wedge test, or a retry."""
     while True:
@@ -364,7 +364,7 @@ def _normal_rest(st, i, layer, b, negative):
         b = (b >> 1) & _BITS52
 
 
-@njit(cache=True, error_model="numpy", forceinline=False)  # (out of line: see loop.state.LEAF)
+@njit(cache=True, error_model="numpy")
 def draw(st, i, code, p0, p1, p2):
     """One draw from a distribution given by its code and parameters (see ``dist_params``).
 

@@ -1,9 +1,9 @@
 """The numba engine's event heap hands out events in (time, key) order, as ``heapq`` does.
 
 The loop leaves a handled top in place and lets the next event scheduled
-take its slot (``heap.push`` with *spent*); a mistake there would reorder
-events only now and then, which statistical tests could miss.  Hypothesis
-drives the heap through random schedules of adds and takes, with many equal
+take its slot (``_hadd`` with *spent*); a mistake there would reorder events
+only now and then, which statistical tests could miss.  Hypothesis drives
+the heap through random schedules of adds and takes, with many equal
 times (ties go by key), against ``heapq`` on (time, key) pairs.
 """
 
@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from orgsim.kernels.loop import heap
+from orgsim.kernels.loop import _hadd, _hsettle
 
 
-@njit  # (not cached: a cache would not see a change to the heap in kernels/loop/heap.py)
+@njit  # (not cached: a cache would not see a change to the heap in loop.py)
 def _drive(adds, times, taken):
-    """Run the schedule: adds[i] True adds an event at times[i] (key i, payload -i), False takes the top (its key,
-    payload and time go to *taken*); returns how many were taken, and whether an empty heap's top time was always inf."""
+    """Run the schedule: adds[i] True adds an event at times[i] (key i, payload -i), False takes the top (its key and
+    payload go to *taken*); returns how many were taken."""
     n_ops = adds.shape[0]
     ht = np.empty(n_ops + 2, dtype=np.int64)
     hk = np.empty(n_ops + 2, dtype=np.int64)
@@ -28,24 +28,20 @@ def _drive(adds, times, taken):
     hn = 0
     spent = False
     m = 0
-    empty_inf = True
     for i in range(n_ops):
         if adds[i]:
-            hn = heap.push(ht, hk, he, hn, spent, times[i], np.int64(i), np.int64(-i))
+            hn = _hadd(ht, hk, he, hn, spent, times[i], np.int64(i), np.int64(-i))
             spent = False
         else:
-            hn = heap.settle(ht, hk, he, hn, spent)  # as at the loop's top: nothing took the handled top's slot
+            hn = _hsettle(ht, hk, he, hn, spent)  # as at the loop's top: nothing took the handled top's slot
             spent = False
-            t, key, ev = heap.top(ht, hk, he, hn)
             if hn == 0:
-                empty_inf &= t == np.inf
                 continue
-            taken[m, 0] = key
-            taken[m, 1] = ev
-            taken[m, 2] = t
+            taken[m, 0] = hk[0]
+            taken[m, 1] = he[0]
             m += 1
             spent = True
-    return m, empty_inf
+    return m
 
 
 @settings(max_examples=300, deadline=None)  # (the first example compiles the driver)
@@ -53,16 +49,14 @@ def _drive(adds, times, taken):
 def test_events_come_out_in_time_then_key_order(schedule):
     adds = np.array([x is not None for x in schedule], dtype=np.bool_)
     times = np.array([0.0 if x is None else x * 0.25 for x in schedule])  # few distinct times: many ties
-    taken = np.empty((len(schedule), 3))
-    m, empty_inf = _drive(adds, times, taken)
-    keys = taken[:m, 0].astype(np.int64)
+    taken = np.empty((len(schedule), 2), dtype=np.int64)
+    m = _drive(adds, times, taken)
 
-    heap_, expected = [], []
+    heap, expected = [], []
     for i, x in enumerate(schedule):
         if x is not None:
-            heapq.heappush(heap_, (times[i], i))
-        elif heap_:
-            expected.append(heapq.heappop(heap_)[1])
-    assert keys.tolist() == expected
-    assert (taken[:m, 1] == -keys).all()  # each payload travels with its key
-    assert (taken[:m, 2] == times[keys]).all() and empty_inf  # and the time with both
+            heapq.heappush(heap, (times[i], i))
+        elif heap:
+            expected.append(heapq.heappop(heap)[1])
+    assert taken[:m, 0].tolist() == expected
+    assert (taken[:m, 1] == -taken[:m, 0]).all()  # each payload travels with its key
