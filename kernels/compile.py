@@ -172,6 +172,7 @@ def _cascade_sizes(need_start, need_supplier, need_index) -> list[int]:
 
 
 def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> CompiledScenario:
+    # longer than 150 lines: its array layout is rewritten together with the loop's (branch kernel-split, issue 14)
     """Flatten a validated scenario; *headcount* (department -> employees) overrides the scenario's."""
     departments = list(scenario.departments)
     suppliers = list(scenario.suppliers)
@@ -199,7 +200,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
             svc_detect.append(float(svc.detection))
     v_index = {r: i for i, r in enumerate(refs)}
     need_start, need_supplier, need_index, need_target, need_prob, need_hold = [0], [], [], [], [], []
-    for d, dept in scenario.departments.items():
+    for dept in scenario.departments.values():
         for svc in dept.services.values():
             for need in svc.needs:
                 if need.service is not None:
@@ -219,7 +220,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     seg_expectation, seg_sensitivity, seg_penalty, seg_value, seg_abandon = [], [], [], [], []
     seg_churn, seg_acquisition = [], []
     step_svc, step_seg, step_fixed, route_start, route_step, route_cum = [], [], [], [0], [], []
-    for s, (name, seg) in enumerate(scenario.segments.items()):
+    for s, seg in enumerate(scenario.segments.values()):
         arr = seg.arrivals
         if hasattr(arr, "population"):
             seg_population.append(int(arr.population))
@@ -264,7 +265,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
 
     # suppliers
     sup_lead, sup_paid_by, sup_terms, sup_sens = [], [], [], []
-    for u, sup in scenario.suppliers.items():
+    for sup in scenario.suppliers.values():
         sup_lead.append(_dist(sup.lead_time))
         sup_paid_by.append(v_index[sup.paid_by] if sup.paid_by is not None else -1)
         sup_terms.append(float(sup.payment_terms))

@@ -18,8 +18,8 @@ thread count defaults to numba's (``NUMBA_NUM_THREADS``).
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable, Iterator
 
 import numba
 import numpy as np
