@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
+import threading
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -74,7 +76,22 @@ def _interrupted(args, counter: _Counter, total: int, where: str) -> int:
               f"To resume: orgsim {shlex.join(argv)}", file=sys.stderr)
     else:
         print("\ninterrupted: nothing was saved (give --out DIR to be able to resume)", file=sys.stderr)
+    _end_now_if_a_batch_is_computing()
     return 130
+
+
+def _end_now_if_a_batch_is_computing() -> None:
+    """End the process at once when a compiled batch is still running on another thread.
+
+    A numba batch cannot be stopped mid-way, and Python would wait for it at exit (for as long as the
+    batch runs: hours on a long horizon).  Every finished batch is already on disk and the checkpoint
+    locks are released, so nothing is lost by not waiting.
+    """
+    busy = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+    if busy:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 def _announce(estimate) -> None:

@@ -88,24 +88,27 @@ class LocalBackend:
                 continue
             from orgsim.kernels.run import block_interrupts_in_this_thread
 
-            with ThreadPoolExecutor(max_workers=2, initializer=block_interrupts_in_this_thread) as pool:
+            pool = ThreadPoolExecutor(max_workers=2, initializer=block_interrupts_in_this_thread)
 
-                def start(t: Task, width: int = width):  # numba's thread count is per thread: pass this one's
-                    return pool.submit(compute_batch, replace(t, threads=width))
+            def start(t: Task, width: int = width, pool: ThreadPoolExecutor = pool):  # numba threads are per thread
+                return pool.submit(compute_batch, replace(t, threads=width))
 
-                pending = deque([(key, start(task))])
-                try:
-                    for key2, task2 in tasks:
-                        pending.append((key2, start(task2)))
-                        while len(pending) >= 2:
-                            done_key, future = pending.popleft()
-                            yield done_key, future.result()
-                    while pending:
+            pending = deque([(key, start(task))])
+            try:
+                for key2, task2 in tasks:
+                    pending.append((key2, start(task2)))
+                    while len(pending) >= 2:
                         done_key, future = pending.popleft()
                         yield done_key, future.result()
-                finally:
-                    for _, future in pending:  # stopped early (Ctrl-C, an error): start nothing more
-                        future.cancel()
+                while pending:
+                    done_key, future = pending.popleft()
+                    yield done_key, future.result()
+            except BaseException:
+                # stopped early (Ctrl-C, an error): start nothing more, and do not wait for a running batch,
+                # which cannot be stopped mid-way; the caller decides whether to wait for it
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
 
     def close(self) -> None:
         pass
