@@ -20,7 +20,8 @@ def firm(loads: list[float], budget: int, front: int = 1) -> orgsim.Scenario:
     """Departments d0..dn with the given offered loads; the first *front* meet customers, the rest serve d0."""
     departments = {}
     for i, load in enumerate(loads):
-        departments[f"d{i}"] = {"headcount": 1, "services": {"work": {"time": {"dist": "exponential", "mean": load}}}}
+        # headcount 0: the written (fixed) allocation fits any budget, so only the rule under test can be refused
+        departments[f"d{i}"] = {"headcount": 0, "services": {"work": {"time": {"dist": "exponential", "mean": load}}}}
     journey = [f"d{i}.work" for i in range(front)]
     # back-office departments are internal suppliers of d0, fired with probability 1: rate 1 per order
     needs = [{"service": f"d{i}.work"} for i in range(front, len(loads))]
