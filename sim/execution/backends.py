@@ -73,42 +73,49 @@ class LocalBackend:
         return int(min(max(math.ceil(replications / 50), 1), 25))
 
     def map(self, tasks: Iterable[tuple[object, Task]]) -> Iterator[tuple[object, object]]:
-        """Results in task order.  Numba batches run two at a time, one ahead of the one handed back.
+        """Results in task order.  Numba batches run on worker threads, SimPy batches on this one.
 
         The jitted kernel releases the GIL, so while one batch is reduced and
         collected, or is finishing its last replications on one thread, the
-        next one already keeps the other cores busy.  SimPy batches, and numba
-        on one thread, run one after another (one core means one core).
+        next one already keeps the other cores busy: with several numba
+        threads two batches run at once, one ahead of the one handed back.
+        With one numba thread they run one after another (one core means one
+        core), still off the main thread so that Ctrl-C is heard at once.
+        SimPy batches are Python and hear Ctrl-C on the main thread.
         """
         tasks = iter(tasks)
         for key, task in tasks:
-            width = _numba_threads(task) if task.engine == "numba" else 1
-            if width < 2:
+            if task.engine != "numba":
                 yield key, compute_batch(task)
                 continue
-            from orgsim.kernels.run import block_interrupts_in_this_thread
+            yield from self._map_compiled(key, task, tasks)
 
-            pool = ThreadPoolExecutor(max_workers=2, initializer=block_interrupts_in_this_thread)
+    @staticmethod
+    def _map_compiled(key: object, task: Task, tasks: Iterator[tuple[object, Task]]) -> Iterator[tuple[object, object]]:
+        from orgsim.kernels.run import block_interrupts_in_this_thread
 
-            def start(t: Task, width: int = width, pool: ThreadPoolExecutor = pool):  # numba threads are per thread
-                return pool.submit(compute_batch, replace(t, threads=width))
+        width = _numba_threads(task)
+        pool = ThreadPoolExecutor(max_workers=2 if width >= 2 else 1, initializer=block_interrupts_in_this_thread)
 
-            pending = deque([(key, start(task))])
-            try:
-                for key2, task2 in tasks:
-                    pending.append((key2, start(task2)))
-                    while len(pending) >= 2:
-                        done_key, future = pending.popleft()
-                        yield done_key, future.result()
-                while pending:
+        def start(t: Task):  # numba threads are per thread: the pool's threads get the caller's width
+            return pool.submit(compute_batch, replace(t, threads=width))
+
+        pending = deque([(key, start(task))])
+        try:
+            for key2, task2 in tasks:
+                pending.append((key2, start(task2)))
+                while len(pending) >= 2:
                     done_key, future = pending.popleft()
                     yield done_key, future.result()
-            except BaseException:
-                # stopped early (Ctrl-C, an error): start nothing more, and do not wait for a running batch,
-                # which cannot be stopped mid-way; the caller decides whether to wait for it
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
+            while pending:
+                done_key, future = pending.popleft()
+                yield done_key, future.result()
+        except BaseException:
+            # stopped early (Ctrl-C, an error): start nothing more, and do not wait for a running batch,
+            # which cannot be stopped mid-way; the caller decides whether to wait for it
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     def close(self) -> None:
         pass
