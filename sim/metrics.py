@@ -31,6 +31,7 @@ DIRECTION = {
     "churn_rate": -1,
     "revenue": 1,
     "utilisation": 0,
+    "staffed": 0,
     "blocked_share": -1,
     "morale": 1,
     "response_mean": -1,
@@ -49,6 +50,9 @@ class Structure:
     pairs: tuple[tuple[int, int], ...]  # (requester department, target) that some need connects
     morale: bool
     scale: float  # sojourn histogram scale
+    counted: float  # time statistics are taken over: horizon - warm-up
+    period: float  # period length (the last period ends at the horizon)
+    horizon: float
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -81,7 +85,16 @@ def structure(scenario: Scenario) -> Structure:
         pairs=tuple(sorted(pairs)),
         morale=scenario.morale.enabled,
         scale=scale,
+        counted=scenario.horizon - scenario.warmup,
+        period=scenario.period,
+        horizon=scenario.horizon,
     )
+
+
+def period_lengths(st: Structure, n_periods: int) -> np.ndarray:
+    """Length of each period: ``period``, the last one cut at the horizon."""
+    starts = np.arange(n_periods) * st.period
+    return np.minimum(starts + st.period, st.horizon) - starts
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -146,6 +159,7 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
     out = _external("external", b, slice(None), [p for p in st.population] if any(st.population) else None, st.scale)
     for i, d in enumerate(st.departments):
         out[f"dept.{d}.utilisation"] = _ratio(b["dept_busy"][:, i], b["dept_available"][:, i])
+        out[f"dept.{d}.staffed"] = _ratio(b["dept_available"][:, i], st.counted)
         out[f"dept.{d}.wait_mean"] = _ratio(b["dept_wait_sum"][:, i], b["dept_visits"][:, i])
         out[f"dept.{d}.blocked_share"] = _ratio(b["dept_blocked"][:, i], b["dept_available"][:, i])
         if st.morale:
@@ -164,6 +178,7 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
 def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
     """Named metrics per replication and period from period rows (replications x periods x row length)."""
     b = layout.unpack(rows, st.period_blocks())
+    lengths = period_lengths(st, rows.shape[-2])
     completed = b["seg_completed"].sum(-1)
     ended = completed + b["seg_abandoned"].sum(-1)
     out = {
@@ -179,6 +194,7 @@ def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
     for i, d in enumerate(st.departments):
         out[f"dept.{d}.utilisation"] = _ratio(b["dept_busy"][..., i], b["dept_available"][..., i])
         out[f"dept.{d}.blocked_share"] = _ratio(b["dept_blocked"][..., i], b["dept_available"][..., i])
+        out[f"dept.{d}.staffed"] = _ratio(b["dept_available"][..., i], lengths)
         out[f"dept.{d}.headcount"] = b["dept_headcount"][..., i]
         if st.morale:
             out[f"dept.{d}.morale"] = b["dept_morale"][..., i]

@@ -68,13 +68,14 @@ def table(result: RunResult) -> str:
 
     lines.append("")
     lines += _columns(
-        [["Departments", "heads", "utilisation", "wait_mean", "blocked_share", "morale"]]
+        [["Departments", "heads", "staffed", "utilisation", "wait_mean", "blocked_share", "morale"]]
         + [
-            [f"  {d}", str(result.headcount[d]), cell(f"dept.{d}.utilisation"), cell(f"dept.{d}.wait_mean"),
+            [f"  {d}", str(result.headcount[d]), cell(f"dept.{d}.staffed", ci=False), cell(f"dept.{d}.utilisation"),
+             cell(f"dept.{d}.wait_mean"),
              cell(f"dept.{d}.blocked_share", ci=False), cell(f"dept.{d}.morale", ci=False)]
             for d in sc.departments
         ],
-        right=(1,),
+        right=(1, 2),
     )
     internal = [m for m in summ.index if m.startswith("internal.") and m.endswith(".response_mean")]
     rows = [[f"  {m.split('.')[1]} waits on {m.split('.')[2]}", _ci(summ.loc[m])] for m in internal]

@@ -428,6 +428,11 @@ def test_leavers_leave_when_next_free_and_are_replaced_after_the_hiring_delay():
     assert p["dept_busy"][:, 0].tolist() == pytest.approx([40.0, 5.0 + 30.0])
     assert p["dept_headcount"][:, 0].tolist() == [2, 2]
     assert b["dept_wait_sum"][0] == pytest.approx(9.0)
+    # staffed is the time-average present, where heads (2 at both period ends) hides the gap
+    st = metrics.structure(sc)
+    _, periods = org.books()
+    assert metrics.period_metrics(periods[None], st)["dept.a.staffed"][0].tolist() == pytest.approx([2.0, 60.0 / 40.0])
+    assert metrics.replication_metrics(b_row(sc, b), st)["dept.a.staffed"][0] == pytest.approx(140.0 / 80.0)
 
 
 def test_empty_department_has_no_available_time():
