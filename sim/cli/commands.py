@@ -199,7 +199,7 @@ def cmd_compare(args) -> int:
     if args.format == "json":
         _print_json(comp.to_json())
     else:
-        print(f"{one_line(scenario.name)}: {comp.stats['n']} replications per policy, {args.engine} engine, seed {args.seed}")
+        print(f"{one_line(scenario.name)}: {comp.stats['n']} replications per policy, {comp.engine} engine, seed {args.seed}")
         print(comparison_table(comp))
         print()
         print(one_line(comp.answer()))
@@ -264,7 +264,7 @@ def cmd_sweep(args) -> int:
     names = sorted(set(res.table()["metric"]))
     if args.metric not in names:
         raise OptionError("metric", f"{args.metric} is not a metric of this scenario{suggest(args.metric, names)}")
-    print(f"{one_line(scenario.name)}: {len(cells)} cells x {args.replications} replications, {args.engine} engine, "
+    print(f"{one_line(scenario.name)}: {len(cells)} cells x {args.replications} replications, {res.engine} engine, "
           f"seed {args.seed}, {res.extra['backend']}; {args.metric}, mean and 95 % CI")
     print(sweep_table(res, args.metric))
     print(f"wall time {res.wall_time:.1f} s")

@@ -23,6 +23,7 @@ from orgsim.scenario.edit import with_policy
 from orgsim.scenario.loader import read_mapping
 from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES, Scenario
 from orgsim.studies.allocation import headcount
+from orgsim.studies.estimate import choose_engine
 from orgsim.studies.results import RunResult, concat
 from orgsim.studies.simulate import Variant, simulate
 
@@ -93,6 +94,11 @@ class Comparison:
     allocations: dict[str, dict[str, int]]
     seed: int
     stats: dict = field(default_factory=dict)
+
+    @property
+    def engine(self) -> str:
+        """The engine every policy ran on (``auto`` resolved)."""
+        return self.results[self.labels[0]].engine
 
     @property
     def direction(self) -> int:
@@ -201,7 +207,7 @@ def compare(
     metric: str = "external.nps",
     replications: int = 50,
     seed: int = 0,
-    engine: str = "numba",
+    engine: str = "auto",
     precision: float | None = None,
     on_progress=None,
     backend=None,
@@ -219,7 +225,8 @@ def compare(
     replications : int
         Replications per policy (the same indices for every policy).
     seed : int
-    engine : {"numba", "simpy"}
+    engine : {"auto", "simpy", "numba"}
+        ``auto`` chooses by the size of the first round (``orgsim.studies.estimate.choose_engine``).
     precision : float, optional
         Add replications in doubling batches until every policy's CI half-width of *metric* is
         at most this (at most ``MAX_REPLICATIONS``).
@@ -234,6 +241,7 @@ def compare(
     """
     check_labels(policies)
     variants = [staffed(scenario, p) for p in policies]
+    engine = choose_engine(engine, [v.scenario for v in variants], replications)
     labels = [v.label for v in variants]
     done = 0
     batch = replications

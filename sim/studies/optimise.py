@@ -23,6 +23,7 @@ from orgsim.policies import head_budget, least_stable
 from orgsim.scenario.checks import suggest
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import solve
+from orgsim.studies.estimate import choose_engine
 from orgsim.studies.simulate import Variant, simulate
 
 
@@ -56,7 +57,7 @@ def optimise(
     replications: int = 40,
     final_replications: int = 200,
     seed: int = 0,
-    engine: str = "numba",
+    engine: str = "auto",
     max_moves: int = 50,
     backend=None,
 ) -> Optimum:
@@ -77,7 +78,8 @@ def optimise(
         Replications per candidate during the search, and fresh ones for the winner's estimate.
     seed : int
         Seed of the search (the final estimate uses ``seed + 1``).
-    engine : {"numba", "simpy"}
+    engine : {"auto", "simpy", "numba"}
+        ``auto`` chooses once for the whole search, by its expected size (``choose_engine``).
     max_moves : int
         Most one-head moves of the local search.
     backend : {"local", "dask"} or backend object, optional
@@ -101,6 +103,8 @@ def optimise(
             "budget", f"{budget} is too small to keep every department stable; it needs at least "
             f"{sum(start.values())} ({', '.join(f'{d} {n}' for d, n in start.items())})"
         )
+    expected = (budget - sum(start.values()) + len(depts)) * len(depts)  # greedy candidates and one round of moves
+    engine = choose_engine(engine, [scenario], expected * replications + final_replications)
     cache: dict[tuple, np.ndarray] = {}
 
     def values(alloc: dict[str, int]) -> np.ndarray:

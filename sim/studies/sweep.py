@@ -42,6 +42,7 @@ from orgsim.scenario.edit import with_overrides
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount
 from orgsim.studies.compare import PolicySpec, apply_policy, check_labels
+from orgsim.studies.estimate import choose_engine
 from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
 
 SWEEP_MANIFEST = "sweep.json"
@@ -137,7 +138,7 @@ def sweep(
     policies: list[PolicySpec] | None = None,
     replications: int = 100,
     seed: int = 0,
-    engine: str = "numba",
+    engine: str = "auto",
     *,
     backend=None,
     out: str | Path | None = None,
@@ -163,7 +164,9 @@ def sweep(
     replications : int
         Replications per cell, the same indices in every cell (common random numbers).
     seed : int
-    engine : {"numba", "simpy"}
+    engine : {"auto", "simpy", "numba"}
+        ``auto``: the reference engine when the whole sweep is small, numba otherwise
+        (``orgsim.studies.estimate.choose_engine``).
     backend : {"local", "dask"} or backend object, optional
     out : path, optional
         A folder: every finished batch is checkpointed under ``out/cells/NNN/`` and the table
@@ -184,6 +187,7 @@ def sweep(
         ``table()`` gives one row per cell and metric.
     """
     cells = plan(scenario, grid, policies)
+    engine = choose_engine(engine, [c.scenario for c in cells], replications)
     if on_plan is not None:
         on_plan(len(cells))
     identity = {
