@@ -49,13 +49,30 @@ def _note(command: str):
 
 
 class _Counter:
-    """Counts replications done (restored or computed) and feeds the progress bar."""
+    """Counts replications done (restored or computed) and feeds the progress bar.
 
-    def __init__(self, total: int, enabled: bool):
+    ``plan(total, what)`` follows a study through its phases: the same *what* again gives the bar a new
+    end (``--precision`` adds rounds); another *what* starts a new bar (an optimiser's search, then the
+    fresh replications of its winner).  A total of None shows a counter and a rate.
+    """
+
+    def __init__(self, total: int | None, enabled: bool, what: str = "replications"):
         from orgsim.execution.progress import Progress
 
-        self.progress = Progress(total, enabled=enabled)
+        self.enabled = enabled
+        self.what = what
+        self.progress = Progress(total, enabled=enabled, desc=what)
         self.done = 0
+
+    def plan(self, total: int | None, what: str) -> None:
+        from orgsim.execution.progress import Progress
+
+        if what == self.what and total is not None:
+            self.progress.set_total(total)
+            return
+        self.progress.close()
+        self.what = what
+        self.progress = Progress(total, enabled=self.enabled, desc=what)
 
     def restored(self, n: int) -> None:
         self.done += n
@@ -193,9 +210,14 @@ def cmd_compare(args) -> int:
     specs = [parse_policy(p) for p in args.policy]
     if args.report:
         _check_output("report", args.report, folder=False)
-    with _backend(args) as backend:
-        comp = compare(scenario, specs, metric=args.metric, replications=args.replications or 50, seed=args.seed,
-                       engine=args.engine, precision=args.precision, backend=backend)
+    counter = _Counter(None, enabled=not args.no_progress)
+    try:
+        with _backend(args) as backend:
+            comp = compare(scenario, specs, metric=args.metric, replications=args.replications, seed=args.seed,
+                           engine=args.engine, precision=args.precision, backend=backend,
+                           on_batch=counter.advance, on_plan=counter.plan)
+    finally:
+        counter.progress.close()
     if args.format == "json":
         _print_json(comp.to_json())
     else:
@@ -215,10 +237,15 @@ def cmd_optimise(args) -> int:
     from orgsim.studies.optimise import optimise
 
     scenario = _scenario(args)
-    with _backend(args) as backend:
-        best = optimise(scenario, budget=args.budget, objective=args.objective,
-                        min_per_department=args.min_per_department, replications=args.replications, seed=args.seed,
-                        engine=args.engine, backend=backend)
+    counter = _Counter(None, enabled=not args.no_progress, what="searching")
+    try:
+        with _backend(args) as backend:
+            best = optimise(scenario, budget=args.budget, objective=args.objective,
+                            min_per_department=args.min_per_department, replications=args.replications,
+                            seed=args.seed, engine=args.engine, backend=backend,
+                            on_batch=counter.advance, on_plan=counter.plan)
+    finally:
+        counter.progress.close()
     if args.format == "json":
         _print_json(best.to_json())
     else:
@@ -287,9 +314,13 @@ def cmd_demo(args) -> int:
     for name in names:
         _check_output("out", out / name)
     print(f"Comparing {len(names)} allocation policies on '{one_line(scenario.name)}' (budget {scenario.policy.budget}), "
-          f"{args.replications} replications each, numba engine, common random numbers ...", flush=True)
-    comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
-                   replications=args.replications, seed=1, engine="numba")
+          f"{args.replications} replications each, common random numbers ...", flush=True)
+    counter = _Counter(None, enabled=not args.no_progress)
+    try:
+        comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
+                       replications=args.replications, seed=1, on_batch=counter.advance, on_plan=counter.plan)
+    finally:
+        counter.progress.close()
     print(comparison_table(comp))
     print()
     print(comp.answer())

@@ -75,11 +75,11 @@ def check_labels(policies: list[PolicySpec]) -> None:
         raise OptionError("policies", f"labels must differ (got {', '.join(labels)})")
 
 
-def staffed(scenario: Scenario, spec: PolicySpec) -> Variant:
-    """The variant a policy makes of a scenario: its fields applied, its allocation resolved."""
+def staffed(scenario: Scenario, spec: PolicySpec, on_batch=None, on_plan=None) -> Variant:
+    """The variant a policy makes of a scenario: its fields applied, its allocation resolved (searched for ``optimised``)."""
     variant = apply_policy(scenario, spec)
     try:
-        return Variant(spec.label, variant, headcount(variant))
+        return Variant(spec.label, variant, headcount(variant, on_batch, on_plan))
     except BudgetError as exc:
         raise BudgetError(f"policy {spec.label}: {exc.problems[0]}") from None
 
@@ -209,8 +209,9 @@ def compare(
     seed: int = 0,
     engine: str = "auto",
     precision: float | None = None,
-    on_progress=None,
     backend=None,
+    on_batch=None,
+    on_plan=None,
 ) -> Comparison:
     """Run every policy on common random numbers and analyse one metric.
 
@@ -230,9 +231,11 @@ def compare(
     precision : float, optional
         Add replications in doubling batches until every policy's CI half-width of *metric* is
         at most this (at most ``MAX_REPLICATIONS``).
-    on_progress : callable, optional
-        Called with the replications done per policy after each round.
     backend : {"local", "dask"} or backend object, optional
+    on_batch, on_plan : callable, optional
+        Progress: ``on_batch(n)`` after each batch of *n* replications; ``on_plan(total, what)`` when the
+        replications to run are known (``what`` is ``"replications"``; called again when *precision* adds
+        a round) and during the search of an ``optimised`` policy (see ``orgsim.optimise``).
 
     Returns
     -------
@@ -240,18 +243,19 @@ def compare(
         Means, CIs, paired differences against the best, P(best) and the ranking (``stats``).
     """
     check_labels(policies)
-    variants = [staffed(scenario, p) for p in policies]
+    variants = [staffed(scenario, p, on_batch, on_plan) for p in policies]
     engine = choose_engine(engine, [v.scenario for v in variants], replications)
     labels = [v.label for v in variants]
     done = 0
     batch = replications
     parts: dict[str, list[RunResult]] = {label: [] for label in labels}
     while True:
-        for label, res in zip(labels, simulate(variants, engine, batch, seed, first=done, backend=backend)):
+        if on_plan is not None:
+            on_plan((done + batch) * len(variants), "replications")
+        for label, res in zip(labels, simulate(variants, engine, batch, seed, first=done, backend=backend,
+                                               on_batch=on_batch)):
             parts[label].append(res)
         done += batch
-        if on_progress:
-            on_progress(done)
         results = {label: concat(rs) for label, rs in parts.items()}
         if metric not in results[labels[0]].values:
             raise OptionError("metric", f"{metric} is not a metric of this scenario{suggest(metric, results[labels[0]].values)}")

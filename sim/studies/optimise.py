@@ -60,6 +60,8 @@ def optimise(
     engine: str = "auto",
     max_moves: int = 50,
     backend=None,
+    on_batch=None,
+    on_plan=None,
 ) -> Optimum:
     """Best whole-head allocation of a budget for an objective, searched by simulation.
 
@@ -83,6 +85,10 @@ def optimise(
     max_moves : int
         Most one-head moves of the local search.
     backend : {"local", "dask"} or backend object, optional
+    on_batch, on_plan : callable, optional
+        Progress: ``on_batch(n)`` after each batch of *n* replications; ``on_plan(total, what)`` when a
+        phase starts: ``(None, "searching")`` (its size is not known in advance), then
+        ``(final_replications, "final estimate")``.
 
     Returns
     -------
@@ -106,11 +112,14 @@ def optimise(
     expected = (budget - sum(start.values()) + len(depts)) * len(depts)  # greedy candidates and one round of moves
     engine = choose_engine(engine, [scenario], expected * replications + final_replications)
     cache: dict[tuple, np.ndarray] = {}
+    if on_plan is not None:
+        on_plan(None, "searching")
 
     def values(alloc: dict[str, int]) -> np.ndarray:
         key = tuple(alloc[d] for d in depts)
         if key not in cache:
-            (res,) = simulate([Variant("candidate", scenario, alloc)], engine, replications, seed, backend=backend)
+            (res,) = simulate([Variant("candidate", scenario, alloc)], engine, replications, seed, backend=backend,
+                              on_batch=on_batch)
             if objective not in res.values:
                 raise OptionError("objective", f"{objective} is not a metric of this scenario{suggest(objective, res.values)}")
             cache[key] = res.values[objective]
@@ -149,6 +158,9 @@ def optimise(
         a, b = best_move
         current = {**current, a: current[a] - 1, b: current[b] + 1}
         path.append({"step": f"move a head from {a} to {b}", "allocation": dict(current), "mean": sign * best_s})
-    (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend)
+    if on_plan is not None:
+        on_plan(final_replications, "final estimate")
+    (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend,
+                        on_batch=on_batch)
     agg = metrics.aggregate(final.values[objective])
     return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache))
