@@ -205,9 +205,13 @@ def cmd_compare(args) -> int:
     from orgsim.present.report import write
     from orgsim.present.tables import comparison_table
     from orgsim.studies.compare import compare, parse_policy
+    from orgsim.studies.plans import parse_variant
 
     scenario = _scenario(args)
+    if not args.policy and not args.variant:
+        raise OptionError("policy", "or --variant: give at least one policy or what-if variant to compare")
     specs = [parse_policy(p) for p in args.policy]
+    variants = [parse_variant(v) for v in args.variant]
     if args.report:
         _check_output("report", args.report, folder=False)
     counter = _Counter(None, enabled=not args.no_progress)
@@ -215,7 +219,7 @@ def cmd_compare(args) -> int:
         with _backend(args) as backend:
             comp = compare(scenario, specs, metric=args.metric, replications=args.replications, seed=args.seed,
                            engine=args.engine, precision=args.precision, backend=backend,
-                           on_batch=counter.advance, on_plan=counter.plan)
+                           on_batch=counter.advance, on_plan=counter.plan, variants=variants)
     finally:
         counter.progress.close()
     if args.format == "json":

@@ -16,7 +16,7 @@ FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
     "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
-    "report": "--report",
+    "report": "--report", "variant": "--variant", "reference": "--reference",
 }  # fmt: skip
 
 
@@ -147,8 +147,12 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the narrated replication")
     _add_format(p, ("text", "csv"))
 
-    p = command("compare", "rank policies by a metric on common random numbers")
-    p.add_argument("--policy", action="append", required=True, metavar="NAME|FILE", help=_policy_help())
+    p = command("compare", "rank policies and what-if variants by a metric on common random numbers")
+    p.add_argument("--policy", action="append", default=[], metavar="NAME|FILE", help=_policy_help())
+    p.add_argument("--variant", action="append", default=[], metavar="LABEL=PATH=VALUE[,PATH=VALUE...]",
+                   help="a what-if: the scenario with these fields changed, e.g. it4=departments.it.headcount=4 (repeat); "
+                        "the scenario as written is then compared too, as as_scenario, and every paired difference "
+                        "against it is shown")
     p.add_argument("--metric", default="external.nps", help="the metric to rank by, in its direction (higher NPS, lower wait)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("-r", "--replications", type=_positive_int, default=50, metavar="N",

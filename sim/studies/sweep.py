@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from orgsim import metrics
 from orgsim.errors import BudgetError, CheckpointError, OptionError, ScenarioError
@@ -38,7 +37,7 @@ from orgsim.execution.checkpoint import (
     refuse_foreign,
     scenario_hash,
 )
-from orgsim.scenario.edit import with_overrides
+from orgsim.scenario.edit import override_text, with_overrides
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount
 from orgsim.studies.compare import PolicySpec, apply_policy, check_labels
@@ -105,7 +104,7 @@ def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[Policy
     cells, problems = [], []
     for combo in itertools.product(*[values for _, values in grid]):
         point = {path: value for (path, _), value in zip(grid, combo)}
-        overrides = [f"{path}={_yaml_scalar(value)}" for path, value in point.items()]
+        overrides = [override_text(path, value) for path, value in point.items()]
         name = "--grid " + " ".join(overrides) if overrides else "scenario"
         try:
             sc = with_overrides(scenario, overrides, name)
@@ -124,12 +123,6 @@ def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[Policy
     if problems:
         raise ScenarioError(list(dict.fromkeys(problems)))
     return cells
-
-
-def _yaml_scalar(value) -> str:
-    if isinstance(value, str):
-        return value
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
 
 
 def sweep(
