@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orgsim.errors import BackendError, OptionError, one_line
 from orgsim.scenario.loader import load, shipped_scenarios
-from orgsim.scenario.schema import ALLOCATIONS, Scenario
+from orgsim.scenario.schema import Scenario
 
 
 def _print_json(obj: dict) -> None:
@@ -308,23 +308,24 @@ def cmd_demo(args) -> int:
     from orgsim.present.report import write
     from orgsim.present.run_files import write_run
     from orgsim.present.tables import comparison_table
-    from orgsim.studies.compare import PolicySpec, compare
+    from orgsim.studies import demo
+    from orgsim.studies.compare import compare
 
-    scenario = load("baseline")
-    names = list(ALLOCATIONS)
+    scenario, specs = demo.scenario(), demo.policies()
     out = Path(args.out)
     _check_output("out", out)
     _check_output("out", out / "report.html", folder=False)
-    for name in names:
-        _check_output("out", out / name)
-    print(f"Comparing {len(names)} allocation policies on '{one_line(scenario.name)}' (budget {scenario.policy.budget}), "
-          f"{args.replications} replications each, common random numbers ...", flush=True)
+    for spec in specs:
+        _check_output("out", out / spec.label)
+    print(f"Where should 9 more heads go? {len(specs)} allocation rules on '{one_line(scenario.name)}' with a budget of "
+          f"{scenario.policy.budget} (40 today), {args.replications} replications each, common random numbers ...", flush=True)
     counter = _Counter(None, enabled=not args.no_progress)
     try:
-        comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
-                       replications=args.replications, seed=1, on_batch=counter.advance, on_plan=counter.plan)
+        comp = compare(scenario, specs, metric=demo.METRIC, replications=args.replications, seed=demo.SEED,
+                       on_batch=counter.advance, on_plan=counter.plan)
     finally:
         counter.progress.close()
+    print(f"{comp.engine} engine, seed {demo.SEED}")
     print(comparison_table(comp))
     print()
     print(comp.answer())

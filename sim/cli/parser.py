@@ -194,8 +194,8 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     _add_backend(p)
     _add_progress(p)
 
-    p = command("demo", "the main job: compare allocation policies on the shipped baseline", scenario=None,
-                overrides=False)
+    p = command("demo", "the main job: where should 9 more heads go? every allocation rule on the shipped baseline",
+                scenario=None, overrides=False)
     p.add_argument("--out", default="orgsim-demo", metavar="DIR", help="where the report and per-policy results go")
     p.add_argument("-r", "--replications", type=_positive_int, default=200, metavar="N", help="replications per policy")
     _add_progress(p)

@@ -1,4 +1,4 @@
-"""compare, optimise and demo show progress on a terminal as run and sweep do, and keep JSON clean (issue 16, item 9)."""
+"""compare and optimise show progress on a terminal as run and sweep do, and keep JSON clean (issue 16, item 9; demo: test_demo)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,3 @@ def test_optimise_shows_its_search_then_the_final_estimate():
     assert code == 0, err
     assert "searching:" in err and "rep/s" in err
     assert "final estimate:" in err and "200/200" in err  # the winner's fresh replications
-
-
-def test_demo_shows_progress(tmp_path):
-    code, out, err = with_terminal_stderr("demo", "-r", "2", "--out", tmp_path / "demo", timeout=600)
-    assert code == 0, err
-    assert "searching:" in err  # the optimised policy's search
-    assert "replications:" in err and "rep/s" in err
