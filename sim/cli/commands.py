@@ -259,11 +259,11 @@ def cmd_optimise(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from orgsim.cli.grid import parse_grid
+    from orgsim.cli.grid import parse_grid, parse_reference
     from orgsim.present.tables import sweep_table
     from orgsim.scenario.checks import suggest
     from orgsim.studies.compare import parse_policy
-    from orgsim.studies.sweep import plan, sweep
+    from orgsim.studies.sweep import find_reference, plan, sweep
 
     scenario = _scenario(args)
     grid = parse_grid(args.grid)
@@ -273,6 +273,8 @@ def cmd_sweep(args) -> int:
     if args.resume and not args.out:
         raise OptionError("resume", "needs --out DIR, the folder of the interrupted sweep")
     cells = plan(scenario, grid, specs)  # every bad value is reported before anything runs
+    reference = parse_reference(args.reference)
+    find_reference(cells, grid, reference)
     if args.out:
         _check_output("out", args.out)
     if args.resume and not (Path(args.out) / "sweep.json").exists():
@@ -284,7 +286,7 @@ def cmd_sweep(args) -> int:
             res = sweep(scenario, grid, specs, replications=args.replications, seed=args.seed, engine=args.engine,
                         backend=backend, out=args.out, resume=args.resume, batch_size=args.batch_size,
                         on_batch=counter.advance, on_restore=counter.restored, on_note=_note("sweep"),
-                        on_estimate=_announce)
+                        on_estimate=_announce, reference=reference)
     except KeyboardInterrupt:
         return _interrupted(args, counter, total, f"{args.out}/cells/")
     finally:
@@ -297,6 +299,8 @@ def cmd_sweep(args) -> int:
         raise OptionError("metric", f"{args.metric} is not a metric of this scenario{suggest(args.metric, names)}")
     print(f"{one_line(scenario.name)}: {len(cells)} cells x {args.replications} replications, {res.engine} engine, "
           f"seed {args.seed}, {res.extra['backend']}; {args.metric}, mean and 95 % CI")
+    print("minus ref: paired difference against the reference cell, "
+          + one_line(", ".join(f"{k}={v}" for k, v in res.reference_cell().items())))
     print(sweep_table(res, args.metric))
     print(f"wall time {res.wall_time:.1f} s")
     if args.out:

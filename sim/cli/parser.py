@@ -188,6 +188,9 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     _add_seed(p)
     _add_engine(p)
     p.add_argument("--metric", default="external.nps", help="the metric shown on the terminal (the table has all)")
+    p.add_argument("--reference", metavar="PATH=VALUE[,...][,policy=LABEL]",
+                   help="the cell every other is compared with, replication by replication (paired difference "
+                        "and 95 %% CI), named by its grid values and policy (default: the first cell)")
     p.add_argument("--out", metavar="DIR", help="write sweep.csv and sweep.parquet here, checkpointing every batch")
     p.add_argument("--resume", action="store_true", help="continue the interrupted sweep saved in --out DIR")
     _add_format(p)

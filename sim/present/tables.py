@@ -147,15 +147,19 @@ def optimum_table(best: Optimum, header: str) -> str:
 
 
 def sweep_table(res: SweepResult, metric: str) -> str:
-    """One line per cell: its grid values, policy, and the mean and CI of *metric*."""
+    """One line per cell: its grid values, policy, the mean and CI of *metric*, and its paired difference against the reference."""
     table = res.table()
     paths = [p for p, _ in res.grid]
     shown = table[table["metric"] == metric]
     widths = [max(len(p), *(len(str(v)) for v in shown[p])) for p in paths]
     pw = max(len("policy"), *(len(str(v)) for v in shown["policy"]))
-    lines = ["  ".join([*(p.ljust(w) for p, w in zip(paths, widths)), "policy".ljust(pw), "mean".rjust(10), "95 % CI"])]
-    for _, row in shown.iterrows():
+    lines = ["  ".join([*(p.ljust(w) for p, w in zip(paths, widths)), "policy".ljust(pw), "mean".rjust(10),
+                        "95 % CI".ljust(20), "minus ref [95 % CI]"])]
+    for k, (_, row) in enumerate(shown.iterrows()):
         ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if np.isfinite(row["ci_low"]) else "-"
+        ref = "reference" if k == res.reference else (
+            f"{row['minus_reference']:+.3f} [{row['minus_reference_ci_low']:+.3f}, {row['minus_reference_ci_high']:+.3f}]"
+            if np.isfinite(row["minus_reference_ci_low"]) else "-")
         lines.append("  ".join([*(str(row[p]).ljust(w) for p, w in zip(paths, widths)), str(row["policy"]).ljust(pw),
-                                f"{row['mean']:10.3f}", ci]))
+                                f"{row['mean']:10.3f}", ci.ljust(20), ref]))
     return "\n".join(lines)

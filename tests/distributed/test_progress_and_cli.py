@@ -33,7 +33,8 @@ def test_sweep_table_and_json(tmp_path, capsys):
     doc = json.loads(out)
     table = pd.read_csv(tmp_path / "sweep.csv")
     assert list(table.columns) == ["departments.front_desk.headcount", "segments.citizens.arrivals.rate", "policy",
-                                   "metric", "mean", "ci_low", "ci_high", "std", "n"]
+                                   "metric", "mean", "ci_low", "ci_high", "std", "n", "minus_reference",
+                                   "minus_reference_ci_low", "minus_reference_ci_high"]
     metrics = table["metric"].nunique()
     assert len(table) == 3 * 2 * 2 * metrics == len(doc["rows"])
     assert set(table["n"][table["metric"] == "external.arrivals"]) == {5}
