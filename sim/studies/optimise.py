@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from orgsim import metrics
 from orgsim.errors import OptionError
@@ -24,12 +25,17 @@ from orgsim.scenario.checks import suggest
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import solve
 from orgsim.studies.estimate import choose_engine
+from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import Variant, simulate
 
 
 @dataclass
 class Optimum:
-    """The best allocation found, its objective with a CI, and the search path."""
+    """The best allocation found, its objective with a CI, the search path and what it takes to search again.
+
+    ``summary()`` gives every metric of the winner on its fresh replications (``final``), as
+    ``RunResult.summary()`` does; ``path_frame()`` the search, one step a row.
+    """
 
     objective: str
     allocation: dict[str, int]
@@ -38,15 +44,33 @@ class Optimum:
     ci_high: float
     path: list[dict] = field(default_factory=list)
     evaluations: int = 0
+    final: RunResult | None = None
+    settings: dict = field(default_factory=dict)  # budget, floor, replications, seeds, engine, max_moves
+
+    def summary(self) -> pd.DataFrame:
+        """One row per metric of the best allocation, on its fresh replications: mean, ci_low, ci_high, std, n."""
+        return self.final.summary()
+
+    def path_frame(self) -> pd.DataFrame:
+        """The search: one row per step, its objective mean and the heads of every department."""
+        return pd.DataFrame([{"step": p["step"], self.objective: p["mean"], **p["allocation"]} for p in self.path])
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "objective": self.objective,
             "allocation": self.allocation,
             "mean": self.mean,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
+            "evaluations": self.evaluations,
+            **self.settings,
+            "path": [metrics.json_safe(step) for step in self.path],
         }
+        if self.final is not None:
+            out["n"] = int(len(self.final.replications))
+            out["scenario"] = self.final.scenario.name
+            out["scenario_definition"] = self.final.scenario.model_dump(mode="json")
+        return metrics.json_safe(out)
 
 
 def optimise(
@@ -93,7 +117,8 @@ def optimise(
     Returns
     -------
     Optimum
-        The allocation, its objective's mean and 95 % CI, and the search path.
+        The allocation, its objective's mean and 95 % CI, the search path (``path_frame()``), every
+        metric of the winner on fresh replications (``summary()``) and the settings that rerun it.
     """
     objective = objective or scenario.policy.objective
     budget = budget if budget is not None else head_budget(scenario)
@@ -163,4 +188,7 @@ def optimise(
     (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend,
                         on_batch=on_batch)
     agg = metrics.aggregate(final.values[objective])
-    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache))
+    settings = {"budget": budget, "min_per_department": floor, "replications": replications,
+                "final_replications": final_replications, "seed": seed, "final_seed": seed + 1, "engine": engine,
+                "max_moves": max_moves}
+    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache), final, settings)

@@ -1,6 +1,7 @@
 """Policy comparison and the optimiser: A/A finds nothing, a planted winner wins, CRN pays, greedy is exact on Jackson."""
 
 import itertools
+import json
 
 import numpy as np
 
@@ -107,3 +108,20 @@ def test_optimiser_finds_the_exact_optimum_of_a_jackson_network():
                          seed=9, engine="numba")
         assert tuple(found.allocation[f"s{i}"] for i in range(3)) == exact_best(budget)
         assert sum(found.allocation.values()) == budget
+
+
+def test_the_optimum_has_summary_frames_and_its_json_reruns_the_search():
+    scenario = validate_mapping(jackson((2, 4, 2), 10))
+    found = optimise(scenario, objective="external.wait_mean", replications=6, final_replications=8, seed=3,
+                     engine="numba", max_moves=2)
+    summary = found.summary().set_index("metric")
+    assert summary.loc["external.wait_mean", "mean"] == found.mean and summary.loc["external.wait_mean", "n"] == 8
+    path = found.path_frame()
+    assert list(path.columns) == ["step", "external.wait_mean", "s0", "s1", "s2"]
+    assert path.iloc[-1][["s0", "s1", "s2"]].to_dict() == found.allocation
+    doc = json.loads(json.dumps(found.to_json(), allow_nan=False))
+    again = optimise(validate_mapping(doc["scenario_definition"]), budget=doc["budget"], objective=doc["objective"],
+                     min_per_department=doc["min_per_department"], replications=doc["replications"],
+                     final_replications=doc["final_replications"], seed=doc["seed"], engine=doc["engine"],
+                     max_moves=doc["max_moves"])
+    assert (again.allocation, again.mean) == (found.allocation, found.mean)
