@@ -7,7 +7,9 @@ the same demand, so differences are paired.  The five rules go through
 ``orgsim.studies.compare.compare``.  ``optimised`` is searched by simulation on an
 independent seed (``--seed + 10000``, so the search cannot overfit the very
 replications it is judged on) and then run on the same replications as the
-others; all six are analysed together.
+others; all six are analysed together.  Policies that resolve to one plan (the
+same heads, and everything else the engines read) are one row named by all of
+them (``fixed = front_line_first``); the tables keep a row per policy name.
 
 Writes allocation_policies.{csv,parquet} (scenario, policy, replication,
 metric, value), allocations.{csv,parquet}, timeseries.{csv,parquet}
@@ -24,7 +26,9 @@ from orgsim.present.plots import department_heatmap, forest, series_over_time
 from orgsim.scenario.edit import with_policy
 from orgsim.studies.compare import Comparison, PolicySpec, compare
 from orgsim.studies.optimise import optimise
+from orgsim.studies.plans import plan_key
 from orgsim.studies.run import run
+from orgsim.studies.simulate import Variant
 
 RULES = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target")
 
@@ -44,21 +48,29 @@ def main(argv=None) -> None:
     opt_sc = with_policy(sc, allocation="optimised", objective=args.metric)
     opt = optimise(opt_sc, objective=args.metric, replications=search_reps, final_replications=2,
                    seed=args.seed + 10_000, engine=args.engine)
-    results = dict(comp.results)
-    results["optimised"] = run(opt_sc, engine=args.engine, replications=args.replications, seed=args.seed,
-                               headcount=opt.allocation)
-    allocations = {**comp.allocations, "optimised": opt.allocation}
-    labels = [*RULES, "optimised"]
-    comp = Comparison(args.metric, labels, results, allocations, args.seed).analyse()
+    results, allocations, names = dict(comp.results), dict(comp.allocations), dict(comp.names)
+    found = Variant("optimised", opt_sc, opt.allocation)
+    same = [k for k in comp.labels if plan_key(Variant(k, results[k].scenario, allocations[k])) == plan_key(found)]
+    if same:  # the search found a rule's plan: one plan, run once, named by both
+        names[same[0]] = [*names[same[0]], "optimised"]
+    else:
+        results["optimised"] = run(opt_sc, engine=args.engine, replications=args.replications, seed=args.seed,
+                                   headcount=opt.allocation)
+        allocations["optimised"] = opt.allocation
+    labels = list(results)
+    comp = Comparison(args.metric, labels, results, allocations, args.seed, names=names).analyse()
+    by_name = {name: k for k in labels for name in names.get(k, [k])}  # every policy name -> its plan's label
 
-    table = pd.concat([common.tidy(results[k], k) for k in labels], ignore_index=True)
+    table = pd.concat([common.tidy(results[k], name) for name, k in by_name.items()], ignore_index=True)
     common.write_table(table, args.out, "allocation_policies", common.TIDY_COLUMNS)
     alloc = pd.DataFrame(
-        [{"scenario": sc.name, "policy": k, "department": d, "headcount": h} for k in labels for d, h in allocations[k].items()]
+        [{"scenario": sc.name, "policy": name, "department": d, "headcount": h} for name, k in by_name.items()
+         for d, h in allocations[k].items()]
     )
     common.write_table(alloc, args.out, "allocations")
     series = pd.concat(
-        [common.series_tidy(results[k], k, ["external.nps", "external.csat"]) for k in labels], ignore_index=True
+        [common.series_tidy(results[k], name, ["external.nps", "external.csat"]) for name, k in by_name.items()],
+        ignore_index=True,
     )
     if not series.empty:
         common.write_table(series, args.out, "timeseries")
@@ -77,17 +89,12 @@ def main(argv=None) -> None:
 
     s = comp.stats
     lines = [f"Allocation policies on {sc.name}: {args.metric}, {s['n']} paired replications, seed {args.seed}, "
-             f"engine {args.engine}, budget {sum(allocations['fixed'].values())} heads."]
-    seen: dict[tuple, str] = {}
+             f"engine {comp.engine}, budget {sum(allocations['fixed'].values())} heads; policies joined by = share one plan."]
     for rank, k in enumerate(s["ranking"], 1):
         m, d = s["policies"][k], s["differences"][k]
-        key = tuple(allocations[k].items())
         heads = " ".join(f"{dep}={h}" for dep, h in allocations[k].items())
-        if key in seen:  # same heads, same streams: the same numbers, so P(best) between them means nothing
-            heads = f"same allocation as {seen[key]}"
-        seen.setdefault(key, k)
         lines.append(
-            f"  {rank}. {k:<19} {m['mean']:7.2f} [{m['ci_low']:.2f}, {m['ci_high']:.2f}]  "
+            f"  {rank}. {comp.title(k):<19} {m['mean']:7.2f} [{m['ci_low']:.2f}, {m['ci_high']:.2f}]  "
             f"vs best {d['mean']:+7.2f} [{d['ci_low']:+.2f}, {d['ci_high']:+.2f}]  P(best) {m['p_best']:.0%}  ({heads})"
         )
     lines.append(f"Optimised search: {opt.evaluations} allocations tried, {search_reps} replications each, "

@@ -7,7 +7,9 @@ engines themselves.  A policy that cannot keep every department stable
 within the budget says so (``BudgetError``) rather than return a plan that
 would explode.
 
-* ``fixed`` — each department keeps the `headcount` written in the scenario.
+* ``fixed`` — each department keeps the `headcount` written in the scenario; a
+  `budget` (less investments) beyond the written total is spread in proportion
+  to it (largest remainder): the same shape, every head of the budget spent.
 * ``front_line_first`` — the back office gets the least that keeps it stable;
   everything else goes to the departments external customers meet, in
   proportion to their load.  The "customer-facing first" instinct that the

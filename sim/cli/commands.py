@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orgsim.errors import BackendError, OptionError, one_line
 from orgsim.scenario.loader import load, shipped_scenarios
-from orgsim.scenario.schema import ALLOCATIONS, Scenario
+from orgsim.scenario.schema import Scenario
 
 
 def _print_json(obj: dict) -> None:
@@ -49,13 +49,30 @@ def _note(command: str):
 
 
 class _Counter:
-    """Counts replications done (restored or computed) and feeds the progress bar."""
+    """Counts replications done (restored or computed) and feeds the progress bar.
 
-    def __init__(self, total: int, enabled: bool):
+    ``plan(total, what)`` follows a study through its phases: the same *what* again gives the bar a new
+    end (``--precision`` adds rounds); another *what* starts a new bar (an optimiser's search, then the
+    fresh replications of its winner).  A total of None shows a counter and a rate.
+    """
+
+    def __init__(self, total: int | None, enabled: bool, what: str = "replications"):
         from orgsim.execution.progress import Progress
 
-        self.progress = Progress(total, enabled=enabled)
+        self.enabled = enabled
+        self.what = what
+        self.progress = Progress(total, enabled=enabled, desc=what)
         self.done = 0
+
+    def plan(self, total: int | None, what: str) -> None:
+        from orgsim.execution.progress import Progress
+
+        if what == self.what and total is not None:
+            self.progress.set_total(total)
+            return
+        self.progress.close()
+        self.what = what
+        self.progress = Progress(total, enabled=self.enabled, desc=what)
 
     def restored(self, n: int) -> None:
         self.done += n
@@ -188,18 +205,27 @@ def cmd_compare(args) -> int:
     from orgsim.present.report import write
     from orgsim.present.tables import comparison_table
     from orgsim.studies.compare import compare, parse_policy
+    from orgsim.studies.plans import parse_variant
 
     scenario = _scenario(args)
+    if not args.policy and not args.variant:
+        raise OptionError("policy", "or --variant: give at least one policy or what-if variant to compare")
     specs = [parse_policy(p) for p in args.policy]
+    variants = [parse_variant(v) for v in args.variant]
     if args.report:
         _check_output("report", args.report, folder=False)
-    with _backend(args) as backend:
-        comp = compare(scenario, specs, metric=args.metric, replications=args.replications or 50, seed=args.seed,
-                       engine=args.engine, precision=args.precision, backend=backend)
+    counter = _Counter(None, enabled=not args.no_progress)
+    try:
+        with _backend(args) as backend:
+            comp = compare(scenario, specs, metric=args.metric, replications=args.replications, seed=args.seed,
+                           engine=args.engine, precision=args.precision, backend=backend,
+                           on_batch=counter.advance, on_plan=counter.plan, variants=variants)
+    finally:
+        counter.progress.close()
     if args.format == "json":
         _print_json(comp.to_json())
     else:
-        print(f"{one_line(scenario.name)}: {comp.stats['n']} replications per policy, {args.engine} engine, seed {args.seed}")
+        print(f"{one_line(scenario.name)}: {comp.stats['n']} replications per policy, {comp.engine} engine, seed {args.seed}")
         print(comparison_table(comp))
         print()
         print(one_line(comp.answer()))
@@ -215,10 +241,15 @@ def cmd_optimise(args) -> int:
     from orgsim.studies.optimise import optimise
 
     scenario = _scenario(args)
-    with _backend(args) as backend:
-        best = optimise(scenario, budget=args.budget, objective=args.objective,
-                        min_per_department=args.min_per_department, replications=args.replications, seed=args.seed,
-                        engine=args.engine, backend=backend)
+    counter = _Counter(None, enabled=not args.no_progress, what="searching")
+    try:
+        with _backend(args) as backend:
+            best = optimise(scenario, budget=args.budget, objective=args.objective,
+                            min_per_department=args.min_per_department, replications=args.replications,
+                            seed=args.seed, engine=args.engine, backend=backend,
+                            on_batch=counter.advance, on_plan=counter.plan)
+    finally:
+        counter.progress.close()
     if args.format == "json":
         _print_json(best.to_json())
     else:
@@ -228,11 +259,11 @@ def cmd_optimise(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from orgsim.cli.grid import parse_grid
+    from orgsim.cli.grid import parse_grid, parse_reference
     from orgsim.present.tables import sweep_table
     from orgsim.scenario.checks import suggest
     from orgsim.studies.compare import parse_policy
-    from orgsim.studies.sweep import plan, sweep
+    from orgsim.studies.sweep import find_reference, plan, sweep
 
     scenario = _scenario(args)
     grid = parse_grid(args.grid)
@@ -242,6 +273,8 @@ def cmd_sweep(args) -> int:
     if args.resume and not args.out:
         raise OptionError("resume", "needs --out DIR, the folder of the interrupted sweep")
     cells = plan(scenario, grid, specs)  # every bad value is reported before anything runs
+    reference = parse_reference(args.reference)
+    find_reference(cells, grid, reference)
     if args.out:
         _check_output("out", args.out)
     if args.resume and not (Path(args.out) / "sweep.json").exists():
@@ -253,7 +286,7 @@ def cmd_sweep(args) -> int:
             res = sweep(scenario, grid, specs, replications=args.replications, seed=args.seed, engine=args.engine,
                         backend=backend, out=args.out, resume=args.resume, batch_size=args.batch_size,
                         on_batch=counter.advance, on_restore=counter.restored, on_note=_note("sweep"),
-                        on_estimate=_announce)
+                        on_estimate=_announce, reference=reference)
     except KeyboardInterrupt:
         return _interrupted(args, counter, total, f"{args.out}/cells/")
     finally:
@@ -264,8 +297,10 @@ def cmd_sweep(args) -> int:
     names = sorted(set(res.table()["metric"]))
     if args.metric not in names:
         raise OptionError("metric", f"{args.metric} is not a metric of this scenario{suggest(args.metric, names)}")
-    print(f"{one_line(scenario.name)}: {len(cells)} cells x {args.replications} replications, {args.engine} engine, "
+    print(f"{one_line(scenario.name)}: {len(cells)} cells x {args.replications} replications, {res.engine} engine, "
           f"seed {args.seed}, {res.extra['backend']}; {args.metric}, mean and 95 % CI")
+    print("minus ref: paired difference against the reference cell, "
+          + one_line(", ".join(f"{k}={v}" for k, v in res.reference_cell().items())))
     print(sweep_table(res, args.metric))
     print(f"wall time {res.wall_time:.1f} s")
     if args.out:
@@ -277,19 +312,24 @@ def cmd_demo(args) -> int:
     from orgsim.present.report import write
     from orgsim.present.run_files import write_run
     from orgsim.present.tables import comparison_table
-    from orgsim.studies.compare import PolicySpec, compare
+    from orgsim.studies import demo
+    from orgsim.studies.compare import compare
 
-    scenario = load("baseline")
-    names = list(ALLOCATIONS)
+    scenario, specs = demo.scenario(), demo.policies()
     out = Path(args.out)
     _check_output("out", out)
     _check_output("out", out / "report.html", folder=False)
-    for name in names:
-        _check_output("out", out / name)
-    print(f"Comparing {len(names)} allocation policies on '{one_line(scenario.name)}' (budget {scenario.policy.budget}), "
-          f"{args.replications} replications each, numba engine, common random numbers ...", flush=True)
-    comp = compare(scenario, [PolicySpec(n, {"allocation": n}) for n in names], metric="external.nps",
-                   replications=args.replications, seed=1, engine="numba")
+    for spec in specs:
+        _check_output("out", out / spec.label)
+    print(f"Where should 9 more heads go? {len(specs)} allocation rules on '{one_line(scenario.name)}' with a budget of "
+          f"{scenario.policy.budget} (40 today), {args.replications} replications each, common random numbers ...", flush=True)
+    counter = _Counter(None, enabled=not args.no_progress)
+    try:
+        comp = compare(scenario, specs, metric=demo.METRIC, replications=args.replications, seed=demo.SEED,
+                       on_batch=counter.advance, on_plan=counter.plan)
+    finally:
+        counter.progress.close()
+    print(f"{comp.engine} engine, seed {demo.SEED}")
     print(comparison_table(comp))
     print()
     print(comp.answer())

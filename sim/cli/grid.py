@@ -1,4 +1,4 @@
-"""``--grid PATH=V1,V2,...`` read into the (path, values) pairs a sweep takes."""
+"""``--grid PATH=V1,V2,...`` read into the (path, values) pairs a sweep takes; ``--reference`` into the cell it names."""
 
 from __future__ import annotations
 
@@ -41,3 +41,20 @@ def parse_grid(texts: list[str]) -> list[tuple[str, list]]:
     if problems:
         raise OptionError("grid", "; ".join(problems))
     return grid
+
+
+def parse_reference(text: str | None) -> dict | None:
+    """``PATH=VALUE[,PATH=VALUE...][,policy=LABEL]`` -> {path: value}, each value read as YAML as in ``--grid``."""
+    if text is None:
+        return None
+    wanted = {}
+    for item in text.split(","):
+        path, sep, value = (s.strip() for s in item.partition("="))
+        if not sep or not path or not value:
+            raise OptionError("reference", f"{text}: expected PATH=VALUE[,PATH=VALUE...][,policy=LABEL], "
+                              "e.g. departments.it.headcount=3,policy=fixed")
+        try:
+            wanted[path] = value if path == "policy" else yaml.safe_load(value)
+        except (yaml.YAMLError, RecursionError, *CONSTRUCT_ERRORS):
+            raise OptionError("reference", f"{text}: `{value}` is not valid YAML") from None
+    return wanted

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from orgsim.engines.api import AUTO, AUTO_SIMPY_EVENTS, ENGINES
 from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES
 
 FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
     "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
-    "report": "--report",
+    "report": "--report", "variant": "--variant", "reference": "--reference",
 }  # fmt: skip
 
 
@@ -51,9 +52,38 @@ _seed = _number(int, 0, False, ">= 0")
 _positive_float = _number(float, 0.0, True, "> 0")
 
 
+class _Help(argparse.HelpFormatter):
+    """Help that shows each option's default after its text, unless the text says it or there is none."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        nothing = default is None or default is False or default == [] or default == argparse.SUPPRESS
+        if "%(default)" in text or not action.option_strings or nothing:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                    help="override a scenario field, e.g. --set departments.it.headcount=4 (repeatable)")
+
+
+def _add_engine(p) -> None:
+    p.add_argument("--engine", choices=[AUTO, *ENGINES], default=AUTO,
+                   help=f"simpy: the readable reference engine; numba: the compiled one; {AUTO}: simpy when the "
+                        f"whole study is at most {AUTO_SIMPY_EVENTS:,} simulated events (about 2 s there, less than "
+                        "numba needs to start), numba otherwise; the engine used is printed and in the JSON")
+
+
+def _add_seed(p) -> None:
+    p.add_argument("--seed", type=_seed, default=0, metavar="S",
+                   help="seed of every random stream (replication i of every policy or cell sees the same demand)")
+
+
+def _add_format(p, choices=("table", "json")) -> None:
+    p.add_argument("--format", choices=list(choices), default=choices[0],
+                   help=f"{choices[0]}: for reading; {choices[1]}: for programs (stdout only)")
 
 
 def _add_backend(p, batch: bool = True) -> None:
@@ -61,7 +91,7 @@ def _add_backend(p, batch: bool = True) -> None:
     g.add_argument("--backend", choices=["local", "dask"], default="local",
                    help="local: this process; dask: a Dask cluster (needs orgsim[distributed])")
     g.add_argument("--scheduler", metavar="ADDRESS",
-                   help="with --backend dask: an existing scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+                   help="with --backend dask: an existing scheduler, e.g. tcp://10.0.0.5:8786 (default: start a local cluster)")
     g.add_argument("--workers", type=_positive_int, metavar="N",
                    help="with --backend dask and no --scheduler: worker processes of the local cluster (default: one per core)")
     if batch:
@@ -79,65 +109,75 @@ def _policy_help() -> str:
 
 def build_parser(handlers: dict) -> argparse.ArgumentParser:
     """The parser; ``handlers`` maps each command name to the function that runs it."""
-    parser = _Parser(prog="orgsim", description="Simulate an organisation of internal customers and suppliers.")
-    parser.add_argument("--version", action="version", version=f"orgsim {__import__('orgsim').__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="orgsim", description="Simulate an organisation of internal customers and suppliers.",
+                     formatter_class=_Help)
+    parser.add_argument("--version", action="version", version=f"orgsim {__import__('orgsim').__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
     def command(name: str, text: str, scenario: str | None = "one", overrides: bool = True):
-        p = sub.add_parser(name, help=text, description=text.replace("%%", "%"))
+        p = sub.add_parser(name, help=text, description=text.replace("%%", "%"), formatter_class=_Help)
         if scenario == "one":
-            p.add_argument("scenario", metavar="SCENARIO")
+            p.add_argument("scenario", metavar="SCENARIO", help="a scenario file, or the name of a shipped one (baseline)")
         if overrides:
             _add_set(p)
         p.set_defaults(handler=handlers[name])
         return p
 
     p = command("validate", "check scenario files; one line per problem", scenario=None)
-    p.add_argument("files", nargs="+", metavar="SCENARIO")
+    p.add_argument("files", nargs="+", metavar="SCENARIO", help="scenario files or names of shipped scenarios")
     p = command("summary", "departments, internal suppliers and offered load of scenarios", scenario=None)
-    p.add_argument("files", nargs="*", metavar="SCENARIO", help="default: every shipped scenario")
+    p.add_argument("files", nargs="*", metavar="SCENARIO", help="scenario files or names (default: every shipped scenario)")
     command("schema", "print the JSON Schema of the scenario format", scenario=None, overrides=False)
 
     p = command("run", "simulate a scenario; metrics with 95 %% confidence intervals")
-    p.add_argument("--engine", choices=["simpy", "numba"], default="simpy")
-    p.add_argument("-r", "--replications", type=_positive_int, default=20, metavar="N")
-    p.add_argument("--seed", type=_seed, default=0, metavar="S")
+    _add_engine(p)
+    p.add_argument("-r", "--replications", type=_positive_int, default=20, metavar="N", help="independent replications")
+    _add_seed(p)
     p.add_argument("--horizon", type=_positive_float, metavar="T", help="override the simulated time per replication")
     p.add_argument("--out", metavar="DIR", help="write summary, time series, scenario and run metadata here "
                    "(and every finished batch to DIR/batches as it completes, for --resume)")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_format(p)
     p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in --out DIR")
     _add_backend(p)
     _add_progress(p)
 
     p = command("trace", "narrate one replication event by event (reference engine)")
     p.add_argument("--until", type=_positive_float, required=True, metavar="T", help="stop narrating at this time")
-    p.add_argument("--seed", type=_seed, default=0, metavar="S")
-    p.add_argument("--format", choices=["text", "csv"], default="text")
+    p.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the narrated replication")
+    _add_format(p, ("text", "csv"))
 
-    p = command("compare", "rank policies by a metric on common random numbers")
-    p.add_argument("--policy", action="append", required=True, metavar="NAME|FILE", help=_policy_help())
-    p.add_argument("--metric", default="external.nps")
+    p = command("compare", "rank policies and what-if variants by a metric on common random numbers")
+    p.add_argument("--policy", action="append", default=[], metavar="NAME|FILE", help=_policy_help())
+    p.add_argument("--variant", action="append", default=[], metavar="LABEL=PATH=VALUE[,PATH=VALUE...]",
+                   help="a what-if: the scenario with these fields changed, e.g. it4=departments.it.headcount=4 (repeat); "
+                        "the scenario as written is then compared too, as as_scenario, and every paired difference "
+                        "against it is shown")
+    p.add_argument("--metric", default="external.nps", help="the metric to rank by, in its direction (higher NPS, lower wait)")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("-r", "--replications", type=_positive_int, default=None, metavar="N")
+    size.add_argument("-r", "--replications", type=_positive_int, default=50, metavar="N",
+                      help="replications per policy, the same ones for every policy")
     size.add_argument("--precision", type=_positive_float, metavar="H",
                       help="add replications until every policy's CI half-width is at most H")
-    p.add_argument("--seed", type=_seed, default=0, metavar="S")
-    p.add_argument("--engine", choices=["simpy", "numba"], default="numba")
+    _add_seed(p)
+    _add_engine(p)
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_format(p)
     _add_backend(p, batch=False)
+    _add_progress(p)
 
     p = command("optimise", "search the headcount allocation that best serves an objective")
-    p.add_argument("--budget", type=_positive_int, required=True, metavar="N")
-    p.add_argument("--objective", default=None, metavar="METRIC", help="default: policy.objective (external.nps)")
-    p.add_argument("--min-per-department", type=_seed, default=None, metavar="K")
+    p.add_argument("--budget", type=_positive_int, required=True, metavar="N", help="heads to allocate")
+    p.add_argument("--objective", default=None, metavar="METRIC", help="the metric to improve (default: policy.objective)")
+    p.add_argument("--min-per-department", type=_seed, default=None, metavar="K",
+                   help="least heads any department gets (default: policy.min_per_department)")
     p.add_argument("-r", "--replications", type=_positive_int, default=40, metavar="N",
                    help="replications per candidate during the search")
-    p.add_argument("--seed", type=_seed, default=0, metavar="S")
-    p.add_argument("--engine", choices=["simpy", "numba"], default="numba")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_seed(p)
+    _add_engine(p)
+    _add_format(p)
     _add_backend(p, batch=False)
+    _add_progress(p)
 
     p = command("sweep", "every combination of parameter values and policies, one tidy table")
     p.add_argument("--grid", action="append", default=[], metavar="PATH=V1,V2,...",
@@ -145,17 +185,21 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--policy", action="append", default=[], metavar="NAME|FILE", help=_policy_help())
     p.add_argument("-r", "--replications", type=_positive_int, default=100, metavar="N",
                    help="replications per cell (the same ones in every cell: common random numbers)")
-    p.add_argument("--seed", type=_seed, default=0, metavar="S")
-    p.add_argument("--engine", choices=["simpy", "numba"], default="numba")
+    _add_seed(p)
+    _add_engine(p)
     p.add_argument("--metric", default="external.nps", help="the metric shown on the terminal (the table has all)")
+    p.add_argument("--reference", metavar="PATH=VALUE[,...][,policy=LABEL]",
+                   help="the cell every other is compared with, replication by replication (paired difference "
+                        "and 95 %% CI), named by its grid values and policy (default: the first cell)")
     p.add_argument("--out", metavar="DIR", help="write sweep.csv and sweep.parquet here, checkpointing every batch")
     p.add_argument("--resume", action="store_true", help="continue the interrupted sweep saved in --out DIR")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_format(p)
     _add_backend(p)
     _add_progress(p)
 
-    p = command("demo", "the main job: compare allocation policies on the shipped baseline", scenario=None,
-                overrides=False)
-    p.add_argument("--out", default="orgsim-demo", metavar="DIR")
-    p.add_argument("-r", "--replications", type=_positive_int, default=200, metavar="N")
+    p = command("demo", "the main job: where should 9 more heads go? every allocation rule on the shipped baseline",
+                scenario=None, overrides=False)
+    p.add_argument("--out", default="orgsim-demo", metavar="DIR", help="where the report and per-policy results go")
+    p.add_argument("-r", "--replications", type=_positive_int, default=200, metavar="N", help="replications per policy")
+    _add_progress(p)
     return parser

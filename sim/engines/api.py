@@ -8,6 +8,11 @@ from orgsim.engines.output import EngineOutput
 from orgsim.errors import OptionError
 
 ENGINES = ("simpy", "numba")
+AUTO = "auto"  # a study's default: the engine is chosen from its size (``orgsim.studies.estimate.choose_engine``)
+# auto: a study of at most this many simulated events runs on the reference engine.  That is about 2 s there,
+# less than the compiled engine needs only to start (1 s from its cache, 15-60 s to compile); the rule counts
+# events, not seconds on this machine, so the same command picks the same engine anywhere.
+AUTO_SIMPY_EVENTS = 40_000
 
 
 def engine_function(name: str) -> Callable[..., EngineOutput]:
@@ -24,4 +29,4 @@ def engine_function(name: str) -> Callable[..., EngineOutput]:
             return EngineOutput(rows=rows, periods=periods)
 
         return simulate
-    raise OptionError("engine", f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    raise OptionError("engine", f"unknown engine {name!r}; choose one of {', '.join((AUTO, *ENGINES))}")

@@ -1,8 +1,15 @@
-"""A progress bar on stderr (replications done, rate, time left), only when stderr is a terminal."""
+"""A progress bar on stderr (replications done, rate, time left), only when stderr is a terminal.
+
+A study whose size is not known in advance (an optimiser's search) shows a counter and a rate instead,
+until ``set_total`` gives the bar its end.
+"""
 
 from __future__ import annotations
 
 import sys
+
+BAR = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]"
+COUNTER = "{desc}: {n_fmt} [{elapsed}, {rate_fmt}]"
 
 
 class Progress:
@@ -12,7 +19,7 @@ class Progress:
     piped and ``--format json`` output stay clean.
     """
 
-    def __init__(self, total: int, enabled: bool = True, desc: str = "replications", stream=None):
+    def __init__(self, total: int | None, enabled: bool = True, desc: str = "replications", stream=None):
         self.stream = stream if stream is not None else sys.stderr
         self.bar = None
         self.total = total
@@ -29,8 +36,16 @@ class Progress:
                 ncols=None if width > 0 else 100,
                 smoothing=0.1,
                 mininterval=0.5,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]",
+                bar_format=BAR if total is not None else COUNTER,
             )
+
+    def set_total(self, total: int) -> None:
+        """Give the bar its (new) end: a study that grows (``--precision``) or whose size became known."""
+        self.total = total
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.bar_format = BAR
+            self.bar.refresh()
 
     def skip(self, n: int) -> None:
         """Count replications already done (restored) without letting them inflate the rate."""

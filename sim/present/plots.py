@@ -24,7 +24,7 @@ def to_png(fig) -> bytes:
 
 
 def series_over_time(comparison, metric: str = "external.nps"):
-    """A metric per period for each policy, mean with a 95 % band."""
+    """A metric per period for each plan (policies sharing one plan are one line, named by all), mean with a 95 % band."""
     fig, ax = plt.subplots(figsize=(8, 3.8))
     unit = None
     for label in comparison.labels:
@@ -35,7 +35,7 @@ def series_over_time(comparison, metric: str = "external.nps"):
         var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
         half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
         t = (np.arange(len(n)) + 1) * res.scenario.period
-        ax.plot(t, mean, label=_literal(label))
+        ax.plot(t, mean, label=_literal(comparison.title(label)))
         ax.fill_between(t, mean - half, mean + half, alpha=0.2)
         ax.axvline(res.scenario.warmup, color="grey", lw=0.8, ls=":")
     ax.set_title(_literal(f"{metric} per period, by policy (95 % band; dotted: end of warm-up)"))
@@ -57,8 +57,8 @@ def forest(comparison):
     hi = np.array([x["ci_high"] for x in d])
     ax.errorbar(means, y, xerr=[means - lo, hi - means], fmt="o", capsize=4)
     ax.axvline(0, color="grey", lw=1)
-    ax.set_yticks(y, [_literal(label) for label in labels])
-    ax.set_title(_literal(f"Paired difference in {comparison.metric} against the best ({s['best']}), 95 % CI"))
+    ax.set_yticks(y, [_literal(comparison.title(label)) for label in labels])
+    ax.set_title(_literal(f"Paired difference in {comparison.metric} against the best ({comparison.title(s['best'])}), 95 % CI"))
     ax.set_xlabel(_literal(f"{comparison.metric}: policy minus best"))
     return fig
 
@@ -72,7 +72,7 @@ def department_heatmap(comparison, key: str):
     )
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(labels), 0.8 + 0.4 * len(depts)))
     im = ax.imshow(grid, cmap="RdYlGn_r" if key == "utilisation" else "RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(labels)), [_literal(label) for label in labels], rotation=30, ha="right")
+    ax.set_xticks(range(len(labels)), [_literal(comparison.title(label)) for label in labels], rotation=30, ha="right")
     ax.set_yticks(range(len(depts)), [_literal(d) for d in depts])
     for i in range(len(depts)):
         for j in range(len(labels)):

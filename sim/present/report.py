@@ -22,6 +22,27 @@ def _num(x) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:.3g}"
 
 
+def _notes(comparison) -> str:
+    """Paragraphs on what the ranking rests on: plans shared by several policies, unequal spending, the what-if differences."""
+    out = []
+    shared = [comparison.title(label) for label in comparison.labels if len(comparison.names[label]) > 1]
+    if shared:
+        out.append(f"<p id=\"shared\">Policies joined by “=” resolve to the same plan on this scenario (the same headcount "
+                   f"and every other field the engines read): each such plan ran once and is one row: "
+                   f"{html.escape('; '.join(shared))}.</p>")
+    if len({comparison.cost(label)["cost"] for label in comparison.labels}) > 1:
+        out.append("<p id=\"spending\"><strong>Spending differs between the rows</strong> (see the cost column): their "
+                   "differences mix where the budget goes with how much is spent.</p>")
+    against = comparison.stats.get("against_reference")
+    if against:
+        rows = "".join(f"<tr><td>{html.escape(comparison.title(k))}</td><td>{_num(r['mean'])} [{_num(r['ci_low'])}, "
+                       f"{_num(r['ci_high'])}]</td></tr>" for k, r in against.items() if k != comparison.reference)
+        out.append(f"<h2>What-ifs against the scenario as written</h2><table id=\"against-reference\"><thead><tr>"
+                   f"<th>variant</th><th>minus {html.escape(comparison.reference)} (paired, 95 % CI)</th></tr></thead>"
+                   f"<tbody>{rows}</tbody></table>")
+    return "\n".join(out)
+
+
 def render(comparison, question: str | None = None) -> str:
     """The report as an HTML string."""
     s = comparison.stats
@@ -33,13 +54,14 @@ def render(comparison, question: str | None = None) -> str:
     rows = []
     for rank, label in enumerate(s["ranking"], 1):
         p, d = s["policies"][label], s["differences"][label]
-        alloc = comparison.allocations[label]
+        c = comparison.cost(label)
         tie = " (tied with best)" if label in s["tied_with_best"] else ""
         rows.append(
-            f"<tr><td>{rank}</td><td>{html.escape(label)}{tie}</td><td>{_num(p['mean'])}</td>"
+            f"<tr><td>{rank}</td><td>{html.escape(comparison.title(label))}{tie}</td><td>{_num(p['mean'])}</td>"
             f"<td>{_num(p['ci_low'])} – {_num(p['ci_high'])}</td><td>{p['p_best']:.0%}</td>"
             f"<td>{_num(d['mean'])} [{_num(d['ci_low'])}, {_num(d['ci_high'])}]</td>"
-            f"<td>{html.escape(', '.join(f'{k} {v}' for k, v in alloc.items()))}</td></tr>"
+            f"<td>{html.escape(', '.join(f'{k} {v}' for k, v in c['allocation'].items()))}</td>"
+            f"<td>{c['heads']} + {c['cost'] - c['heads']} = {c['cost']} of {c['budget']}</td></tr>"
         )
     reduction = [v for v in s["variance_reduction"].values() if np.isfinite(v)]
     crn = (
@@ -48,6 +70,7 @@ def render(comparison, question: str | None = None) -> str:
         if reduction
         else ""
     )
+    notes = _notes(comparison)
     best = comparison.results[s["best"]]
     figures = [
         _img(plots.series_over_time(comparison, "external.nps"), "External NPS over time per policy, with 95 % bands", "fig-nps"),
@@ -56,7 +79,8 @@ def render(comparison, question: str | None = None) -> str:
     ]
     if any(k.endswith(".morale") for k in first.values):
         figures.append(_img(plots.department_heatmap(comparison, "morale"), "Department morale at the horizon by policy", "fig-morale"))
-    figures.append(_img(plots.response_matrix(best), f"Who waits on whom under {s['best']}: internal response times", "fig-response"))
+    figures.append(_img(plots.response_matrix(best), f"Who waits on whom under {comparison.title(s['best'])}: internal response times",
+                        "fig-response"))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>orgsim report: {html.escape(sc.name)}</title>
 <style>
@@ -73,8 +97,9 @@ figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }}
 horizon {sc.horizon:g} {html.escape(sc.time_unit)}s after a warm-up of {sc.warmup:g}. {crn}</p>
 <h2>Ranking</h2>
 <table id="ranking"><thead><tr><th>rank</th><th>policy</th><th>{html.escape(comparison.metric)}</th><th>95 % CI</th>
-<th>P(best)</th><th>minus best (paired, 95 % CI)</th><th>headcount</th></tr></thead>
+<th>P(best)</th><th>minus best (paired, 95 % CI)</th><th>headcount</th><th>cost: heads + invested, of budget</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
+{notes}
 <h2>Figures</h2>
 {''.join(figures)}
 </body></html>

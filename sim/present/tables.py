@@ -89,24 +89,51 @@ def table(result: RunResult) -> str:
 
 
 def comparison_table(comp: Comparison) -> str:
-    """Policies ranked: mean and CI, P(best), the paired difference against the best; then what CRN bought."""
+    """Policies ranked: mean and CI, P(best), the paired difference against the best; then what CRN bought, each plan and its cost."""
     s = comp.stats
-    lines = [f"{'rank':<5}{'policy':<22}{comp.metric:>16}  {'95 % CI':<22}{'P(best)':>8}  {'minus best [95 % CI]':<28}"]
+    spent = {label: comp.cost(label) for label in comp.labels}
+    most = max(c["cost"] for c in spent.values())
+    shown = {label: comp.title(label) + (f" (spends {spent[label]['cost']} of {most})" if spent[label]["cost"] != most else "")
+             + (" ~" if label in s["tied_with_best"] else "") for label in comp.labels}  # "=" joins the names of one plan
+    width = max(22, *(len(t) + 2 for t in shown.values()))
+    lines = [f"{'rank':<5}{'policy':<{width}}{comp.metric:>16}  {'95 % CI':<22}{'P(best)':>8}  {'minus best [95 % CI]':<28}"]
     for rank, label in enumerate(s["ranking"], 1):
         p, d = s["policies"][label], s["differences"][label]
-        tie = " =" if label in s["tied_with_best"] else ""
         lines.append(
-            f"{rank:<5}{label + tie:<22}{p['mean']:>16.3f}  [{p['ci_low']:.3f}, {p['ci_high']:.3f}]".ljust(65)
+            f"{rank:<5}{shown[label]:<{width}}{p['mean']:>16.3f}  [{p['ci_low']:.3f}, {p['ci_high']:.3f}]".ljust(43 + width)
             + f"{p['p_best']:>8.0%}  {d['mean']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
         )
     if s["tied_with_best"]:
-        lines.append("= cannot be told apart from the best at this number of replications")
+        lines.append("~ cannot be told apart from the best at this number of replications")
     if s["variance_reduction"]:
         lines.append(
             "common random numbers: variance of paired differences vs independent runs reduced by "
-            + ", ".join(f"{k} {v:.0%}" for k, v in s["variance_reduction"].items())
+            + ", ".join(f"{comp.title(k)} {v:.0%}" for k, v in s["variance_reduction"].items())
         )
+    if "against_reference" in s:
+        lines += ["", f"paired difference against {comp.reference} (the scenario as written), {comp.metric} [95 % CI]"]
+        lines += _columns([[f"  {comp.title(label)}", f"{r['mean']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"]
+                           for label, r in s["against_reference"].items() if label != comp.reference])
+    lines += ["", "plans: heads per department; cost = heads + invested (headcount-equivalents), of the budget"]
+    lines += _columns([[f"  {comp.title(label)}", ", ".join(f"{d} {h}" for d, h in c["allocation"].items()),
+                        f"{c['heads']} + {c['cost'] - c['heads']} = {c['cost']} of {c['budget']}", _besides(comp, label)]
+                       for label, c in spent.items()])
+    if len({c["cost"] for c in spent.values()}) > 1:
+        lines.append("spending differs: the differences above mix where the budget goes with how much is spent")
     return "\n".join(lines)
+
+
+def _besides(comp: Comparison, label: str) -> str:
+    """What else sets an arm's plan apart: its queue order when the arms' differ, its review, a variant's changes."""
+    policy = comp.results[label].scenario.policy
+    parts = []
+    if len({comp.results[k].scenario.policy.priority for k in comp.labels}) > 1:
+        parts.append(f"queue {policy.priority}")
+    if policy.review is not None:
+        parts.append(f"review every {policy.review.every} periods")
+    for name in comp.names[label]:
+        parts += comp.specs.get(name, {}).get("set", [])
+    return one_line("; ".join(parts))
 
 
 def optimum_table(best: Optimum, header: str) -> str:
@@ -121,15 +148,19 @@ def optimum_table(best: Optimum, header: str) -> str:
 
 
 def sweep_table(res: SweepResult, metric: str) -> str:
-    """One line per cell: its grid values, policy, and the mean and CI of *metric*."""
+    """One line per cell: its grid values, policy, the mean and CI of *metric*, and its paired difference against the reference."""
     table = res.table()
     paths = [p for p, _ in res.grid]
     shown = table[table["metric"] == metric]
     widths = [max(len(p), *(len(str(v)) for v in shown[p])) for p in paths]
     pw = max(len("policy"), *(len(str(v)) for v in shown["policy"]))
-    lines = ["  ".join([*(p.ljust(w) for p, w in zip(paths, widths)), "policy".ljust(pw), "mean".rjust(10), "95 % CI"])]
-    for _, row in shown.iterrows():
+    lines = ["  ".join([*(p.ljust(w) for p, w in zip(paths, widths)), "policy".ljust(pw), "mean".rjust(10),
+                        "95 % CI".ljust(20), "minus ref [95 % CI]"])]
+    for k, (_, row) in enumerate(shown.iterrows()):
         ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if np.isfinite(row["ci_low"]) else "-"
+        ref = "reference" if k == res.reference else (
+            f"{row['minus_reference']:+.3f} [{row['minus_reference_ci_low']:+.3f}, {row['minus_reference_ci_high']:+.3f}]"
+            if np.isfinite(row["minus_reference_ci_low"]) else "-")
         lines.append("  ".join([*(str(row[p]).ljust(w) for p, w in zip(paths, widths)), str(row["policy"]).ljust(pw),
-                                f"{row['mean']:10.3f}", ci]))
+                                f"{row['mean']:10.3f}", ci.ljust(20), ref]))
     return "\n".join(lines)

@@ -75,12 +75,7 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
     policy = scenario.policy
     name = policy.allocation
     if name == "fixed":
-        heads = {d: dept.headcount for d, dept in scenario.departments.items()}
-        if policy.budget is not None and sum(heads.values()) > head_budget(scenario):
-            raise BudgetError(
-                f"fixed: {sum(heads.values())} heads plus {policy.investments.total} invested exceed the budget {policy.budget}"
-            )
-        return heads
+        return _fixed(scenario)
     if name == "optimised":
         raise ValueError("the optimised allocation is searched by simulation: use orgsim.studies.allocation.headcount")
     load = loads if loads is not None else solve(scenario).load
@@ -110,6 +105,24 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
     else:  # pragma: no cover - the schema admits only the names above
         raise BudgetError(f"unknown allocation policy {name!r}")
     return _check(scenario, heads, load, budget, name)
+
+
+def _fixed(scenario: Scenario) -> dict[str, int]:
+    """The written headcount; a budget beyond it is spread in proportion to it (the same shape, every head spent).
+
+    So every rule in a comparison spends the same budget and differences come from where heads go, not how
+    many: an across-the-board increase is what a firm that keeps its shape does with a larger budget.
+    """
+    heads = {d: dept.headcount for d, dept in scenario.departments.items()}
+    policy = scenario.policy
+    if policy.budget is None:
+        return heads
+    surplus = head_budget(scenario) - sum(heads.values())
+    if surplus < 0:
+        raise BudgetError(
+            f"fixed: {sum(heads.values())} heads plus {policy.investments.total} invested exceed the budget {policy.budget}"
+        )
+    return _spread(surplus, {d: float(h) for d, h in heads.items()}, heads)
 
 
 def _sqrt_staffing(load: dict[str, float], budget: int, floor: int) -> dict[str, int]:

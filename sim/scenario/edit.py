@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import yaml
+
 from orgsim.scenario.loader import apply_overrides, validate_mapping
 from orgsim.scenario.schema import Scenario
 
@@ -28,3 +30,11 @@ def with_overrides(scenario: Scenario, overrides: Iterable[str], label: str) -> 
     """A copy of *scenario* with ``PATH=VALUE`` overrides applied, validated as ``load(..., overrides)`` would."""
     raw, touched = apply_overrides(scenario.model_dump(mode="json"), overrides)
     return validate_mapping(raw, label, None, touched)
+
+
+def override_text(path: str, value) -> str:
+    """``PATH=VALUE`` for a value given in Python, written so ``--set`` reads back the same value."""
+    if isinstance(value, str):
+        return f"{path}={value}"
+    text = yaml.safe_dump(value, default_flow_style=True, width=1_000_000).strip().removesuffix("...").strip()
+    return f"{path}={text}"

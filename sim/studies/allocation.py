@@ -13,8 +13,12 @@ from orgsim.studies.optimise import optimise
 OPTIMISED_SEED = 10_000  # the search runs on its own seed, so a comparison is not judged on its search runs
 
 
-def headcount(scenario: Scenario) -> dict[str, int]:
-    """Heads per department under the scenario's allocation policy and budget (``BudgetError`` if none fits)."""
+def headcount(scenario: Scenario, on_batch=None, on_plan=None) -> dict[str, int]:
+    """Heads per department under the scenario's allocation policy and budget (``BudgetError`` if none fits).
+
+    *on_batch*, *on_plan*: progress of the search for ``optimised`` (see ``orgsim.studies.optimise``).
+    """
     if scenario.policy.allocation == "optimised":
-        return optimise(scenario, replications=20, final_replications=40, seed=OPTIMISED_SEED).allocation
+        return optimise(scenario, replications=20, final_replications=40, seed=OPTIMISED_SEED,
+                        on_batch=on_batch, on_plan=on_plan).allocation
     return allocate(scenario)

@@ -1,20 +1,23 @@
-"""Compare policies on common random numbers: which is best for a metric, by how much, how sure.
+"""Compare policies and what-if variants on common random numbers: which is best for a metric, by how much, how sure.
 
-Every policy runs the same replication indices with the same seed, so
-replication i of every policy sees the same demand (the random streams are
-keyed by source name, not by policy).  Differences are therefore paired:
-their confidence intervals come from the per-replication differences, which
-is what makes small effects visible.  The variance reduction this buys is
-reported against what independent runs would give.
+Every arm (a policy, or a variant of the scenario: ``orgsim.studies.plans``) runs the same replication
+indices with the same seed, so replication i of every arm sees the same demand (the random streams are
+keyed by source name, not by policy).  Differences are therefore paired: their confidence intervals come
+from the per-replication differences, which is what makes small effects visible.  The variance reduction
+this buys is reported against what independent runs would give.  Arms that resolve to one plan run once
+and are shown once, with all their names.  With variants, the scenario as written is an arm too and every
+arm's paired difference against it is reported.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from orgsim import metrics
 from orgsim.errors import BudgetError, OptionError, one_line
@@ -23,8 +26,10 @@ from orgsim.scenario.edit import with_policy
 from orgsim.scenario.loader import read_mapping
 from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES, Scenario
 from orgsim.studies.allocation import headcount
+from orgsim.studies.estimate import choose_engine
+from orgsim.studies.plans import VariantSpec, apply_variant, cost, group, variant_specs
 from orgsim.studies.results import RunResult, concat
-from orgsim.studies.simulate import Variant, simulate
+from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
 
 MAX_REPLICATIONS = 100_000
 
@@ -67,25 +72,44 @@ def apply_policy(scenario: Scenario, spec: PolicySpec) -> Scenario:
     return with_policy(scenario, f"policy {spec.label}", **spec.changes)
 
 
-def check_labels(policies: list[PolicySpec]) -> None:
-    """Policies in one study need different labels: results are keyed by them."""
-    labels = [p.label for p in policies]
+def check_labels(arms: list[PolicySpec | VariantSpec]) -> None:
+    """Policies and variants in one study need different labels: results are keyed by them."""
+    labels = [p.label for p in arms]
     if len(set(labels)) != len(labels):
         raise OptionError("policies", f"labels must differ (got {', '.join(labels)})")
 
 
-def staffed(scenario: Scenario, spec: PolicySpec) -> Variant:
-    """The variant a policy makes of a scenario: its fields applied, its allocation resolved."""
-    variant = apply_policy(scenario, spec)
+def staffed(scenario: Scenario, spec: PolicySpec | VariantSpec | None, on_batch=None, on_plan=None) -> Variant:
+    """The arm a policy or variant makes of a scenario (None: as written), its allocation resolved (searched for ``optimised``)."""
+    if spec is None:
+        label, what, changed = AS_SCENARIO, "scenario", scenario
+    elif isinstance(spec, VariantSpec):
+        label, what, changed = spec.label, "variant", apply_variant(scenario, spec)
+    else:
+        label, what, changed = spec.label, "policy", apply_policy(scenario, spec)
     try:
-        return Variant(spec.label, variant, headcount(variant))
+        return Variant(label, changed, headcount(changed, on_batch, on_plan))
     except BudgetError as exc:
-        raise BudgetError(f"policy {spec.label}: {exc.problems[0]}") from None
+        raise BudgetError(f"{what} {label}: {exc.problems[0]}") from None
+
+
+def _paired(x: np.ndarray, k: int, j: int) -> dict:
+    """Mean and 95 % CI of column k minus column j, replication by replication (0 for a column against itself)."""
+    if k == j:
+        return {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    agg = metrics.aggregate(x[:, k] - x[:, j])
+    return {"mean": agg["mean"], "ci_low": agg["ci_low"], "ci_high": agg["ci_high"]}
 
 
 @dataclass
 class Comparison:
-    """Results of a comparison; ``to_json()`` is the `orgsim compare --format json` object."""
+    """Results of a comparison; ``summary()`` is its table, ``to_json()`` the `orgsim compare --format json` object.
+
+    ``labels`` name one arm per plan (the first of its names); ``names`` lists every policy or variant
+    that resolved to that plan; ``reference`` is the arm differences are also taken against (the
+    scenario as written, when variants are compared); ``specs`` records what each name changed, and
+    ``scenario`` the scenario they changed.
+    """
 
     metric: str
     labels: list[str]
@@ -93,16 +117,37 @@ class Comparison:
     allocations: dict[str, dict[str, int]]
     seed: int
     stats: dict = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)
+    reference: str | None = None
+    specs: dict[str, dict] = field(default_factory=dict)
+    scenario: Scenario | None = None
+
+    def __post_init__(self):
+        self.names = {label: list(self.names.get(label, [label])) for label in self.labels}
+
+    @property
+    def engine(self) -> str:
+        """The engine every policy ran on (``auto`` resolved)."""
+        return self.results[self.labels[0]].engine
 
     @property
     def direction(self) -> int:
         return metrics.direction(self.metric) or 1
 
+    def title(self, label: str) -> str:
+        """An arm as shown: all the names that resolved to its plan (``sqrt_staffing = optimised``)."""
+        return " = ".join(self.names[label])
+
+    def cost(self, label: str) -> dict:
+        """The arm's allocation, investments, heads, cost (heads + invested) and budget."""
+        res = self.results[label]
+        return cost(res.scenario, self.allocations[label])
+
     def values(self, label: str) -> np.ndarray:
         return self.results[label].values[self.metric]
 
     def analyse(self, boot: int = 4000) -> Comparison:
-        """Means, CIs, paired differences against the best, P(best) and the CRN variance reduction."""
+        """Means, CIs, paired differences against the best (and the reference), P(best) and the CRN variance reduction."""
         x = np.column_stack([self.values(label) for label in self.labels])  # replications x policies
         ok = ~np.isnan(x).any(axis=1)
         x = x[ok]
@@ -120,23 +165,19 @@ class Comparison:
         boot_means = x[idx].mean(axis=1)  # boot x policies
         scored = sign * boot_means
         top = scored.max(axis=1, keepdims=True)
-        # policies tied for best in a resample share that win (identical allocations tie exactly)
+        # policies tied for best in a resample share that win
         wins = np.isclose(scored, top, rtol=1e-12, atol=1e-12)
         share = wins / wins.sum(axis=1, keepdims=True)
         for k, label in enumerate(self.labels):
             per_policy[label]["p_best"] = float(share[:, k].mean())
-        differences, reduction = {}, {}
+        differences = {label: _paired(x, k, best) for k, label in enumerate(self.labels)}
+        reduction = {}
         for k, label in enumerate(self.labels):
-            d = x[:, k] - x[:, best]
-            agg = metrics.aggregate(d)
-            if k == best:
-                agg = {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0, "std": 0.0, "n": n}
-            differences[label] = {"mean": agg["mean"], "ci_low": agg["ci_low"], "ci_high": agg["ci_high"]}
             if k != best and n < 2:
                 reduction[label] = float("nan")  # one replication has no variance to reduce
             elif k != best:
                 independent = x[:, k].var(ddof=1) + x[:, best].var(ddof=1)
-                paired = d.var(ddof=1)
+                paired = (x[:, k] - x[:, best]).var(ddof=1)
                 reduction[label] = float(1 - paired / independent) if independent > 0 else float("nan")
         order = sorted(range(len(self.labels)), key=lambda k: -sign * means[k])
         ranking = [self.labels[k] for k in order]
@@ -155,6 +196,9 @@ class Comparison:
             "tied_with_best": tied,
             "variance_reduction": reduction,
         }
+        if self.reference is not None:
+            ref = self.labels.index(self.reference)
+            self.stats["against_reference"] = {label: _paired(x, k, ref) for k, label in enumerate(self.labels)}
         return self
 
     def max_half_width(self) -> float:
@@ -170,85 +214,150 @@ class Comparison:
         word = {1: "highest", -1: "lowest"}[self.direction]
         p = s["policies"][best]
         text = (
-            f"{best} gives the {word} {self.metric} ({p['mean']:.3g}, 95 % CI {p['ci_low']:.3g} to {p['ci_high']:.3g}; "
-            f"P(best) {p['p_best']:.0%})"
+            f"{self.title(best)} gives the {word} {self.metric} ({p['mean']:.3g}, 95 % CI {p['ci_low']:.3g} to "
+            f"{p['ci_high']:.3g}; P(best) {p['p_best']:.0%})"
         )
         if s["tied_with_best"]:
-            text += f", but cannot be told apart from {', '.join(s['tied_with_best'])} with {s['n']} replications"
+            text += (f", but cannot be told apart from {', '.join(map(self.title, s['tied_with_best']))} "
+                     f"with {s['n']} replications")
         elif len(s["ranking"]) > 1:
             runner_up = s["ranking"][1]
             d = s["differences"][runner_up]
             text += (
-                f"; it beats the runner-up {runner_up} by {abs(d['mean']):.3g} "
+                f"; it beats the runner-up {self.title(runner_up)} by {abs(d['mean']):.3g} "
                 f"(paired 95 % CI {min(abs(d['ci_low']), abs(d['ci_high'])):.3g} to {max(abs(d['ci_low']), abs(d['ci_high'])):.3g})"
             )
         return text + "."
 
-    def to_json(self) -> dict:
+    def summary(self) -> pd.DataFrame:
+        """One row per arm, best first: names, metric mean and CI, P(best), paired differences, spending, n."""
         s = self.stats
+        rows = []
+        for rank, label in enumerate(s["ranking"], 1):
+            p, d = s["policies"][label], s["differences"][label]
+            row = {"rank": rank, "policy": label, "names": self.title(label), "mean": p["mean"], "ci_low": p["ci_low"],
+                   "ci_high": p["ci_high"], "p_best": p["p_best"], "minus_best": d["mean"],
+                   "minus_best_ci_low": d["ci_low"], "minus_best_ci_high": d["ci_high"]}
+            if "against_reference" in s:
+                r = s["against_reference"][label]
+                row |= {"minus_reference": r["mean"], "minus_reference_ci_low": r["ci_low"],
+                        "minus_reference_ci_high": r["ci_high"]}
+            c = self.cost(label)
+            row |= {"heads": c["heads"], "cost": c["cost"], "budget": c["budget"], "n": s["n"]}
+            rows.append(row)
+        return pd.DataFrame(rows)
 
-        return {
+    def to_json(self) -> dict:
+        """What was compared and found, with what it takes to run it again (scenario, engine, seed, each arm's changes)."""
+        s = self.stats
+        scenario = self.scenario or self.results[self.labels[0]].scenario
+        policies = {}
+        for label in self.labels:
+            res = self.results[label]
+            policies[label] = {
+                **metrics.json_safe(s["policies"][label]),
+                "names": self.names[label],
+                **self.cost(label),
+                "n": int(len(res.replications)),
+                "seed": int(res.seed),
+                "changes": {name: self.specs.get(name, {}) for name in self.names[label]},
+            }
+        out = {
             "metric": self.metric,
-            "policies": {k: metrics.json_safe(v) for k, v in s["policies"].items()},
+            "scenario": scenario.name,
+            "scenario_definition": scenario.model_dump(mode="json"),
+            "engine": self.engine,
+            "seed": int(self.seed),
+            "replications": int(len(self.results[self.labels[0]].replications)),
+            "policies": policies,
             "ranking": s["ranking"],
             "differences": {k: metrics.json_safe(v) for k, v in s["differences"].items()},
         }
+        if "against_reference" in s:
+            out["reference"] = self.reference
+            out["against_reference"] = {k: metrics.json_safe(v) for k, v in s["against_reference"].items()}
+        return out
 
 
 def compare(
     scenario: Scenario,
-    policies: list[PolicySpec],
+    policies: Sequence[PolicySpec] | None = None,
     metric: str = "external.nps",
     replications: int = 50,
     seed: int = 0,
-    engine: str = "numba",
+    engine: str = "auto",
     precision: float | None = None,
-    on_progress=None,
     backend=None,
+    on_batch=None,
+    on_plan=None,
+    *,
+    variants: Sequence[VariantSpec] | Mapping[str, Mapping[str, object]] | None = None,
 ) -> Comparison:
-    """Run every policy on common random numbers and analyse one metric.
+    """Run every policy and variant on common random numbers and analyse one metric.
 
     Parameters
     ----------
     scenario : Scenario
         The organisation the policies are applied to.
-    policies : list of PolicySpec
+    policies : list of PolicySpec, optional
         From ``parse_policy`` (a built-in name or a policy file) or built directly.
     metric : str
         The metric to rank by, in its direction (``orgsim.metrics.direction``).
     replications : int
-        Replications per policy (the same indices for every policy).
+        Replications per arm (the same indices for every arm).
     seed : int
-    engine : {"numba", "simpy"}
+    engine : {"auto", "simpy", "numba"}
+        ``auto`` chooses by the size of the first round (``orgsim.studies.estimate.choose_engine``).
     precision : float, optional
-        Add replications in doubling batches until every policy's CI half-width of *metric* is
+        Add replications in doubling batches until every arm's CI half-width of *metric* is
         at most this (at most ``MAX_REPLICATIONS``).
-    on_progress : callable, optional
-        Called with the replications done per policy after each round.
     backend : {"local", "dask"} or backend object, optional
+    on_batch, on_plan : callable, optional
+        Progress: ``on_batch(n)`` after each batch of *n* replications; ``on_plan(total, what)`` when the
+        replications to run are known (``what`` is ``"replications"``; called again when *precision* adds
+        a round) and during the search of an ``optimised`` policy (see ``orgsim.optimise``).
+    variants : mapping or list of VariantSpec, optional
+        What-ifs: ``{"it4": {"departments.it.headcount": 4}}`` (label -> field path -> value) or
+        ``parse_variant`` results.  With variants, the scenario as written is compared too, as
+        ``as_scenario``, and every arm's paired difference against it is in ``stats["against_reference"]``.
 
     Returns
     -------
     Comparison
-        Means, CIs, paired differences against the best, P(best) and the ranking (``stats``).
+        Means, CIs, paired differences against the best, P(best) and the ranking (``stats``,
+        ``summary()``).  Arms that resolve to one plan (headcount, investments and every other
+        field the engines read) run once and are one row, named by all of them.
     """
-    check_labels(policies)
-    variants = [staffed(scenario, p) for p in policies]
-    labels = [v.label for v in variants]
+    policies, whatifs = list(policies or []), variant_specs(variants)
+    if not policies and not whatifs:
+        raise OptionError("policies", "none given, and no variants: give at least one policy or variant to compare")
+    if any(v.label == AS_SCENARIO for v in whatifs):
+        raise OptionError("variant", f"{AS_SCENARIO} names the scenario as written, the reference; choose another label")
+    check_labels([*policies, *whatifs, *([PolicySpec(AS_SCENARIO, {})] if whatifs else [])])
+    arms = [staffed(scenario, None, on_batch, on_plan)] if whatifs else []
+    arms += [staffed(scenario, spec, on_batch, on_plan) for spec in [*policies, *whatifs]]
+    groups = group(arms)
+    variants_run = [g[0] for g in groups]
+    engine = choose_engine(engine, [v.scenario for v in variants_run], replications)
+    labels = [v.label for v in variants_run]
+    specs = {AS_SCENARIO: {}} | {p.label: {"policy": p.changes} for p in policies}
+    specs |= {v.label: {"set": v.overrides} for v in whatifs}
     done = 0
     batch = replications
     parts: dict[str, list[RunResult]] = {label: [] for label in labels}
     while True:
-        for label, res in zip(labels, simulate(variants, engine, batch, seed, first=done, backend=backend)):
+        if on_plan is not None:
+            on_plan((done + batch) * len(variants_run), "replications")
+        for label, res in zip(labels, simulate(variants_run, engine, batch, seed, first=done, backend=backend,
+                                               on_batch=on_batch)):
             parts[label].append(res)
         done += batch
-        if on_progress:
-            on_progress(done)
         results = {label: concat(rs) for label, rs in parts.items()}
         if metric not in results[labels[0]].values:
             raise OptionError("metric", f"{metric} is not a metric of this scenario{suggest(metric, results[labels[0]].values)}")
-        allocations = {v.label: v.headcount for v in variants}
-        comp = Comparison(metric, labels, results, allocations, seed).analyse()
+        comp = Comparison(metric, labels, results, {v.label: v.headcount for v in variants_run}, seed,
+                          names={g[0].label: [v.label for v in g] for g in groups},
+                          reference=AS_SCENARIO if whatifs else None, specs=specs, scenario=scenario).analyse()
         if precision is None or comp.max_half_width() <= precision or done >= MAX_REPLICATIONS:
             return comp
         batch = min(done, MAX_REPLICATIONS - done)

@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from orgsim import metrics
+from orgsim.engines.api import AUTO, AUTO_SIMPY_EVENTS
 from orgsim.errors import OptionError
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import arrival_rate, solve
@@ -73,6 +74,14 @@ def events_per_replication(scenario: Scenario) -> float:
     per_time = (sum(arrival_rate(s) for s in scenario.segments.values()) + 2 * sum(t.executions.values())
                 + 2 * sum(t.supplier_rates.values()))
     return per_time * scenario.horizon + scenario.n_periods()
+
+
+def choose_engine(engine: str, scenarios: list[Scenario], replications: int) -> str:
+    """*engine*, or for ``auto`` the reference engine when the study is small (``AUTO_SIMPY_EVENTS``), else numba."""
+    if engine != AUTO:
+        return engine
+    events = replications * sum(events_per_replication(sc) for sc in scenarios)
+    return "simpy" if events <= AUTO_SIMPY_EVENTS else "numba"
 
 
 def _row_values(scenario: Scenario) -> tuple[int, int, int]:

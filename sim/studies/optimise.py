@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from orgsim import metrics
 from orgsim.errors import OptionError
@@ -23,12 +24,18 @@ from orgsim.policies import head_budget, least_stable
 from orgsim.scenario.checks import suggest
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import solve
+from orgsim.studies.estimate import choose_engine
+from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import Variant, simulate
 
 
 @dataclass
 class Optimum:
-    """The best allocation found, its objective with a CI, and the search path."""
+    """The best allocation found, its objective with a CI, the search path and what it takes to search again.
+
+    ``summary()`` gives every metric of the winner on its fresh replications (``final``), as
+    ``RunResult.summary()`` does; ``path_frame()`` the search, one step a row.
+    """
 
     objective: str
     allocation: dict[str, int]
@@ -37,15 +44,33 @@ class Optimum:
     ci_high: float
     path: list[dict] = field(default_factory=list)
     evaluations: int = 0
+    final: RunResult | None = None
+    settings: dict = field(default_factory=dict)  # budget, floor, replications, seeds, engine, max_moves
+
+    def summary(self) -> pd.DataFrame:
+        """One row per metric of the best allocation, on its fresh replications: mean, ci_low, ci_high, std, n."""
+        return self.final.summary()
+
+    def path_frame(self) -> pd.DataFrame:
+        """The search: one row per step, its objective mean and the heads of every department."""
+        return pd.DataFrame([{"step": p["step"], self.objective: p["mean"], **p["allocation"]} for p in self.path])
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "objective": self.objective,
             "allocation": self.allocation,
             "mean": self.mean,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
+            "evaluations": self.evaluations,
+            **self.settings,
+            "path": [metrics.json_safe(step) for step in self.path],
         }
+        if self.final is not None:
+            out["n"] = int(len(self.final.replications))
+            out["scenario"] = self.final.scenario.name
+            out["scenario_definition"] = self.final.scenario.model_dump(mode="json")
+        return metrics.json_safe(out)
 
 
 def optimise(
@@ -56,9 +81,11 @@ def optimise(
     replications: int = 40,
     final_replications: int = 200,
     seed: int = 0,
-    engine: str = "numba",
+    engine: str = "auto",
     max_moves: int = 50,
     backend=None,
+    on_batch=None,
+    on_plan=None,
 ) -> Optimum:
     """Best whole-head allocation of a budget for an objective, searched by simulation.
 
@@ -77,15 +104,21 @@ def optimise(
         Replications per candidate during the search, and fresh ones for the winner's estimate.
     seed : int
         Seed of the search (the final estimate uses ``seed + 1``).
-    engine : {"numba", "simpy"}
+    engine : {"auto", "simpy", "numba"}
+        ``auto`` chooses once for the whole search, by its expected size (``choose_engine``).
     max_moves : int
         Most one-head moves of the local search.
     backend : {"local", "dask"} or backend object, optional
+    on_batch, on_plan : callable, optional
+        Progress: ``on_batch(n)`` after each batch of *n* replications; ``on_plan(total, what)`` when a
+        phase starts: ``(None, "searching")`` (its size is not known in advance), then
+        ``(final_replications, "final estimate")``.
 
     Returns
     -------
     Optimum
-        The allocation, its objective's mean and 95 % CI, and the search path.
+        The allocation, its objective's mean and 95 % CI, the search path (``path_frame()``), every
+        metric of the winner on fresh replications (``summary()``) and the settings that rerun it.
     """
     objective = objective or scenario.policy.objective
     budget = budget if budget is not None else head_budget(scenario)
@@ -101,12 +134,17 @@ def optimise(
             "budget", f"{budget} is too small to keep every department stable; it needs at least "
             f"{sum(start.values())} ({', '.join(f'{d} {n}' for d, n in start.items())})"
         )
+    expected = (budget - sum(start.values()) + len(depts)) * len(depts)  # greedy candidates and one round of moves
+    engine = choose_engine(engine, [scenario], expected * replications + final_replications)
     cache: dict[tuple, np.ndarray] = {}
+    if on_plan is not None:
+        on_plan(None, "searching")
 
     def values(alloc: dict[str, int]) -> np.ndarray:
         key = tuple(alloc[d] for d in depts)
         if key not in cache:
-            (res,) = simulate([Variant("candidate", scenario, alloc)], engine, replications, seed, backend=backend)
+            (res,) = simulate([Variant("candidate", scenario, alloc)], engine, replications, seed, backend=backend,
+                              on_batch=on_batch)
             if objective not in res.values:
                 raise OptionError("objective", f"{objective} is not a metric of this scenario{suggest(objective, res.values)}")
             cache[key] = res.values[objective]
@@ -145,6 +183,12 @@ def optimise(
         a, b = best_move
         current = {**current, a: current[a] - 1, b: current[b] + 1}
         path.append({"step": f"move a head from {a} to {b}", "allocation": dict(current), "mean": sign * best_s})
-    (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend)
+    if on_plan is not None:
+        on_plan(final_replications, "final estimate")
+    (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend,
+                        on_batch=on_batch)
     agg = metrics.aggregate(final.values[objective])
-    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache))
+    settings = {"budget": budget, "min_per_department": floor, "replications": replications,
+                "final_replications": final_replications, "seed": seed, "final_seed": seed + 1, "engine": engine,
+                "max_moves": max_moves}
+    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache), final, settings)

@@ -25,7 +25,7 @@ from orgsim.execution.batches import Job, execute
 from orgsim.execution.checkpoint import Checkpoint, scenario_hash
 from orgsim.policies import effective_scenario
 from orgsim.scenario.schema import Scenario
-from orgsim.studies.estimate import Estimate, plan
+from orgsim.studies.estimate import Estimate, choose_engine, plan
 from orgsim.studies.results import RunResult
 
 KEEP_SERIES_VALUES = 20_000_000  # per-replication series are kept up to this many values; above, only sums
@@ -82,6 +82,8 @@ def simulate(
 ) -> list[RunResult]:
     """Replications first .. first+replications-1 of every variant; one result per variant, in order.
 
+    *engine*: ``simpy``, ``numba`` or ``auto`` (``orgsim.studies.estimate.choose_engine``; a study that
+    calls this several times resolves ``auto`` once, so all its runs share one engine).
     *mode*: what comes back per period (``series``, ``sums`` or ``none``; default: ``series_mode``).
     *checkpoints*: one folder per variant where each finished batch is written at once; with
     *resume* the batches already there are taken back (``CheckpointError`` if they hold another run);
@@ -92,6 +94,7 @@ def simulate(
     """
     if replications < 1:
         raise OptionError("replications", f"must be at least 1 (got {replications})")
+    engine = choose_engine(engine, [v.scenario for v in variants], replications)
     engine_function(engine)  # an unknown engine fails here, before any work is sent anywhere
     jobs: list[Job] = []
     try:

@@ -10,7 +10,10 @@ any number of workers.  With ``out`` every finished batch is checkpointed
 under ``out/cells/NNN/`` and ``resume`` redoes only what is missing.
 
 The table has one row per cell and metric: one column per grid path (its
-value), ``policy``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``n``.
+value), ``policy``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``n``,
+then the paired difference against a reference cell (the first, or the one named):
+``minus_reference`` with its 95 % CI, from the per-replication differences (the
+cells share their replications, so the pairing removes the common demand).
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from orgsim import metrics
 from orgsim.errors import BudgetError, CheckpointError, OptionError, ScenarioError
@@ -38,14 +40,16 @@ from orgsim.execution.checkpoint import (
     refuse_foreign,
     scenario_hash,
 )
-from orgsim.scenario.edit import with_overrides
+from orgsim.scenario.edit import override_text, with_overrides
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount
 from orgsim.studies.compare import PolicySpec, apply_policy, check_labels
+from orgsim.studies.estimate import choose_engine
 from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
 
 SWEEP_MANIFEST = "sweep.json"
-COLUMNS = ["policy", "metric", "mean", "ci_low", "ci_high", "std", "n"]
+COLUMNS = ["policy", "metric", "mean", "ci_low", "ci_high", "std", "n",
+           "minus_reference", "minus_reference_ci_low", "minus_reference_ci_high"]
 
 
 @dataclass
@@ -61,6 +65,11 @@ class Cell:
 
 @dataclass
 class SweepResult:
+    """Every cell's per-replication metrics; ``summary()`` (or ``table()``) is the tidy table, ``to_json()`` the JSON.
+
+    ``reference`` is the index of the cell every other is compared with, replication by replication.
+    """
+
     scenario: Scenario
     engine: str
     seed: int
@@ -71,15 +80,30 @@ class SweepResult:
     values: dict[int, dict[str, np.ndarray]]  # cell index -> metric -> per-replication values
     wall_time: float
     extra: dict = field(default_factory=dict)
+    reference: int = 0
+    changes: dict[str, dict] = field(default_factory=dict)  # policy label -> the policy fields it sets
 
     def table(self) -> pd.DataFrame:
-        """One row per cell and metric, grid values as columns."""
+        """One row per cell and metric, grid values as columns, with the paired difference against the reference cell."""
         paths = [p for p, _ in self.grid]
+        ref = self.values[self.reference]
         rows = []
         for cell in self.cells:
             for name, v in self.values[cell.index].items():
-                rows.append({**{p: cell.point[p] for p in paths}, "policy": cell.policy, "metric": name, **metrics.aggregate(v)})
+                d = _paired(v, ref[name]) if cell.index != self.reference else {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+                rows.append({**{p: cell.point[p] for p in paths}, "policy": cell.policy, "metric": name,
+                             **metrics.aggregate(v), "minus_reference": d["mean"],
+                             "minus_reference_ci_low": d["ci_low"], "minus_reference_ci_high": d["ci_high"]})
         return pd.DataFrame(rows, columns=paths + COLUMNS)
+
+    def summary(self) -> pd.DataFrame:
+        """The tidy table (``table()``), as ``RunResult.summary()`` and ``Comparison.summary()`` give theirs."""
+        return self.table()
+
+    def reference_cell(self) -> dict:
+        """The reference cell as grid path -> value, and its policy."""
+        cell = self.cells[self.reference]
+        return {**cell.point, "policy": cell.policy}
 
     def to_json(self) -> dict:
         table = self.table()
@@ -89,13 +113,43 @@ class SweepResult:
         ]
         return {
             "scenario": self.scenario.name,
+            "scenario_definition": self.scenario.model_dump(mode="json"),
             "engine": self.engine,
             "replications": int(self.replications),
             "seed": int(self.seed),
             "grid": {p: list(v) for p, v in self.grid},
             "policies": list(self.policies),
+            "policy_changes": {label: self.changes.get(label, {}) for label in self.policies},
+            "reference": self.reference_cell(),
             "rows": records,
         }
+
+
+def _paired(values: np.ndarray, reference: np.ndarray) -> dict:
+    """Mean and 95 % CI of a cell minus the reference, over the replications where both are defined."""
+    both = ~(np.isnan(values) | np.isnan(reference))
+    return metrics.aggregate(values[both] - reference[both])
+
+
+def find_reference(cells: list[Cell], grid: list[tuple[str, list]], wanted: dict | None) -> int:
+    """The index of the one cell whose grid values (and ``policy``) are those in *wanted*; the first cell if None."""
+    if not wanted:
+        return 0
+    paths = [p for p, _ in grid]
+    unknown = [k for k in wanted if k not in paths and k != "policy"]
+    if unknown:
+        raise OptionError("reference", f"{', '.join(map(str, unknown))} is not swept; name a cell by "
+                          f"{', '.join([*paths, 'policy'])}")
+    match = [c for c in cells if all((c.policy if k == "policy" else c.point[k]) == v for k, v in wanted.items())]
+    if len(match) == 1:
+        return match[0].index
+    shown = ",".join(f"{k}={v}" for k, v in wanted.items())
+    if not match:
+        choices = "; ".join(f"{p}: {', '.join(map(str, vs))}" for p, vs in grid)
+        labels = sorted({c.policy for c in cells})
+        raise OptionError("reference", f"{shown} names no cell (values: {choices}; policy: {', '.join(labels)})")
+    free = [p for p in [*paths, "policy"] if p not in wanted]
+    raise OptionError("reference", f"{shown} names {len(match)} cells; add a value for {', '.join(free)}")
 
 
 def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[PolicySpec] | None) -> list[Cell]:
@@ -104,7 +158,7 @@ def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[Policy
     cells, problems = [], []
     for combo in itertools.product(*[values for _, values in grid]):
         point = {path: value for (path, _), value in zip(grid, combo)}
-        overrides = [f"{path}={_yaml_scalar(value)}" for path, value in point.items()]
+        overrides = [override_text(path, value) for path, value in point.items()]
         name = "--grid " + " ".join(overrides) if overrides else "scenario"
         try:
             sc = with_overrides(scenario, overrides, name)
@@ -125,19 +179,13 @@ def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[Policy
     return cells
 
 
-def _yaml_scalar(value) -> str:
-    if isinstance(value, str):
-        return value
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
-
-
 def sweep(
     scenario: Scenario,
     grid: list[tuple[str, list]],
     policies: list[PolicySpec] | None = None,
     replications: int = 100,
     seed: int = 0,
-    engine: str = "numba",
+    engine: str = "auto",
     *,
     backend=None,
     out: str | Path | None = None,
@@ -148,6 +196,7 @@ def sweep(
     on_plan=None,
     on_note=None,
     on_estimate=None,
+    reference: dict | None = None,
 ) -> SweepResult:
     """Run every cell (grid point x policy) on the same replications, in one tidy table.
 
@@ -163,7 +212,9 @@ def sweep(
     replications : int
         Replications per cell, the same indices in every cell (common random numbers).
     seed : int
-    engine : {"numba", "simpy"}
+    engine : {"auto", "simpy", "numba"}
+        ``auto``: the reference engine when the whole sweep is small, numba otherwise
+        (``orgsim.studies.estimate.choose_engine``).
     backend : {"local", "dask"} or backend object, optional
     out : path, optional
         A folder: every finished batch is checkpointed under ``out/cells/NNN/`` and the table
@@ -177,13 +228,19 @@ def sweep(
     on_note : callable, optional
         Told (one line) of every checkpointed batch that is damaged or of another run, and so
         computed again; default: a ``RuntimeWarning``.
+    reference : dict, optional
+        The cell every other is compared with, replication by replication: grid path -> value, and
+        ``"policy"`` -> label when there are policies (``{"departments.it.headcount": 3, "policy": "fixed"}``);
+        default: the first cell.
 
     Returns
     -------
     SweepResult
-        ``table()`` gives one row per cell and metric.
+        ``summary()`` gives one row per cell and metric, with the paired difference against the reference.
     """
     cells = plan(scenario, grid, policies)
+    ref = find_reference(cells, grid, reference)
+    engine = choose_engine(engine, [c.scenario for c in cells], replications)
     if on_plan is not None:
         on_plan(len(cells))
     identity = {
@@ -210,6 +267,7 @@ def sweep(
             policies=[c.policy for c in cells[: len(policies or [None])]], cells=cells,
             values={cell.index: res.values for cell, res in zip(cells, results)},
             wall_time=time.perf_counter() - start, extra=dict(results[0].extra) if results else {},
+            reference=ref, changes={p.label: p.changes for p in policies or []},
         )
         if folder is not None:
             write_table(result, folder)

@@ -2,39 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import pty
-import struct
-import subprocess
 import sys
-import termios
 
 import pandas as pd
 from dist_helpers import SCENARIO, cli, free_port
-
-
-def _with_terminal_stderr(*args) -> tuple[int, str, str]:
-    """Run orgsim with stderr on a pseudo-terminal (as in an interactive shell) and stdout piped."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "orgsim.cli", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=slave, text=True)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:  # the terminal is closed once the process ends
-            break
-        if not data:
-            break
-        chunks.append(data)
-    out = proc.stdout.read()
-    proc.wait(timeout=120)
-    os.close(master)
-    return proc.returncode, out, b"".join(chunks).decode(errors="replace")
+from terminal import with_terminal_stderr as _with_terminal_stderr
 
 
 def test_progress_bar_on_a_terminal_and_json_stays_clean(capsys):
@@ -60,7 +33,8 @@ def test_sweep_table_and_json(tmp_path, capsys):
     doc = json.loads(out)
     table = pd.read_csv(tmp_path / "sweep.csv")
     assert list(table.columns) == ["departments.front_desk.headcount", "segments.citizens.arrivals.rate", "policy",
-                                   "metric", "mean", "ci_low", "ci_high", "std", "n"]
+                                   "metric", "mean", "ci_low", "ci_high", "std", "n", "minus_reference",
+                                   "minus_reference_ci_low", "minus_reference_ci_high"]
     metrics = table["metric"].nunique()
     assert len(table) == 3 * 2 * 2 * metrics == len(doc["rows"])
     assert set(table["n"][table["metric"] == "external.arrivals"]) == {5}

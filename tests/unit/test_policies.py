@@ -92,6 +92,20 @@ def test_fixed_keeps_the_written_headcount():
     assert allocate(scenario) == {d: dept.headcount for d, dept in scenario.departments.items()}
 
 
+def test_fixed_spreads_a_larger_budget_in_proportion_to_the_written_headcount():
+    # written 6 + 3 + 1 = 10 heads; budget 16 less 1 invested leaves 5: shares 3, 1.5, 0.5 -> 3 + 1 + 0, and the
+    # one head left by rounding goes to the largest remainder (d1 and d2 tie at 0.5; the larger department wins)
+    raw = firm([1.0, 1.0, 0.5], 16).model_dump(mode="json")
+    for d, h in (("d0", 6), ("d1", 3), ("d2", 1)):
+        raw["departments"][d]["headcount"] = h
+    raw["policy"].update(allocation="fixed", investments={"training": 1})
+    heads = allocate(validate_mapping(raw))
+    assert heads == {"d0": 9, "d1": 5, "d2": 1}
+    assert sum(heads.values()) == 16 - 1  # every rule spends the same budget
+    raw["policy"]["budget"] = None  # no budget: the written headcount is the plan
+    assert allocate(validate_mapping(raw)) == {"d0": 6, "d1": 3, "d2": 1}
+
+
 def test_a_budget_too_small_is_refused_with_the_need():
     base = firm([2.5, 1.5], 4)
     with pytest.raises(ScenarioError, match="policy.budget: sqrt_staffing: .*needs at least 5"):
