@@ -15,7 +15,7 @@ FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
     "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
-    "report": "--report",
+    "report": "--report", "port": "--port",
 }  # fmt: skip
 
 
@@ -153,6 +153,13 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     _add_backend(p)
     _add_progress(p)
+
+    p = command("app", "a local what-if page in the browser (needs orgsim[app]); runs until Ctrl-C", scenario=None,
+                overrides=False)
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="the scenario shown first (default: baseline)")
+    p.add_argument("--port", type=_number(int, 0, False, ">= 0"), default=0, metavar="N",
+                   help="port on 127.0.0.1 (default 0: a free one, printed)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
 
     p = command("demo", "the main job: compare allocation policies on the shipped baseline", scenario=None,
                 overrides=False)
