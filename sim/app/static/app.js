@@ -10,7 +10,9 @@ const LABELS = {
 };
 const label = (m) => LABELS[m] || (m.startsWith("dept.") ? m.split(".")[1] + " utilisation" : m);
 const fmt = (x, d = 3) => (x === null || x === undefined || !isFinite(x)) ? "–" : Number(x).toPrecision(d);
-const fixed2 = (x) => (x === null || x === undefined || !isFinite(x)) ? "–" : (x >= 0 ? "+" : "") + x.toFixed(2);
+const POINTS = new Set(["external.nps", "external.csat"]);  // score points: two decimals; the rest three significant digits
+const signed = (x, m) => (x === null || x === undefined || !isFinite(x)) ? "–"
+  : (x >= 0 ? "+" : "") + (POINTS.has(m) ? x.toFixed(2) : Number(x).toPrecision(3));
 const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
 async function post(path, body) {
@@ -126,6 +128,7 @@ async function update() {
   try {
     const r = await (await post("/api/whatif", settings())).json();
     if (seq !== tab.seq) return;  // a newer request was sent: its answer is the one to show
+    $("#results").dataset.answered = seq;
     if (!r.ok) { showProblems(r.problems); $("#results").dataset.state = "invalid"; return; }
     showProblems([]);
     showResult(r);
@@ -152,10 +155,11 @@ function showResult(r) {
     tr.innerHTML = `<td>${esc(label(row.metric))}</td>` +
       `<td>${fmt(row.as_written.mean)} <span class="note">[${fmt(row.as_written.ci_low)}, ${fmt(row.as_written.ci_high)}]</span></td>` +
       `<td>${fmt(row.what_if.mean)} <span class="note">[${fmt(row.what_if.ci_low)}, ${fmt(row.what_if.ci_high)}]</span></td>` +
-      `<td class="diff ${cls}" data-mean="${d.mean}">${fixed2(d.mean)} <span class="note">[${fixed2(d.ci_low)}, ${fixed2(d.ci_high)}]</span></td>`;
+      `<td class="diff ${cls}" data-mean="${d.mean}">${signed(d.mean, row.metric)} <span class="note">[${signed(d.ci_low, row.metric)}, ${signed(d.ci_high, row.metric)}]</span></td>`;
     body.appendChild(tr);
   }
   $("#results").dataset.state = r.quick ? "quick" : "done";
+  if (r.quick && tab.compiled) schedule();  // the compiled engine became ready while this first look ran
   $("#charts").innerHTML = r.series.map(chart).join("");
   drawGraph(r.graph);
 }
@@ -230,6 +234,7 @@ async function pollStatus() {
   const s = await (await fetch("/api/status")).json();
   const e = s.engine, el = $("#engine-status");
   if (e.compiled) {
+    tab.compiled = true;
     el.textContent = `compiled engine ready (warmed in ${e.ready_after} s)`;
     el.classList.remove("warming");
     clearInterval(tab.warmPoll); tab.warmPoll = null;
