@@ -227,6 +227,55 @@ def validation_seconds(steps: int, distinct: bool) -> float:
         return time.perf_counter() - start
 
 
+def _post(url: str, body: dict) -> dict:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read())
+
+
+def app_times(edits: int = 7) -> tuple[float, float, float, list[float]]:
+    """The what-if page on a cold numba cache, through its own HTTP endpoints, as the page asks.
+
+    Returns (first useful screen: address printed, page and controls with who-serves-whom answered; first
+    numbers: the reference engine's first look; compiled engine ready; update latencies of *edits* different
+    what-ifs of `baseline`, 100 replications each, after warm-up).
+    """
+    import json
+    import tempfile
+    import urllib.request
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "orgsim.cli", "app", "baseline"], stdout=subprocess.PIPE, text=True, env=env)
+        try:
+            url = proc.stdout.readline().split()[2]
+            urllib.request.urlopen(url, timeout=60).read()
+            _post(url + "api/scenario", {"scenario": "baseline"})
+            screen = time.perf_counter() - start
+            _post(url + "api/whatif", {"scenario": "baseline", "replications": 100})
+            numbers = time.perf_counter() - start
+            while not json.loads(urllib.request.urlopen(url + "api/status", timeout=60).read())["engine"]["compiled"]:
+                time.sleep(0.2)
+            ready = time.perf_counter() - start
+            _post(url + "api/whatif", {"scenario": "baseline", "replications": 100})  # the as-written side, once
+            latencies = []
+            for k in range(edits):
+                body = {"scenario": "baseline", "replications": 100,
+                        "edits": {"headcount": {"operations": 18, "it": 4}, "demand": {"consumers": 1 + 0.01 * k}}}
+                t = time.perf_counter()
+                answer = _post(url + "api/whatif", body)
+                latencies.append(time.perf_counter() - t)
+                assert answer["ok"] and answer["engine"] == "numba" and answer["replications"] == 100, answer
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return screen, numbers, ready, latencies
+
+
 def cpu_name() -> str:
     """The CPU's model name and family/model numbers (a guest may show only a vendor line: the numbers tell apart
     generations whose speeds differ by 2x), from /proc/cpuinfo where there is one."""
@@ -313,6 +362,12 @@ def main(argv=None) -> int:
             secs = validation_seconds(steps, distinct)
             print(f"  {steps:>7} {'distinct' if distinct else 'identical'} steps: {secs:6.2f} s")
 
+    screen, numbers, ready, latencies = app_times()
+    update = float(np.median(latencies))
+    print(f"\nwhat-if page (orgsim app baseline, cold numba cache): first useful screen {screen:.2f} s, first numbers "
+          f"(reference engine's first look) {numbers:.2f} s, compiled engine ready {ready:.1f} s; update of a what-if "
+          f"(100 replications, through /api/whatif) median {update:.2f} s, range {min(latencies):.2f}-{max(latencies):.2f} s")
+
     year_reps = None
     if not args.skip_scaling:
         print("\nnumba scaling with replications (baseline.yaml, all cores)")
@@ -332,6 +387,8 @@ def main(argv=None) -> int:
         ("baseline 2 threads / 1 thread >= 1.8", nb_b2 / nb_b1, nb_b2 / nb_b1 >= 1.8),
         ("cold compile < 20 s", cold, cold < 20),
         ("cached start < 2 s", warm, warm < 2),
+        ("app: first useful screen < 5 s (cold cache)", screen, screen < 5),
+        ("app: what-if update, 100 baseline reps < 1 s", update, update < 1),
     ]
     if year_reps is not None:
         checks.append(("10,000 baseline years on all cores < 60 s", year_reps, year_reps < 60))

@@ -340,7 +340,19 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_app(args) -> int:
+    try:
+        from orgsim.app.server import serve
+    except ImportError as exc:
+        print(f"orgsim app: needs the app extra ({exc.name} is missing): pip install 'orgsim[app]'", file=sys.stderr)
+        return 2
+    if args.port > 65535:
+        raise OptionError("port", f"must be at most 65535 (got {args.port})")
+    serve(args.scenario, args.port, args.open, say=lambda text: print(text, flush=True))
+    return 0
+
+
 HANDLERS = {
     "validate": cmd_validate, "summary": cmd_summary, "schema": cmd_schema, "run": cmd_run, "trace": cmd_trace,
-    "compare": cmd_compare, "optimise": cmd_optimise, "sweep": cmd_sweep, "demo": cmd_demo,
+    "compare": cmd_compare, "optimise": cmd_optimise, "sweep": cmd_sweep, "demo": cmd_demo, "app": cmd_app,
 }  # fmt: skip

@@ -16,7 +16,7 @@ FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
     "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
-    "report": "--report", "variant": "--variant", "reference": "--reference",
+    "report": "--report", "variant": "--variant", "reference": "--reference", "port": "--port",
 }  # fmt: skip
 
 
@@ -196,6 +196,13 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     _add_format(p)
     _add_backend(p)
     _add_progress(p)
+
+    p = command("app", "a local what-if page in the browser (needs orgsim[app]); runs until Ctrl-C", scenario=None,
+                overrides=False)
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="the scenario shown first (default: baseline)")
+    p.add_argument("--port", type=_number(int, 0, False, ">= 0"), default=0, metavar="N",
+                   help="port on 127.0.0.1 (default 0: a free one, printed)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
 
     p = command("demo", "the main job: where should 9 more heads go? every allocation rule on the shipped baseline",
                 scenario=None, overrides=False)
