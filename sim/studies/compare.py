@@ -83,6 +83,14 @@ def staffed(scenario: Scenario, spec: PolicySpec) -> Variant:
         raise BudgetError(f"policy {spec.label}: {exc.problems[0]}") from None
 
 
+INTERVAL_KEYS = ("mean", "ci_low", "ci_high", "ci_method", "ci_reliable")
+
+
+def _interval(agg: dict) -> dict:
+    """The part of ``metrics.aggregate`` a comparison reports: mean, interval, its method and reliability."""
+    return {k: agg[k] for k in INTERVAL_KEYS}
+
+
 @dataclass
 class Comparison:
     """Results of a comparison; ``to_json()`` is the `orgsim compare --format json` object."""
@@ -112,8 +120,7 @@ class Comparison:
         best = int(np.argmax(sign * means))
         per_policy = {}
         for k, label in enumerate(self.labels):
-            agg = metrics.aggregate(x[:, k])
-            per_policy[label] = {"mean": agg["mean"], "ci_low": agg["ci_low"], "ci_high": agg["ci_high"]}
+            per_policy[label] = _interval(metrics.aggregate(x[:, k], self.metric))
         # P(best): paired bootstrap over replications (keeps the common random numbers together)
         rng = np.random.default_rng([self.seed, 7919])
         idx = rng.integers(0, n, size=(boot, n))
@@ -128,10 +135,10 @@ class Comparison:
         differences, reduction = {}, {}
         for k, label in enumerate(self.labels):
             d = x[:, k] - x[:, best]
-            agg = metrics.aggregate(d)
+            agg = metrics.aggregate(d, self.metric, difference=True)
             if k == best:
-                agg = {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0, "std": 0.0, "n": n}
-            differences[label] = {"mean": agg["mean"], "ci_low": agg["ci_low"], "ci_high": agg["ci_high"]}
+                agg.update(mean=0.0, ci_low=0.0, ci_high=0.0)
+            differences[label] = _interval(agg)
             if k != best and n < 2:
                 reduction[label] = float("nan")  # one replication has no variance to reduce
             elif k != best:
@@ -182,6 +189,8 @@ class Comparison:
                 f"; it beats the runner-up {runner_up} by {abs(d['mean']):.3g} "
                 f"(paired 95 % CI {min(abs(d['ci_low']), abs(d['ci_high'])):.3g} to {max(abs(d['ci_low']), abs(d['ci_high'])):.3g})"
             )
+        if not p["ci_reliable"]:
+            text += f" (intervals from {metrics.UNRELIABLE})"
         return text + "."
 
     def to_json(self) -> dict:

@@ -35,6 +35,8 @@ class Optimum:
     mean: float
     ci_low: float
     ci_high: float
+    ci_method: str  # how the interval was made (metrics.interval)
+    ci_reliable: bool  # from at least metrics.MIN_RELIABLE replications
     path: list[dict] = field(default_factory=list)
     evaluations: int = 0
 
@@ -45,6 +47,8 @@ class Optimum:
             "mean": self.mean,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
+            "ci_method": self.ci_method,
+            "ci_reliable": self.ci_reliable,
         }
 
 
@@ -146,5 +150,6 @@ def optimise(
         current = {**current, a: current[a] - 1, b: current[b] + 1}
         path.append({"step": f"move a head from {a} to {b}", "allocation": dict(current), "mean": sign * best_s})
     (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend)
-    agg = metrics.aggregate(final.values[objective])
-    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache))
+    agg = metrics.aggregate(final.values[objective], objective)
+    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], agg["ci_method"], agg["ci_reliable"],
+                   path, len(cache))

@@ -10,7 +10,8 @@ any number of workers.  With ``out`` every finished batch is checkpointed
 under ``out/cells/NNN/`` and ``resume`` redoes only what is missing.
 
 The table has one row per cell and metric: one column per grid path (its
-value), ``policy``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``n``.
+value), ``policy``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``n``, ``ci_method``,
+``ci_reliable`` (as ``orgsim.metrics.aggregate``).
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ from orgsim.scenario.edit import with_overrides
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount
 from orgsim.studies.compare import PolicySpec, apply_policy, check_labels
+from orgsim.studies.results import SUMMARY_COLUMNS
 from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
 
 SWEEP_MANIFEST = "sweep.json"
-COLUMNS = ["policy", "metric", "mean", "ci_low", "ci_high", "std", "n"]
+COLUMNS = ["policy", "metric", *SUMMARY_COLUMNS]
 
 
 @dataclass
@@ -78,7 +80,7 @@ class SweepResult:
         rows = []
         for cell in self.cells:
             for name, v in self.values[cell.index].items():
-                rows.append({**{p: cell.point[p] for p in paths}, "policy": cell.policy, "metric": name, **metrics.aggregate(v)})
+                rows.append({**{p: cell.point[p] for p in paths}, "policy": cell.policy, "metric": name, **metrics.aggregate(v, name)})
         return pd.DataFrame(rows, columns=paths + COLUMNS)
 
     def to_json(self) -> dict:
