@@ -235,23 +235,29 @@ def endless_problems(scenario: Scenario) -> list[Problem]:
 
 
 def stability_problems(scenario: Scenario) -> list[Problem]:
-    """Departments whose fixed allocation gives offered utilisation >= 1 (unless allow_unstable); endless work and
-    replications too large to hold are refused even with allow_unstable."""
+    """Departments that work which cannot leave overloads (unless allow_unstable); endless work and replications
+    too large to hold are refused even with allow_unstable.
+
+    Orders with patience abandon a long queue, so a department they overload still has a steady state (Erlang A)
+    and runs; internal work and orders without patience never leave, so their offered utilisation (internal work
+    counted as if no order abandoned) must stay below 1.
+    """
     endless = size_problems(scenario) + endless_problems(scenario)
     if endless or scenario.allow_unstable:
         return endless
     traffic = solve(scenario)
     headcount = {d: dept.headcount for d, dept in scenario.departments.items()}
     problems = []
-    for d, u in traffic.utilisation(headcount).items():
+    for d, u in traffic.utilisation(headcount, captive=True).items():
         if not u < 1.0:  # nan or inf loads (overflowing rates) are unstable too
-            load = traffic.load[d]
+            load = traffic.captive[d]
             raise_to = f"raise headcount to at least {int(load) + 1}, " if load < 100_000 else ""  # the headcount limit
             problems.append(
                 (
                     ("departments", d, "headcount"),
                     f"unstable: offered load {load:.3g} employees on headcount {headcount[d]} "
-                    f"(utilisation {u:.3g} >= 1); {raise_to}lower the demand, or set allow_unstable: true",
+                    f"(utilisation {u:.3g} >= 1) from work that cannot leave (internal requests, orders without "
+                    f"patience); {raise_to}lower the demand, or set allow_unstable: true",
                 )
             )
     return problems
