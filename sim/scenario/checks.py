@@ -41,6 +41,13 @@ def suggest(word: str, choices) -> str:
     return f"; did you mean `{close[0]}`?" if close else ""
 
 
+def listing(names, limit: int = 12) -> str:
+    """Names for a message: the first *limit*, each cut to 40 characters, and how many in all; 'none' if empty."""
+    names = [str(n) if len(str(n)) <= 40 else str(n)[:37] + "..." for n in names]
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more if names else "none"
+
+
 def reference_problems(raw: dict) -> list[Problem]:
     """Every dangling reference, cyclic need, bad routing and bad time setting in a raw scenario mapping."""
     problems: list[Problem] = []
@@ -61,7 +68,9 @@ def reference_problems(raw: dict) -> list[Problem]:
             if dept not in departments:
                 problems.append((path, f"unknown department `{dept}` in `{ref}`{suggest(dept, departments)}"))
             else:
-                problems.append((path, f"unknown service `{ref}`{suggest(ref, services)}"))
+                own = _mapping(_mapping(departments[dept]).get("services"))
+                problems.append((path, f"unknown service `{ref}`{suggest(ref, services)} (services of `{dept}`: "
+                                       f"{listing(own)})"))
 
     for dname, dept in departments.items():
         for sname, svc in _mapping(_mapping(dept).get("services")).items():
