@@ -162,14 +162,15 @@ def unit(metric: str, time_unit: str = "hour") -> str:
     return "count"
 
 
-def ci(values) -> dict:
-    """Mean, 95 % CI, std and n over replications (NaNs left out)."""
-    return metrics.aggregate(np.asarray(values, float))
+def ci(values, metric: str, difference: bool = False) -> dict:
+    """Mean, 95 % CI within the metric's range, std and n over replications of *metric* (NaNs left out);
+    *difference*: the values are paired differences of the metric."""
+    return metrics.aggregate(np.asarray(values, float), metric, difference)
 
 
-def fmt(values, digits: int = 3) -> str:
-    """'mean [ci_low, ci_high]' of per-replication values."""
-    a = ci(values)
+def fmt(values, metric: str, difference: bool = False, digits: int = 3) -> str:
+    """'mean [ci_low, ci_high]' of per-replication values of *metric* (or of its differences)."""
+    a = ci(values, metric, difference)
     if not np.isfinite(a["ci_low"]):
         return f"{a['mean']:.{digits}g}"
     return f"{a['mean']:.{digits}g} [{a['ci_low']:.{digits}g}, {a['ci_high']:.{digits}g}]"

@@ -44,7 +44,7 @@ def figure(results: dict, name: str, time_unit: str):
     fig, axes = plt.subplots(1, len(SHOWN), figsize=(4.2 * len(SHOWN), 0.8 + 0.5 * len(labels)), sharey=True)
     y = np.arange(len(labels))[::-1]
     for ax, metric in zip(axes, SHOWN):
-        stats = [common.ci(results[k].values[metric] - base[metric]) for k in labels]
+        stats = [common.ci(results[k].values[metric] - base[metric], metric, True) for k in labels]
         mean = np.array([s["mean"] for s in stats])
         err = np.nan_to_num(np.vstack([mean - [s["ci_low"] for s in stats], [s["ci_high"] for s in stats] - mean]))
         ax.errorbar(mean, y, xerr=err, fmt="o", capsize=4)
@@ -105,10 +105,11 @@ def main(argv=None) -> None:
     ]
     for k, r in results.items():
         v = r.values
-        d = "" if k == "status_quo" else f"  (vs status quo {common.fmt(v['external.nps'] - base['external.nps'])})"
+        nps, sojourn, rework = "external.nps", "external.sojourn_mean", "internal.rework_rate"
+        d = "" if k == "status_quo" else f"  (vs status quo {common.fmt(v[nps] - base[nps], nps, True)})"
         lines.append(
-            f"  {k:<12} NPS {common.fmt(v['external.nps'])}{d}  sojourn {common.fmt(v['external.sojourn_mean'])} "
-            f"{sc.time_unit}s  rework {common.fmt(v['internal.rework_rate'])}"
+            f"  {k:<12} NPS {common.fmt(v[nps], nps)}{d}  sojourn {common.fmt(v[sojourn], sojourn)} "
+            f"{sc.time_unit}s  rework {common.fmt(v[rework], rework)}"
         )
     for k in inert:
         lines.append(f"  {k}: NO EFFECT — identical to the status quo in every replication, so the {args.engine} engine "

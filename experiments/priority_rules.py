@@ -94,7 +94,7 @@ def figure(comp, label: str, time_unit: str):
     for ax, names in zip(axes, (nps, resp)):
         x = np.arange(len(names))
         for k, rule in enumerate(RULES):
-            stats = [common.ci(comp.results[rule].values[n]) for n in names]
+            stats = [common.ci(comp.results[rule].values[n], n) for n in names]
             mean = np.array([s["mean"] for s in stats])
             lo = np.array([s["ci_low"] for s in stats])
             hi = np.array([s["ci_high"] for s in stats])
@@ -127,15 +127,15 @@ def describe(comp, label: str, time_unit: str, shared: list[str]) -> list[str]:
     lines = [f"{label}: shared queues at {', '.join(shared)}; {comp.stats['n']} paired replications."]
     for rule in RULES:
         v = comp.results[rule].values
-        segs = "  ".join(f"{k.split('.')[1]} {common.fmt(v[k])}"
+        segs = "  ".join(f"{k.split('.')[1]} {common.fmt(v[k], k)}"
                          for k in sorted(v) if k.startswith("segment.") and k.endswith(".nps"))
-        lines.append(f"  {rule:<15} external NPS {common.fmt(v['external.nps'])}" + (f"  ({segs})" if segs else ""))
+        lines.append(f"  {rule:<15} external NPS {common.fmt(v['external.nps'], 'external.nps')}" + (f"  ({segs})" if segs else ""))
     originals = [k for k in sorted(base) if k.startswith("segment.") and k.endswith(".nps") and k != f"segment.{WALK_IN}.nps"]
     for k in originals:  # did the walk-ins' gain cost the customers the scenario started with?
-        cells = "  ".join(f"{rule} {common.fmt(comp.results[rule].values[k] - base[k])}" for rule in RULES[1:])
+        cells = "  ".join(f"{rule} {common.fmt(comp.results[rule].values[k] - base[k], k, True)}" for rule in RULES[1:])
         lines.append(f"  {k.split('.')[1]} NPS, paired difference from fifo: {cells}")
     for k in response_metrics(base):
-        cells = "  ".join(f"{rule} {common.fmt(comp.results[rule].values[k])}" for rule in RULES)
+        cells = "  ".join(f"{rule} {common.fmt(comp.results[rule].values[k], k)}" for rule in RULES)
         lines.append(f"  {k.split('.')[1]} waits on {k.split('.')[2]} ({time_unit}s): {cells}")
     lines.append("  Answer: " + comp.answer())
     return lines

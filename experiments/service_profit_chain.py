@@ -85,8 +85,8 @@ def ratio_ci(num: np.ndarray, den: np.ndarray, seed: int, boot: int = 2000) -> t
 
 def single_station(args, patience: bool):
     """The call centre's one department: the scenario, its servers, service rate and base overrides."""
-    # with patience the queue is stable at any load (Erlang A); the validator only knows about M/M/c
-    over = ["allow_unstable=true"] if patience else ["segments.callers.patience=null"]
+    # with patience the queue is stable at any load (Erlang A), and validation accepts it
+    over = [] if patience else ["segments.callers.patience=null"]
     sc = common.load("call_centre", args, over)
     dept = next(iter(sc.departments.values()))
     mu = 1.0 / mean_of(next(iter(dept.services.values())).time) * dept.skill
@@ -110,7 +110,7 @@ def fact1(args, facts, tables, curves):
         tables.append(common.tidy(res, label, "M/M/c (call_centre, no patience)", shown))
         waits[rho] = res.values["external.wait_mean"]
         th = theory.mmc(lam, mu, c)["wait_mean"]
-        a = common.ci(waits[rho])
+        a = common.ci(waits[rho], "external.wait_mean")
         curves.append({"fact": "1", "load": rho, "quantity": "wait_mean", "simulated": a["mean"],
                        "ci_low": a["ci_low"], "ci_high": a["ci_high"], "theory": th})
     th = {rho: theory.mmc(rho * c * mu, mu, c)["wait_mean"] for rho in RHOS}
@@ -127,9 +127,9 @@ def fact1(args, facts, tables, curves):
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     x = np.array(RHOS)
-    m = np.array([common.ci(waits[r])["mean"] for r in RHOS])
-    lo = np.array([common.ci(waits[r])["ci_low"] for r in RHOS])
-    hi = np.array([common.ci(waits[r])["ci_high"] for r in RHOS])
+    m = np.array([common.ci(waits[r], "external.wait_mean")["mean"] for r in RHOS])
+    lo = np.array([common.ci(waits[r], "external.wait_mean")["ci_low"] for r in RHOS])
+    hi = np.array([common.ci(waits[r], "external.wait_mean")["ci_high"] for r in RHOS])
     ax.errorbar(x, m, yerr=np.nan_to_num(np.vstack([m - lo, hi - m])), fmt="o", capsize=3, label="simulated (95 % CI)")
     fine = np.linspace(0.45, 0.96, 200)
     ax.plot(fine, [theory.mmc(r * c * mu, mu, c)["wait_mean"] for r in fine], label=f"Erlang C, M/M/{c}")
@@ -177,9 +177,9 @@ def fact2(args, facts, tables, curves):
         tables.append(common.tidy(res, label, "Erlang A (call_centre)",
                                   ["external.abandon_rate", "external.wait_mean", "external.completed", "external.abandoned"]))
         ea = theory.erlang_a(lam, mu, c, theta)
-        pab, wserved = res.values["external.abandon_rate"], res.values["external.wait_mean"]
-        for q, sim, th in (("p_abandon", pab, ea["p_abandon"]), ("wait_mean_served", wserved, ea["wait_mean_served"])):
-            a = common.ci(sim)
+        for q, metric in (("p_abandon", "external.abandon_rate"), ("wait_mean_served", "external.wait_mean")):
+            sim, th = res.values[metric], ea[q]
+            a = common.ci(sim, metric)
             curves.append({"fact": "2", "load": load, "quantity": q, "simulated": a["mean"], "ci_low": a["ci_low"],
                            "ci_high": a["ci_high"], "theory": th})
             se = a["std"] / np.sqrt(a["n"]) if a["n"] > 1 else np.nan
@@ -267,22 +267,23 @@ def fact5(args, facts, tables, series_tables):
                                                     + [f"dept.{d}.morale" for d in heads], sc.name))
     base, plus = runs["as is, morale on"], runs[f"+1 {back}, morale on"]
     dn = plus.values["external.nps"] - base.values["external.nps"]
-    a = common.ci(dn)
+    a = common.ci(dn, "external.nps", True)
     facts.add("5", f"+1 head in back-office {back}: external NPS", "rises (paired 95 % CI above 0)",
-              f"{common.fmt(dn)} NPS points (from {np.nanmean(base.values['external.nps']):.1f})", a["mean"],
+              f"{common.fmt(dn, 'external.nps', True)} NPS points (from {np.nanmean(base.values['external.nps']):.1f})", a["mean"],
               bool(a["ci_low"] > 0))
     ds = plus.values["external.sojourn_mean"] - base.values["external.sojourn_mean"]
-    b = common.ci(ds)
+    b = common.ci(ds, "external.sojourn_mean", True)
     channel = []
     for k in sorted(base.values):
         if re.fullmatch(rf"internal\.[a-z0-9_]+\.{back}\.response_mean", k) and k.split(".")[1] in front:
-            channel.append(f"{k.split('.')[1]} waits on {back} {common.fmt(plus.values[k] - base.values[k])}")
+            channel.append(f"{k.split('.')[1]} waits on {back} {common.fmt(plus.values[k] - base.values[k], k, True)}")
     for d in sorted(front):
         k = f"dept.{d}.blocked_share"
         if np.nanmean(base.values[k]) > 0:
-            channel.append(f"{d} blocked share {common.fmt(plus.values[k] - base.values[k])}")
+            channel.append(f"{d} blocked share {common.fmt(plus.values[k] - base.values[k], k, True)}")
     facts.add("5", "... acting through front-office speed", "external sojourn falls (paired 95 % CI below 0)",
-              f"sojourn {common.fmt(ds)} {sc.time_unit}s; " + "; ".join(channel), b["mean"], bool(b["ci_high"] < 0))
+              f"sojourn {common.fmt(ds, 'external.sojourn_mean', True)} {sc.time_unit}s; " + "; ".join(channel),
+              b["mean"], bool(b["ci_high"] < 0))
     if base.series is None:
         facts.add("5", "... with a lag", "per-period series", "series not kept", np.nan, None)
         return runs, back

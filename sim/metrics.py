@@ -1,10 +1,16 @@
 """Every metric users see, defined once, from the accumulator blocks both engines fill.
 
 Per replication, a metric is a ratio or a count of the raw sums in
-``orgsim.kernels.layout``; over replications it is reported as mean, std,
-95 % Student-t confidence interval and n (replications where it is defined).
-A ratio with nothing to divide (no completed orders, say) is NaN for that
-replication and is left out of n.
+``orgsim.kernels.layout``; over replications it is reported as mean, std, a
+95 % confidence interval and n (replications where it is defined).  A ratio
+with nothing to divide (no completed orders, say) is NaN for that replication
+and is left out of n.
+
+Each metric has a direction and a range (``KINDS``).  Its interval never
+leaves the range: a Student t interval for the mean on the logit scale (range
+bounded on both sides) or the log scale (bounded below), by the delta method,
+mapped back (``interval``).  Fewer than ``MIN_RELIABLE`` replications give an
+interval flagged unreliable.
 """
 
 from __future__ import annotations
@@ -12,31 +18,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import stdtrit  # Student t quantiles (scipy.stats would add a second to start-up)
+from scipy.special import expit, logit, stdtrit  # (scipy.stats would add a second to start-up)
 
 from orgsim.kernels import layout
 from orgsim.scenario.schema import Scenario
 
-# direction: +1 higher is better, -1 lower is better, 0 neither (used by comparisons and the optimiser)
-DIRECTION = {
-    "arrivals": 0,
-    "completed": 1,
-    "abandoned": -1,
-    "abandon_rate": -1,
-    "wait_mean": -1,
-    "sojourn_mean": -1,
-    "sojourn_p90": -1,
-    "csat": 1,
-    "nps": 1,
-    "churn_rate": -1,
-    "revenue": 1,
-    "utilisation": 0,
-    "staffed": 0,
-    "blocked_share": -1,
-    "morale": 1,
-    "response_mean": -1,
-    "rework_rate": -1,
+INF = float("inf")
+MIN_RELIABLE = 10  # fewer replications than this: the interval is reported as unreliable
+UNRELIABLE = f"fewer than {MIN_RELIABLE} replications: unreliable"  # how outputs say so
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a metric's last name part means for comparisons and intervals."""
+
+    direction: int  # +1 higher is better, -1 lower is better, 0 neither (comparisons and the optimiser)
+    low: float  # the least value the metric can take
+    high: float  # the largest (INF: no upper bound)
+
+
+KINDS = {
+    "arrivals": Kind(0, 0.0, INF),
+    "completed": Kind(1, 0.0, INF),
+    "abandoned": Kind(-1, 0.0, INF),
+    "abandon_rate": Kind(-1, 0.0, 1.0),
+    "wait_mean": Kind(-1, 0.0, INF),
+    "sojourn_mean": Kind(-1, 0.0, INF),
+    "sojourn_p90": Kind(-1, 0.0, INF),
+    "csat": Kind(1, 0.0, 10.0),
+    "nps": Kind(1, -100.0, 100.0),
+    "churn_rate": Kind(-1, 0.0, INF),  # churned over customers active at warm-up: later customers churn too, so > 1 can be
+    "revenue": Kind(1, 0.0, INF),
+    "utilisation": Kind(0, 0.0, 1.0),
+    "staffed": Kind(0, 0.0, INF),  # employees present, time-average
+    "blocked_share": Kind(-1, 0.0, 1.0),
+    "morale": Kind(1, 0.0, 1.0),
+    "response_mean": Kind(-1, 0.0, INF),
+    "rework_rate": Kind(-1, 0.0, 1.0),
+    "active": Kind(0, 0.0, INF),  # per period: customers of a population segment
+    "headcount": Kind(0, 0.0, INF),  # per period: employees present
 }
+DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -153,6 +175,20 @@ def _external(prefix: str, b: dict[str, np.ndarray], sel, population, scale) -> 
     return out
 
 
+ROUNDING = 1e-9  # relative: how far past its range a metric can land by rounding alone
+
+
+def _settled(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each metric put back on its range where rounding alone took it past (a fully busy period's utilisation
+    is a ratio of two time sums and can come out 1 + 1e-15); anything further is left as it is, for tests to see."""
+    for name, x in out.items():
+        low, high = bounds(name)
+        x = np.asarray(x, dtype=float)
+        x = np.where((x > high) & (x <= high + ROUNDING * max(1.0, abs(high))), high, x)
+        out[name] = np.where((x < low) & (x >= low - ROUNDING * max(1.0, abs(low))), low, x)
+    return out
+
+
 def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
     """Named metrics per replication from accumulator rows (shape: replications x row length)."""
     b = layout.unpack(np.atleast_2d(rows), st.blocks())
@@ -172,7 +208,7 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
     if len(st.segments) > 1:
         for k, s in enumerate(st.segments):
             out.update(_external(f"segment.{s}", b, k, st.population[k] or None, st.scale))
-    return out
+    return _settled(out)
 
 
 def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
@@ -198,27 +234,90 @@ def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
         out[f"dept.{d}.headcount"] = b["dept_headcount"][..., i]
         if st.morale:
             out[f"dept.{d}.morale"] = b["dept_morale"][..., i]
-    return out
+    return _settled(out)
 
 
-def aggregate(values: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
-    """Mean, std, Student-t confidence interval and n of one metric over replications (NaNs left out)."""
+def bounds(metric: str, difference: bool = False) -> tuple[float, float]:
+    """The range of a metric (by its last name part), or of a difference of two of its values."""
+    kind = KINDS.get(metric.rsplit(".", 1)[-1])
+    if kind is None:
+        return -INF, INF
+    if difference:
+        width = kind.high - kind.low
+        return -width, width
+    return kind.low, kind.high
+
+
+def ci_method(low: float, high: float) -> str:
+    """The name of the interval method for a range: logit-t, log-t or t (see ``interval``)."""
+    if np.isfinite(low) and np.isfinite(high):
+        return "logit-t"
+    return "log-t" if np.isfinite(low) else "t"
+
+
+def interval(mean, std, n, low: float, high: float, confidence: float = 0.95):
+    """Confidence interval for a mean over *n* replications that never leaves [low, high].
+
+    The Student t interval is built for g(mean) and mapped back: g = logit((x - low)/(high - low)) when both
+    bounds are finite, g = log(x - low) when only the lower one is, g = identity (plain t) otherwise, with
+    se(g(mean)) = g'(mean) * std / sqrt(n) (delta method).  As n grows it becomes the t interval; it needs only
+    (mean, std, n), so per-period sums use it too.  std = 0 gives [mean, mean]; n < 2 gives NaN.
+    Works element-wise on arrays.
+    """
+    mean, std, n = (np.asarray(v, dtype=float) for v in (mean, std, n))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2)
+        se = t * std / np.sqrt(n)
+        method = ci_method(low, high)
+        if method == "t":
+            lo, hi = mean - se, mean + se
+        elif method == "log-t":
+            z = mean - low
+            h = np.where(z > 0, se / z, INF)  # a mean on the bound with spread (rounding) gets the widest interval
+            lo = np.where(z > 0, low + z * np.exp(-h), low)
+            hi = np.where(z > 0, low + z * np.exp(h), INF)
+        else:
+            width = high - low
+            p = (mean - low) / width
+            inside = (p > 0) & (p < 1)
+            h = np.where(inside, se / (width * p * (1 - p)), INF)
+            g = logit(np.clip(p, 0.0, 1.0))
+            lo = np.where(inside, low + width * expit(g - h), low)
+            hi = np.where(inside, low + width * expit(g + h), high)
+        # a spread of a few rounding steps can map back a rounding step beside the mean: keep the mean inside
+        lo = np.where(std > 0, np.minimum(lo, mean), mean)
+        hi = np.where(std > 0, np.maximum(hi, mean), mean)
+    undefined = ~(n >= 2) | np.isnan(std)
+    return np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
+
+
+def aggregate(values: np.ndarray, metric: str, difference: bool = False, confidence: float = 0.95) -> dict:
+    """Mean, confidence interval within the metric's range, std, n (NaNs left out), the interval's method and
+    whether it is reliable (n >= MIN_RELIABLE).  *difference*: the values are differences of the metric."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     n = int(x.size)
-    if n == 0:
-        return {"mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "std": float("nan"), "n": 0}
-    mean = float(x.mean())
-    if n == 1:
-        return {"mean": mean, "ci_low": float("nan"), "ci_high": float("nan"), "std": float("nan"), "n": 1}
-    std = float(x.std(ddof=1))
-    half = float(stdtrit(n - 1, 0.5 + confidence / 2) * std / np.sqrt(n))
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "n": n}
+    low, high = bounds(metric, difference)
+    mean = float(x.mean()) if n else float("nan")
+    std = float(x.std(ddof=1)) if n > 1 else float("nan")
+    lo, hi = interval(mean, std, n, low, high, confidence)
+    return {"mean": mean, "ci_low": float(lo), "ci_high": float(hi), "std": std, "n": n,
+            "ci_method": ci_method(low, high), "ci_reliable": n >= MIN_RELIABLE}
+
+
+def period_interval(sums: np.ndarray, metric: str, confidence: float = 0.95):
+    """Per period: mean and interval (as ``interval``) from replication count, sum and sum of squares."""
+    n, s, ss = (np.asarray(v, dtype=float) for v in sums)
+    mean = np.divide(s, n, out=np.full_like(s, np.nan), where=n > 0)
+    var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
+    lo, hi = interval(mean, np.sqrt(np.maximum(var, 0)), n, *bounds(metric), confidence)
+    return mean, lo, hi
 
 
 def direction(metric: str) -> int:
     """+1 if higher is better, -1 if lower is better, 0 if neither (by the metric's last name part)."""
-    return DIRECTION.get(metric.rsplit(".", 1)[-1], 0)
+    kind = KINDS.get(metric.rsplit(".", 1)[-1])
+    return kind.direction if kind else 0
 
 
 def json_safe(stats: dict) -> dict:

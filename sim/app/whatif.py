@@ -138,10 +138,10 @@ def difference_rows(written: RunResult, whatif: RunResult) -> list[dict]:
     for name in shown_metrics(written):
         a, b = written.values[name], whatif.values[name]
         both = ~(np.isnan(a) | np.isnan(b))
-        d = metrics.aggregate(b[both] - a[both])
+        d = metrics.aggregate(b[both] - a[both], name, difference=True)
         rows.append({
             "metric": name, "direction": metrics.direction(name),
-            WRITTEN: metrics.json_safe(metrics.aggregate(a)), WHATIF: metrics.json_safe(metrics.aggregate(b)),
+            WRITTEN: metrics.json_safe(metrics.aggregate(a, name)), WHATIF: metrics.json_safe(metrics.aggregate(b, name)),
             "difference": metrics.json_safe(d),
         })
     return rows

@@ -10,6 +10,8 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 
+from orgsim import metrics
+
 
 def _literal(text) -> str:
     """User-written text (policy labels, time units, metric names) shown as written: a `$` never starts math."""
@@ -30,13 +32,10 @@ def series_over_time(comparison, metric: str = "external.nps"):
     for label in comparison.labels:
         res = comparison.results[label]
         unit = res.scenario.time_unit
-        n, s, ss = res.period_sums[metric]
-        mean = np.divide(s, n, out=np.full_like(s, np.nan), where=n > 0)
-        var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
-        half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
-        t = (np.arange(len(n)) + 1) * res.scenario.period
+        mean, low, high = metrics.period_interval(res.period_sums[metric], metric)
+        t = (np.arange(len(mean)) + 1) * res.scenario.period
         ax.plot(t, mean, label=_literal(comparison.title(label)))
-        ax.fill_between(t, mean - half, mean + half, alpha=0.2)
+        ax.fill_between(t, low, high, alpha=0.2)
         ax.axvline(res.scenario.warmup, color="grey", lw=0.8, ls=":")
     ax.set_title(_literal(f"{metric} per period, by policy (95 % band; dotted: end of warm-up)"))
     ax.set_xlabel(_literal(f"time ({unit}s, end of period)"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from orgsim import metrics
 from orgsim.execution.atomic import write_text
 from orgsim.present import plots
 
@@ -71,6 +72,8 @@ def render(comparison, question: str | None = None) -> str:
         else ""
     )
     notes = _notes(comparison)
+    unreliable = not all(p["ci_reliable"] for p in s["policies"].values())
+    caution = f'<p class="unreliable" id="unreliable"><strong>95 % CIs {metrics.UNRELIABLE}.</strong></p>' if unreliable else ""
     best = comparison.results[s["best"]]
     figures = [
         _img(plots.series_over_time(comparison, "external.nps"), "External NPS over time per policy, with 95 % bands", "fig-nps"),
@@ -88,13 +91,16 @@ body {{ font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; 
 table {{ border-collapse: collapse; width: 100%; font-size: 0.9em; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; text-align: left; }}
 .answer {{ font-size: 1.15em; background: #eef6ee; padding: 0.8em; border-left: 4px solid #3a3; }}
+.unreliable {{ color: #a40; }}
 figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }}
 </style></head><body>
 <h1>orgsim report: {html.escape(sc.name)}</h1>
 <p class="question"><strong>Question.</strong> {html.escape(question)}</p>
 <p class="answer" id="answer">{html.escape(comparison.answer())}</p>
 <p>{s['n']} replications per policy on the {html.escape(first.engine)} engine, seed {comparison.seed},
-horizon {sc.horizon:g} {html.escape(sc.time_unit)}s after a warm-up of {sc.warmup:g}. {crn}</p>
+horizon {sc.horizon:g} {html.escape(sc.time_unit)}s after a warm-up of {sc.warmup:g}. {crn}
+Every interval stays within its metric's range (Student t on the logit or log scale).</p>
+{caution}
 <h2>Ranking</h2>
 <table id="ranking"><thead><tr><th>rank</th><th>policy</th><th>{html.escape(comparison.metric)}</th><th>95 % CI</th>
 <th>P(best)</th><th>minus best (paired, 95 % CI)</th><th>headcount</th><th>cost: heads + invested, of budget</th></tr></thead>

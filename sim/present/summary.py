@@ -24,6 +24,7 @@ def describe(scenario: Scenario, source: str = "") -> str:
     traffic = solve(scenario)
     heads = {d: dept.headcount for d, dept in scenario.departments.items()}
     util = traffic.utilisation(heads)
+    captive = traffic.utilisation(heads, captive=True)
     front = set(scenario.front_office())
     unit = scenario.time_unit
     lines = [one_line(f"{scenario.name}" + (f"  ({source})" if source else ""))]
@@ -43,6 +44,8 @@ def describe(scenario: Scenario, source: str = "") -> str:
     for d in scenario.departments:
         role = "front office" if d in front else "back office"
         flag = "  <- bottleneck" if util[d] == max(util.values()) and util[d] > 0.8 else ""
+        if util[d] >= 1:  # only orders with patience keep it stable: they abandon; allow_unstable lets the rest in
+            flag = "  <- overloaded: orders abandon" if captive[d] < 1 else "  <- unstable: its queue grows without end"
         rel = f"serves {', '.join(customers[d]) or '-'}; needs {', '.join(suppliers[d]) or '-'}"
         lines.append(f"  {d:<14}{role:<13}{heads[d]:>6}{traffic.load[d]:>8.2f}{util[d]:>7.2f}  {rel}{flag}")
     for sup, rate in traffic.supplier_rates.items():

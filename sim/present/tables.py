@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from orgsim import metrics
 from orgsim.errors import one_line
 from orgsim.studies.compare import Comparison
 from orgsim.studies.optimise import Optimum
@@ -24,10 +25,21 @@ def _fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
+MARK = "*"  # after an interval from too few replications
+FOOTNOTE = f"{MARK} {metrics.UNRELIABLE}"
+METHOD = "each within its metric's range: Student t on the logit or log scale"
+
+
 def _ci(row) -> str:
     if not np.isfinite(row["ci_low"]):
         return _fmt(row["mean"])
-    return f"{_fmt(row['mean'])}  [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+    mark = "" if row["ci_reliable"] else f" {MARK}"
+    return f"{_fmt(row['mean'])}  [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]{mark}"
+
+
+def _unreliable(rows) -> bool:
+    """Whether some interval among *rows* (mappings of aggregate statistics) is shown and unreliable."""
+    return any(np.isfinite(r["ci_low"]) and not r["ci_reliable"] for r in rows)
 
 
 def _columns(rows: list[list[str]], right: tuple[int, ...] = ()) -> list[str]:
@@ -46,10 +58,11 @@ def table(result: RunResult) -> str:
     n = len(result.replications)
     lines = [
         f"{one_line(sc.name)}: {result.engine} engine, {n} replication{'s' if n != 1 else ''}, seed {result.seed}, "
-        f"horizon {sc.horizon:g} {sc.time_unit}s (warm-up {sc.warmup:g}); mean and 95 % CI",
-        "",
-        "External customers",
+        f"horizon {sc.horizon:g} {sc.time_unit}s (warm-up {sc.warmup:g}); mean and 95 % CI ({METHOD})",
     ]
+    if _unreliable(summ.to_dict(orient="records")):
+        lines.append(FOOTNOTE)
+    lines += ["", "External customers"]
     for name in summ.index:
         if name.startswith("external."):
             lines.append(f"  {name[9:]:<16}{_ci(summ.loc[name])}")
@@ -105,6 +118,8 @@ def comparison_table(comp: Comparison) -> str:
         )
     if s["tied_with_best"]:
         lines.append("~ cannot be told apart from the best at this number of replications")
+    if _unreliable(s["policies"].values()):
+        lines.append(f"95 % CIs {metrics.UNRELIABLE}")
     if s["variance_reduction"]:
         lines.append(
             "common random numbers: variance of paired differences vs independent runs reduced by "
@@ -143,7 +158,8 @@ def optimum_table(best: Optimum, header: str) -> str:
         alloc = ", ".join(f"{d} {h}" for d, h in step["allocation"].items())
         lines.append(f"  {step['step']:<40} {best.objective} {step['mean']:.3f}   [{alloc}]")
     lines.append(f"best allocation: {', '.join(f'{d} {h}' for d, h in best.allocation.items())}")
-    lines.append(f"{best.objective} {best.mean:.3f} (95 % CI {best.ci_low:.3f} to {best.ci_high:.3f}, fresh replications)")
+    note = "" if best.ci_reliable else f"; {metrics.UNRELIABLE}"
+    lines.append(f"{best.objective} {best.mean:.3f} (95 % CI {best.ci_low:.3f} to {best.ci_high:.3f}, fresh replications{note})")
     return "\n".join(lines)
 
 
@@ -157,10 +173,13 @@ def sweep_table(res: SweepResult, metric: str) -> str:
     lines = ["  ".join([*(p.ljust(w) for p, w in zip(paths, widths)), "policy".ljust(pw), "mean".rjust(10),
                         "95 % CI".ljust(20), "minus ref [95 % CI]"])]
     for k, (_, row) in enumerate(shown.iterrows()):
-        ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if np.isfinite(row["ci_low"]) else "-"
+        mark = "" if row["ci_reliable"] else f" {MARK}"
+        ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]{mark}" if np.isfinite(row["ci_low"]) else "-"
         ref = "reference" if k == res.reference else (
             f"{row['minus_reference']:+.3f} [{row['minus_reference_ci_low']:+.3f}, {row['minus_reference_ci_high']:+.3f}]"
             if np.isfinite(row["minus_reference_ci_low"]) else "-")
         lines.append("  ".join([*(str(row[p]).ljust(w) for p, w in zip(paths, widths)), str(row["policy"]).ljust(pw),
                                 f"{row['mean']:10.3f}", ci.ljust(20), ref]))
+    if _unreliable(shown.to_dict(orient="records")):
+        lines.append(FOOTNOTE)
     return "\n".join(lines)

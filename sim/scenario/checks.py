@@ -41,6 +41,13 @@ def suggest(word: str, choices) -> str:
     return f"; did you mean `{close[0]}`?" if close else ""
 
 
+def listing(names, limit: int = 12) -> str:
+    """Names for a message: the first *limit*, each cut to 40 characters, and how many in all; 'none' if empty."""
+    names = [str(n) if len(str(n)) <= 40 else str(n)[:37] + "..." for n in names]
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more if names else "none"
+
+
 def reference_problems(raw: dict) -> list[Problem]:
     """Every dangling reference, cyclic need, bad routing and bad time setting in a raw scenario mapping."""
     problems: list[Problem] = []
@@ -61,7 +68,9 @@ def reference_problems(raw: dict) -> list[Problem]:
             if dept not in departments:
                 problems.append((path, f"unknown department `{dept}` in `{ref}`{suggest(dept, departments)}"))
             else:
-                problems.append((path, f"unknown service `{ref}`{suggest(ref, services)}"))
+                own = _mapping(_mapping(departments[dept]).get("services"))
+                problems.append((path, f"unknown service `{ref}`{suggest(ref, services)} (services of `{dept}`: "
+                                       f"{listing(own)})"))
 
     for dname, dept in departments.items():
         for sname, svc in _mapping(_mapping(dept).get("services")).items():
@@ -235,23 +244,29 @@ def endless_problems(scenario: Scenario) -> list[Problem]:
 
 
 def stability_problems(scenario: Scenario) -> list[Problem]:
-    """Departments whose fixed allocation gives offered utilisation >= 1 (unless allow_unstable); endless work and
-    replications too large to hold are refused even with allow_unstable."""
+    """Departments that work which cannot leave overloads (unless allow_unstable); endless work and replications
+    too large to hold are refused even with allow_unstable.
+
+    Orders with patience abandon a long queue, so a department they overload still has a steady state (Erlang A)
+    and runs; internal work and orders without patience never leave, so their offered utilisation (internal work
+    counted as if no order abandoned) must stay below 1.
+    """
     endless = size_problems(scenario) + endless_problems(scenario)
     if endless or scenario.allow_unstable:
         return endless
     traffic = solve(scenario)
     headcount = {d: dept.headcount for d, dept in scenario.departments.items()}
     problems = []
-    for d, u in traffic.utilisation(headcount).items():
+    for d, u in traffic.utilisation(headcount, captive=True).items():
         if not u < 1.0:  # nan or inf loads (overflowing rates) are unstable too
-            load = traffic.load[d]
+            load = traffic.captive[d]
             raise_to = f"raise headcount to at least {int(load) + 1}, " if load < 100_000 else ""  # the headcount limit
             problems.append(
                 (
                     ("departments", d, "headcount"),
                     f"unstable: offered load {load:.3g} employees on headcount {headcount[d]} "
-                    f"(utilisation {u:.3g} >= 1); {raise_to}lower the demand, or set allow_unstable: true",
+                    f"(utilisation {u:.3g} >= 1) from work that cannot leave (internal requests, orders without "
+                    f"patience); {raise_to}lower the demand, or set allow_unstable: true",
                 )
             )
     return problems

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from orgsim.errors import ScenarioError
 from orgsim.scenario.budget import budget_problems
-from orgsim.scenario.checks import reference_problems, stability_problems, suggest
+from orgsim.scenario.checks import listing, reference_problems, stability_problems, suggest
 from orgsim.scenario.schema import DISTRIBUTIONS, Scenario
 
 MAX_BYTES = 5 * 1024 * 1024  # a scenario is a page of YAML; 5 MiB leaves ample room
@@ -55,7 +55,7 @@ def read_mapping(path: str | os.PathLike) -> tuple[dict, dict[tuple, int]]:
     p = Path(path)
     name = str(path)
     if not p.exists():
-        raise ScenarioError([f"{name}: no such file"])
+        raise ScenarioError([f"{name}: no such file{_nearest_file(p)}"])
     if p.is_dir():
         raise ScenarioError([f"{name}: is a directory, not a scenario file"])
     if not p.is_file():
@@ -191,6 +191,7 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tupl
             continue
         node: Any = raw
         path: tuple = ()
+        kind: Any = Scenario  # the schema type at `path` (None once the path leaves the schema)
         ok = True
         for key in keys[:-1]:
             if isinstance(node, list):
@@ -200,6 +201,11 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tupl
                     break
                 key = int(key)
             elif isinstance(node, dict):
+                unknown = _unknown_name(kind, node, key, path)
+                if unknown:
+                    problems.append(f"--set {shown}: {unknown}")
+                    ok = False
+                    break
                 node.setdefault(key, {})
             else:
                 problems.append(f"--set {shown}: `{dotted(path)}` is a value, not a mapping")
@@ -207,6 +213,7 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tupl
                 break
             path += (key,)
             node = node[key]
+            kind = _step_into(kind, key) if kind is not None else None
         if not ok:
             continue
         last: Any = keys[-1]
@@ -223,6 +230,21 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> tuple[dict, set[tupl
     if problems:
         raise ScenarioError(problems)
     return raw, touched
+
+
+NAMED = {"departments": "department", "services": "service", "segments": "segment", "suppliers": "supplier"}
+
+
+def _unknown_name(kind: Any, node: dict, key: str, path: tuple) -> str | None:
+    """Why an override may not go *through* `key`: a name the collection *node* lacks (a department, service,
+    segment or supplier).  A new one is set whole (``departments.new={...}``), never field by field, so a
+    misspelled name is reported as such instead of as an entry missing its required fields."""
+    if key in node or kind is None or not any(typing.get_origin(t) is dict for t in _unwrap(kind)):
+        return None
+    what = NAMED.get(path[-1] if path else "", "name")
+    owner = f" of `{_part(path[-2])}`" if what == "service" and len(path) > 1 else ""
+    return (f"unknown {what} `{_clip(_part(key))}`{owner}{suggest(key, node)} ({what}s{owner}: "
+            f"{listing(_part(n) for n in node)}; a new one is set whole: `{dotted(path + (key,))}={{...}}`)")
 
 
 # --------------------------------------------------------------------------- validation
@@ -287,6 +309,20 @@ def resolve_path(path: str | os.PathLike) -> Path:
     return p
 
 
+def _nearest_file(p: Path) -> str:
+    """'; did you mean ...?' for a missing scenario: the nearest YAML file beside it or, for a bare name, the
+    nearest shipped scenario; a bare name also lists the shipped ones."""
+    bare = p.parent == Path(".")
+    shipped = sorted(shipped_scenarios()) if bare else []
+    try:
+        beside = sorted(str(p.parent / f.name) for f in p.parent.iterdir() if f.suffix in (".yaml", ".yml"))
+    except OSError:  # no such folder, or not readable: nothing to suggest from it
+        beside = []
+    stem = p.name[:-5] if p.name.endswith(".yaml") else p.name
+    hint = suggest(stem, shipped) or suggest(str(p), beside)
+    return hint + (f" (shipped scenarios: {', '.join(shipped)})" if shipped else "")
+
+
 def shipped_scenarios() -> dict[str, Path]:
     """The scenarios installed with orgsim, by name."""
     from importlib import resources
@@ -304,14 +340,17 @@ def dump(scenario: Scenario) -> str:
 
 
 def _locate(name: str, path: tuple, message: str, lines: dict, overridden: set) -> str:
+    """'where: path: message', where is the --set that wrote the value (the file's lines beneath it are stale),
+    else the file's line of the nearest written part of the path, else the file."""
     where = name
-    for k in range(len(path), -1, -1):
-        if path[:k] in overridden:
-            where = f"--set {dotted(path[:k])}"
-            break
-        if path[:k] in lines and k > 0:
-            where = f"{name}:{lines[path[:k]]}"
-            break
+    written = [k for k in range(len(path), -1, -1) if path[:k] in overridden]
+    if written:
+        where = f"--set {dotted(path[:written[0]])}"
+    else:
+        for k in range(len(path), 0, -1):
+            if path[:k] in lines:
+                where = f"{name}:{lines[path[:k]]}"
+                break
     return f"{where}: {dotted(path)}: {message}"
 
 
@@ -328,16 +367,16 @@ def _describe(err: dict) -> tuple[tuple, str]:
         )
     if kind == "missing":
         return path, "required field is missing"
-    if kind == "union_tag_invalid":
+    key = str(ctx.get("discriminator", "dist")).strip(chr(39))
+    key = key if key.isidentifier() else "dist"  # the field naming a union's kind; a callable shows as `<lambda>()`
+    if kind == "union_tag_invalid":  # the kind field itself is at fault: name it (`time.dist`), not only its parent
         tags = [t.strip("'") for t in str(ctx.get("expected_tags", "")).split(", ")]
-        return path, f"unknown kind `{ctx.get('tag')}`{suggest(ctx.get('tag'), tags)} (allowed: {', '.join(tags)})"
+        return path + (key,), f"unknown kind `{ctx.get('tag')}`{suggest(ctx.get('tag'), tags)} (allowed: {', '.join(tags)})"
     if kind == "union_tag_not_found":
         tags = sorted(UNION_TAGS.get(path[-1] if path else "", DISTRIBUTIONS))
-        key = str(ctx.get("discriminator", "dist")).strip(chr(39))
-        key = key if key.isidentifier() else "dist"  # a callable discriminator shows as `<lambda>()`
         if not isinstance(got, dict):
             return path, f"must be a mapping with `{key}` (one of: {', '.join(tags)}) (got {_short(got)})"
-        return path, f"`{key}` is required (one of: {', '.join(tags)})"
+        return path + (key,), f"required field is missing (one of: {', '.join(tags)})"
     if kind == "literal_error":
         expected = str(ctx.get("expected", ""))
         options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]

@@ -412,7 +412,9 @@ class Scenario(Frozen):
     suppliers: dict[Identifier, Supplier] = Field(default_factory=dict)
     morale: Morale = Morale()
     policy: Policy = Policy()
-    allow_unstable: bool = Field(False, description="run even if some department's utilisation would be >= 1")
+    allow_unstable: bool = Field(False, description=(
+        "run even if work that cannot leave (internal requests, orders without patience) gives some department "
+        "a utilisation >= 1; orders with patience that overload a department never need it: they abandon"))
 
     # ---- convenience views shared by engines, checks and reports
 

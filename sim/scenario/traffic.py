@@ -5,6 +5,11 @@ chains over their steps; every demand at a service fires its needs once;
 deliveries from a supplier raise invoices at its `paid_by` service; caught
 defects are redone.  The stability check, the allocation policies and the
 summaries read these numbers.
+
+Orders of a segment with patience can leave a queue, so a department they
+overload still has a steady state (Erlang A); internal work and orders
+without patience cannot.  Their part of each load is kept apart (``captive``)
+for the stability check, counted as if no order abandoned (an upper bound).
 """
 
 from __future__ import annotations
@@ -24,13 +29,13 @@ class Traffic:
     executions: dict[str, float]  # services performed, rework included
     load: dict[str, float]  # offered load per department: busy time plus a lower bound of blocked time
     supplier_rates: dict[str, float]  # delivery requests per supplier
+    captive: dict[str, float]  # the part of `load` that cannot leave: internal work, orders without patience
 
-    def utilisation(self, headcount: dict[str, int]) -> dict[str, float]:
-        """Offered load per employee for a given allocation (inf when a loaded department has nobody)."""
-        return {
-            d: (self.load[d] / h if h > 0 else (np.inf if self.load[d] > 0 else 0.0))
-            for d, h in headcount.items()
-        }
+    def utilisation(self, headcount: dict[str, int], captive: bool = False) -> dict[str, float]:
+        """Offered load (or its *captive* part) per employee for an allocation (inf when a loaded department
+        has nobody)."""
+        load = self.captive if captive else self.load
+        return {d: (load[d] / h if h > 0 else (np.inf if load[d] > 0 else 0.0)) for d, h in headcount.items()}
 
 
 def arrival_rate(segment) -> float:
@@ -110,17 +115,21 @@ def solve(scenario: Scenario) -> Traffic:
     refs = scenario.service_refs()
     index = {r: i for i, r in enumerate(refs)}
     n = len(refs)
-    journey_demand = np.zeros(n)
-    journey_exec = np.zeros(n)
+    journey_demand, journey_exec = np.zeros(n), np.zeros(n)
+    captive_demand, captive_exec = np.zeros(n), np.zeros(n)  # the part from segments without patience
     for seg in scenario.segments.values():
         rate = arrival_rate(seg)
         steps, visits, cont = journey_visits(seg)
         for ref, v, c in zip(steps, visits, cont):
             svc = scenario.service(ref)
             caught = svc.defect_rate * svc.detection
-            journey_demand[index[ref]] += rate * v
             # a defect is caught only when the item moves on to another internal customer
-            journey_exec[index[ref]] += rate * v * (c / (1.0 - caught) + (1.0 - c))
+            demand, execs = rate * v, rate * v * (c / (1.0 - caught) + (1.0 - c))
+            journey_demand[index[ref]] += demand
+            journey_exec[index[ref]] += execs
+            if seg.patience is None:
+                captive_demand[index[ref]] += demand
+                captive_exec[index[ref]] += execs
 
     # demand = journey + M demand, M[target, source] = probability of the need (invoices included)
     rows, cols, probs = [], [], []
@@ -147,20 +156,24 @@ def solve(scenario: Scenario) -> Traffic:
         m = csc_matrix((probs, (rows, cols)), shape=(n, n))
         demand = np.atleast_1d(spsolve((identity(n, format="csc") - m).tocsc(), journey_demand))
     internal = demand - journey_demand
-    executions = journey_exec.copy()
+    internal_exec = np.zeros(n)
     for ref, i in index.items():
         svc = scenario.service(ref)
-        executions[i] += internal[i] / (1.0 - svc.defect_rate * svc.detection)
+        internal_exec[i] = internal[i] / (1.0 - svc.defect_rate * svc.detection)
+    executions = journey_exec + internal_exec
 
     speed = morale_speed(scenario)
     load = {d: 0.0 for d in scenario.departments}
+    captive = dict(load)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflowing load is inf: reported as unstable
         _add_loads(scenario, index, executions, demand, speed, load)
+        _add_loads(scenario, index, captive_exec + internal_exec, captive_demand + internal, speed, captive)
     return Traffic(
         demand={r: float(demand[i]) for r, i in index.items()},
         executions={r: float(executions[i]) for r, i in index.items()},
         load=load,
         supplier_rates={s: float(x) for s, x in zip(suppliers, supplier_of @ demand)},
+        captive=captive,
     )
 
 

@@ -93,12 +93,20 @@ def staffed(scenario: Scenario, spec: PolicySpec | VariantSpec | None, on_batch=
         raise BudgetError(f"{what} {label}: {exc.problems[0]}") from None
 
 
-def _paired(x: np.ndarray, k: int, j: int) -> dict:
+INTERVAL_KEYS = ("mean", "ci_low", "ci_high", "ci_method", "ci_reliable")
+
+
+def _interval(agg: dict) -> dict:
+    """The part of ``metrics.aggregate`` a comparison reports: mean, interval, its method and reliability."""
+    return {k: agg[k] for k in INTERVAL_KEYS}
+
+
+def _paired(x: np.ndarray, k: int, j: int, metric: str) -> dict:
     """Mean and 95 % CI of column k minus column j, replication by replication (0 for a column against itself)."""
+    agg = metrics.aggregate(x[:, k] - x[:, j], metric, difference=True)
     if k == j:
-        return {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
-    agg = metrics.aggregate(x[:, k] - x[:, j])
-    return {"mean": agg["mean"], "ci_low": agg["ci_low"], "ci_high": agg["ci_high"]}
+        agg.update(mean=0.0, ci_low=0.0, ci_high=0.0)
+    return _interval(agg)
 
 
 @dataclass
@@ -157,8 +165,7 @@ class Comparison:
         best = int(np.argmax(sign * means))
         per_policy = {}
         for k, label in enumerate(self.labels):
-            agg = metrics.aggregate(x[:, k])
-            per_policy[label] = {"mean": agg["mean"], "ci_low": agg["ci_low"], "ci_high": agg["ci_high"]}
+            per_policy[label] = _interval(metrics.aggregate(x[:, k], self.metric))
         # P(best): paired bootstrap over replications (keeps the common random numbers together)
         rng = np.random.default_rng([self.seed, 7919])
         idx = rng.integers(0, n, size=(boot, n))
@@ -170,7 +177,7 @@ class Comparison:
         share = wins / wins.sum(axis=1, keepdims=True)
         for k, label in enumerate(self.labels):
             per_policy[label]["p_best"] = float(share[:, k].mean())
-        differences = {label: _paired(x, k, best) for k, label in enumerate(self.labels)}
+        differences = {label: _paired(x, k, best, self.metric) for k, label in enumerate(self.labels)}
         reduction = {}
         for k, label in enumerate(self.labels):
             if k != best and n < 2:
@@ -198,7 +205,7 @@ class Comparison:
         }
         if self.reference is not None:
             ref = self.labels.index(self.reference)
-            self.stats["against_reference"] = {label: _paired(x, k, ref) for k, label in enumerate(self.labels)}
+            self.stats["against_reference"] = {label: _paired(x, k, ref, self.metric) for k, label in enumerate(self.labels)}
         return self
 
     def max_half_width(self) -> float:
@@ -227,6 +234,8 @@ class Comparison:
                 f"; it beats the runner-up {self.title(runner_up)} by {abs(d['mean']):.3g} "
                 f"(paired 95 % CI {min(abs(d['ci_low']), abs(d['ci_high'])):.3g} to {max(abs(d['ci_low']), abs(d['ci_high'])):.3g})"
             )
+        if not p["ci_reliable"]:
+            text += f" (intervals from {metrics.UNRELIABLE})"
         return text + "."
 
     def summary(self) -> pd.DataFrame:

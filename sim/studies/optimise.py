@@ -42,6 +42,8 @@ class Optimum:
     mean: float
     ci_low: float
     ci_high: float
+    ci_method: str  # how the interval was made (metrics.interval)
+    ci_reliable: bool  # from at least metrics.MIN_RELIABLE replications
     path: list[dict] = field(default_factory=list)
     evaluations: int = 0
     final: RunResult | None = None
@@ -62,6 +64,8 @@ class Optimum:
             "mean": self.mean,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
+            "ci_method": self.ci_method,
+            "ci_reliable": self.ci_reliable,
             "evaluations": self.evaluations,
             **self.settings,
             "path": [metrics.json_safe(step) for step in self.path],
@@ -187,8 +191,9 @@ def optimise(
         on_plan(final_replications, "final estimate")
     (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend,
                         on_batch=on_batch)
-    agg = metrics.aggregate(final.values[objective])
+    agg = metrics.aggregate(final.values[objective], objective)
     settings = {"budget": budget, "min_per_department": floor, "replications": replications,
                 "final_replications": final_replications, "seed": seed, "final_seed": seed + 1, "engine": engine,
                 "max_moves": max_moves}
-    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], path, len(cache), final, settings)
+    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], agg["ci_method"], agg["ci_reliable"],
+                   path, len(cache), final, settings)

@@ -10,6 +10,8 @@ import pandas as pd
 from orgsim import metrics
 from orgsim.scenario.schema import Scenario
 
+SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "std", "n", "ci_method", "ci_reliable"]  # what metrics.aggregate gives
+
 
 @dataclass
 class RunResult:
@@ -28,9 +30,9 @@ class RunResult:
     extra: dict = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
-        """One row per metric: mean, ci_low, ci_high (95 % Student t), std, n."""
-        rows = [{"metric": name, **metrics.aggregate(v)} for name, v in self.values.items()]
-        return pd.DataFrame(rows, columns=["metric", "mean", "ci_low", "ci_high", "std", "n"])
+        """One row per metric: mean, ci_low, ci_high (95 %, within the metric's range), std, n, ci_method, ci_reliable."""
+        rows = [{"metric": name, **metrics.aggregate(v, name)} for name, v in self.values.items()]
+        return pd.DataFrame(rows, columns=["metric", *SUMMARY_COLUMNS])
 
     def replications_frame(self) -> pd.DataFrame:
         """Wide table: one row per replication, one column per metric."""
@@ -63,15 +65,14 @@ class RunResult:
         return df
 
     def timeseries_summary(self) -> pd.DataFrame:
-        """Per period and metric: mean over replications with a 95 % normal-approximation interval."""
+        """Per period and metric: mean over replications with a 95 % interval within the metric's range."""
         rows = []
-        for name, (n, s, ss) in self.period_sums.items():
-            mean = np.divide(s, n, out=np.full_like(s, np.nan), where=n > 0)
-            var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
-            half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
+        for name, sums in self.period_sums.items():
+            mean, low, high = metrics.period_interval(sums, name)
+            n, method = sums[0], metrics.ci_method(*metrics.bounds(name))
             for p in range(len(n)):
-                rows.append({"period": p, "metric": name, "mean": mean[p], "ci_low": mean[p] - half[p],
-                             "ci_high": mean[p] + half[p], "n": int(n[p])})
+                rows.append({"period": p, "metric": name, "mean": mean[p], "ci_low": low[p], "ci_high": high[p],
+                             "n": int(n[p]), "ci_method": method, "ci_reliable": bool(n[p] >= metrics.MIN_RELIABLE)})
         return pd.DataFrame(rows)
 
     def to_json(self) -> dict:
@@ -81,7 +82,7 @@ class RunResult:
             "engine": self.engine,
             "replications": int(len(self.replications)),
             "seed": int(self.seed),
-            "metrics": {name: metrics.json_safe(metrics.aggregate(v)) for name, v in self.values.items()},
+            "metrics": {name: metrics.json_safe(metrics.aggregate(v, name)) for name, v in self.values.items()},
         }
 
 

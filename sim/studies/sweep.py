@@ -10,10 +10,10 @@ any number of workers.  With ``out`` every finished batch is checkpointed
 under ``out/cells/NNN/`` and ``resume`` redoes only what is missing.
 
 The table has one row per cell and metric: one column per grid path (its
-value), ``policy``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``n``,
-then the paired difference against a reference cell (the first, or the one named):
-``minus_reference`` with its 95 % CI, from the per-replication differences (the
-cells share their replications, so the pairing removes the common demand).
+value), ``policy``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``n``, ``ci_method``,
+``ci_reliable`` (as ``orgsim.metrics.aggregate``), then the paired difference against a reference cell
+(the first, or the one named): ``minus_reference`` with its 95 % CI, from the per-replication differences
+(the cells share their replications, so the pairing removes the common demand).
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount
 from orgsim.studies.compare import PolicySpec, apply_policy, check_labels
 from orgsim.studies.estimate import choose_engine
+from orgsim.studies.results import SUMMARY_COLUMNS
 from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
 
 SWEEP_MANIFEST = "sweep.json"
-COLUMNS = ["policy", "metric", "mean", "ci_low", "ci_high", "std", "n",
-           "minus_reference", "minus_reference_ci_low", "minus_reference_ci_high"]
+COLUMNS = ["policy", "metric", *SUMMARY_COLUMNS, "minus_reference", "minus_reference_ci_low", "minus_reference_ci_high"]
 
 
 @dataclass
@@ -90,9 +90,9 @@ class SweepResult:
         rows = []
         for cell in self.cells:
             for name, v in self.values[cell.index].items():
-                d = _paired(v, ref[name]) if cell.index != self.reference else {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+                d = _paired(v, ref[name], name) if cell.index != self.reference else {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
                 rows.append({**{p: cell.point[p] for p in paths}, "policy": cell.policy, "metric": name,
-                             **metrics.aggregate(v), "minus_reference": d["mean"],
+                             **metrics.aggregate(v, name), "minus_reference": d["mean"],
                              "minus_reference_ci_low": d["ci_low"], "minus_reference_ci_high": d["ci_high"]})
         return pd.DataFrame(rows, columns=paths + COLUMNS)
 
@@ -125,10 +125,10 @@ class SweepResult:
         }
 
 
-def _paired(values: np.ndarray, reference: np.ndarray) -> dict:
+def _paired(values: np.ndarray, reference: np.ndarray, metric: str) -> dict:
     """Mean and 95 % CI of a cell minus the reference, over the replications where both are defined."""
     both = ~(np.isnan(values) | np.isnan(reference))
-    return metrics.aggregate(values[both] - reference[both])
+    return metrics.aggregate(values[both] - reference[both], metric, difference=True)
 
 
 def find_reference(cells: list[Cell], grid: list[tuple[str, list]], wanted: dict | None) -> int:

@@ -33,8 +33,9 @@ def test_sweep_table_and_json(tmp_path, capsys):
     doc = json.loads(out)
     table = pd.read_csv(tmp_path / "sweep.csv")
     assert list(table.columns) == ["departments.front_desk.headcount", "segments.citizens.arrivals.rate", "policy",
-                                   "metric", "mean", "ci_low", "ci_high", "std", "n", "minus_reference",
-                                   "minus_reference_ci_low", "minus_reference_ci_high"]
+                                   "metric", "mean", "ci_low", "ci_high", "std", "n", "ci_method", "ci_reliable",
+                                   "minus_reference", "minus_reference_ci_low", "minus_reference_ci_high"]
+    assert not table["ci_reliable"].any()  # 5 replications: every interval is flagged
     metrics = table["metric"].nunique()
     assert len(table) == 3 * 2 * 2 * metrics == len(doc["rows"])
     assert set(table["n"][table["metric"] == "external.arrivals"]) == {5}
@@ -44,6 +45,7 @@ def test_sweep_table_and_json(tmp_path, capsys):
     assert set(arr) == {1}
     code, out, err = cli(capsys, *args[:-2], "--metric", "external.wait_mean")
     assert code == 0 and "external.wait_mean" in out and out.count("external_first") == 6
+    assert out.count("] *") == 12 and "* fewer than 10 replications: unreliable" in out
 
 
 def test_bad_sweep_input_exits_2(capsys):

@@ -198,7 +198,7 @@ def test_utilisation_matches_offered_load():
     sc = _mmc(rate=4.0, servers=5, horizon=3000.0)
     out = simulate(sc, {"pool": 5}, seed=4, replications=[0, 1, 2])
     u = metrics.replication_metrics(out.rows, metrics.structure(sc))["dept.pool.utilisation"]
-    agg = metrics.aggregate(u)
+    agg = metrics.aggregate(u, "dept.pool.utilisation")
     half = max(agg["ci_high"] - agg["mean"], 0.005)
     assert abs(agg["mean"] - 0.8) < 4 * half
 

@@ -212,19 +212,18 @@ CASES = [
     Case("probability-above-1", put(f"{SERVE}.needs.0.probability", 1.5), f"{SERVE}.needs.0.probability",
          "probability: 1.5", ("<= 1",)),
     Case("defect-rate-above-1", put(f"{SERVE}.defect_rate", 1.2), f"{SERVE}.defect_rate", "defect_rate: 1.2", ("<= 1",)),
-    Case("unknown-distribution", put(f"{FIX}.time.dist", "exponentail"), f"{FIX}.time",
-         ("departments", "it", "services", "fix", "time"),
+    Case("unknown-distribution", put(f"{FIX}.time.dist", "exponentail"), f"{FIX}.time.dist", "dist: exponentail",
          ("unknown kind `exponentail`", "did you mean `exponential`")),
     Case("dist-not-a-mapping", put(f"{FIX}.time", 1.0), f"{FIX}.time", ("departments", "it", "services", "fix", "time"),
          ("must be a mapping with `dist`",)),
-    Case("missing-dist", put(f"{FIX}.time", {"mean": 1.0}), f"{FIX}.time",
-         ("departments", "it", "services", "fix", "time"), ("`dist` is required",)),
+    Case("missing-dist", put(f"{FIX}.time", {"mean": 1.0}), f"{FIX}.time.dist",
+         ("departments", "it", "services", "fix", "time"), ("required field is missing", "one of: deterministic")),
     Case("misspelled-key", rename("departments.it.headcount", "headcont"), "departments.it.headcont", "headcont:",
          ("unknown field `headcont`", "did you mean `headcount`")),
     Case("need-unknown-department", put(f"{SERVE}.needs.0.service", "itt.fix"), f"{SERVE}.needs.0.service",
          "service: itt.fix", ("unknown department `itt`", "did you mean `it`")),
     Case("need-unknown-service", put(f"{SERVE}.needs.0.service", "it.fixx"), f"{SERVE}.needs.0.service",
-         "service: it.fixx", ("unknown service `it.fixx`", "did you mean `it.fix`")),
+         "service: it.fixx", ("unknown service `it.fixx`", "did you mean `it.fix`", "(services of `it`: fix)")),
     Case("need-unknown-supplier", put(f"{SERVE}.needs.1.supplier", "partz"), f"{SERVE}.needs.1.supplier",
          "supplier: partz", ("unknown supplier `partz`", "did you mean `parts`")),
     Case("journey-unknown-department", put("segments.x.journey.0", "frnt.serve"), "segments.x.journey.0",
@@ -365,7 +364,7 @@ def test_three_typos_give_exactly_three_lines(tmp_path):
     assert len(problems) == 3, problems
     expected = {
         "departments.it.headcont": ("headcont:", "did you mean `headcount`"),
-        f"{FIX}.time": (("departments", "it", "services", "fix", "time"), "did you mean `exponential`"),
+        f"{FIX}.time.dist": ("dist: exponentail", "did you mean `exponential`"),
         "segments.y.journey.0": ("- record.lookup", "did you mean `records`"),
     }
     for field_path, (needle, hint) in expected.items():

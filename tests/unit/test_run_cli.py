@@ -54,8 +54,9 @@ def test_json_output_is_the_design_contract(small):
     assert set(out) == {"scenario", "engine", "replications", "seed", "metrics"}
     assert (out["scenario"], out["engine"], out["replications"], out["seed"]) == ("Two desks", "simpy", 4, 3)
     nps = out["metrics"]["external.nps"]
-    assert set(nps) == {"mean", "ci_low", "ci_high", "std", "n"}
+    assert set(nps) == {"mean", "ci_low", "ci_high", "std", "n", "ci_method", "ci_reliable"}
     assert nps["ci_low"] <= nps["mean"] <= nps["ci_high"] and nps["n"] == 4
+    assert (nps["ci_method"], nps["ci_reliable"]) == ("logit-t", False)  # NPS is bounded; 4 replications are too few
     for name in ("external.csat", "external.revenue", "dept.front.utilisation", "dept.back.wait_mean",
                  "internal.front.back.response_mean", "internal.rework_rate", "external.sojourn_p90"):
         assert name in out["metrics"], name

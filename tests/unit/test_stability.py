@@ -92,7 +92,8 @@ def test_boundary_utilisation_one_is_unstable():
     with pytest.raises(orgsim.ScenarioError) as info:
         build({"a": dept(1, s=svc(0.4))}, {"c": open_segment(2.5, "a.s")}, allow_unstable=False)
     assert info.value.problems == [
-        "t.yaml: departments.a.headcount: unstable: offered load 1 employees on headcount 1 (utilisation 1 >= 1); "
+        "t.yaml: departments.a.headcount: unstable: offered load 1 employees on headcount 1 (utilisation 1 >= 1) "
+        "from work that cannot leave (internal requests, orders without patience); "
         "raise headcount to at least 2, lower the demand, or set allow_unstable: true"
     ]
     # just below the boundary is accepted
@@ -409,6 +410,83 @@ def test_zero_headcount_without_work_is_fine():
     raw["departments"]["b"]["headcount"] = 3
     raw["departments"]["idle"] = dept(0, nothing=svc(1.0))
     assert validate_mapping(raw, "u.yaml").departments["idle"].headcount == 0
+
+
+# --------------------------------------------------------------------------- (i) orders with patience can leave
+
+
+def patient(rate: float, *journey, mean_patience: float = 2.0) -> dict:
+    return {**open_segment(rate, *journey), "patience": {"dist": "exponential", "mean": mean_patience}}
+
+
+def test_patient_orders_overloading_a_department_run():
+    # Erlang A: 11/h x 1 h = 11 on 10 agents (offered utilisation 1.1), callers abandon: a steady state exists
+    s = build({"agents": dept(10, answer=svc(1.0))}, {"callers": patient(11.0, "agents.answer")}, allow_unstable=False)
+    t = solve(s)
+    assert t.load["agents"] == pytest.approx(11.0, rel=REL)
+    assert t.captive["agents"] == 0.0
+    assert stability_problems(s) == []
+
+
+def test_the_same_orders_without_patience_are_refused():
+    with pytest.raises(orgsim.ScenarioError) as info:
+        build({"agents": dept(10, answer=svc(1.0))}, {"callers": open_segment(11.0, "agents.answer")},
+              allow_unstable=False)
+    [problem] = info.value.problems
+    assert problem.startswith("t.yaml: departments.agents.headcount: unstable: offered load 11 employees on headcount 10")
+    assert "from work that cannot leave (internal requests, orders without patience)" in problem
+
+
+def _mixed(patient_rate: float, captive_rate: float, back_heads: int = 2):
+    # front.serve (0.5 h) needs back.check (1 h) w.p. 0.5; segment p has patience, segment q has none.
+    # front: (patient_rate + captive_rate) x 0.5 offered, of which captive_rate x 0.5 cannot leave;
+    # back: every request is internal: (patient_rate + captive_rate) x 0.5 x 1 h, all captive
+    return build(
+        {"front": dept(2, serve=svc(0.5, needs=[{"service": "back.check", "probability": 0.5}])),
+         "back": dept(back_heads, check=svc(1.0))},
+        {"p": patient(patient_rate, "front.serve"), "q": open_segment(captive_rate, "front.serve")},
+        allow_unstable=True,
+    )
+
+
+def test_captive_load_counts_internal_work_and_orders_without_patience():
+    t = solve(_mixed(4.0, 1.0, back_heads=3))
+    assert t.load["front"] == pytest.approx(2.5, rel=REL)  # (4 + 1) x 0.5
+    assert t.captive["front"] == pytest.approx(0.5, rel=REL)  # 1 x 0.5
+    assert t.load["back"] == pytest.approx(2.5, rel=REL)  # 5 x 0.5 x 1
+    assert t.captive["back"] == pytest.approx(2.5, rel=REL)  # internal requests never leave
+
+
+def test_internal_work_that_overloads_a_department_is_refused_though_its_customers_are_patient():
+    # front is overloaded by patient orders (2.5 on 2: runs); back gets 2.5 of internal requests on 2: refused
+    strict = _mixed(4.0, 1.0).model_copy(update={"allow_unstable": False})
+    problems = stability_problems(strict)
+    assert [p for p, _ in problems] == [("departments", "back", "headcount")]
+    [(_, message)] = problems
+    assert message.startswith("unstable: offered load 2.5 employees on headcount 2 (utilisation 1.25 >= 1)")
+    assert "work that cannot leave" in message and "at least 3" in message
+
+
+def test_orders_without_patience_that_overload_a_department_are_refused_beside_patient_ones():
+    # front: 6 orders/h without patience x 0.5 h = 3 on 2 employees, whatever the patient ones do
+    strict = _mixed(0.5, 6.0, back_heads=10).model_copy(update={"allow_unstable": False})
+    assert [p for p, _ in stability_problems(strict)] == [("departments", "front", "headcount")]
+
+
+def test_cli_validates_the_overloaded_call_centre_and_refuses_it_without_patience():
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "orgsim.cli", "validate", "call_centre", "--set", "segments.callers.arrivals.rate=11"]
+    ok = subprocess.run(base, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    refused = subprocess.run([*base, "--set", "segments.callers.patience=null"], capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "departments.agents.headcount: unstable: offered load 11 employees on headcount 10" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    summary = subprocess.run([sys.executable, "-m", "orgsim.cli", "summary", "call_centre", "--set",
+                              "segments.callers.arrivals.rate=11"], capture_output=True, text=True)
+    assert "1.10  serves -; needs -  <- overloaded: orders abandon" in summary.stdout, summary.stdout
 
 
 # --------------------------------------------------------------------------- endless work is refused even when allowed

@@ -113,6 +113,19 @@ def test_erlang_a_abandonment_and_served_wait(engine):
     check(m["dept.agents.utilisation"], th["utilisation"], "Erlang A utilisation")
 
 
+def test_overloaded_erlang_a_runs_and_matches_theory(engine):
+    """M/M/10+M at offered load 1.1 (lambda 11, mu 1, theta 0.5): abandonment keeps it stable (issue 16), so it
+    validates without allow_unstable and both engines give the exact Erlang A abandonment (0.1477)."""
+    scenario = orgsim.load("call_centre", ["segments.callers.arrivals.rate=11", "horizon=6000", "warmup=600",
+                                           "period=600"])
+    assert not scenario.allow_unstable
+    m = simulate(scenario, 150, engine)
+    th = theory.erlang_a(11.0, 1.0, 10, 0.5)
+    check(m["external.abandon_rate"], th["p_abandon"], f"{engine} overloaded Erlang A abandon rate")
+    check(m["external.wait_mean"], th["wait_mean_served"], "overloaded Erlang A wait of served")
+    check(m["dept.agents.utilisation"], th["utilisation"], "overloaded Erlang A utilisation")
+
+
 def test_mg1_lognormal_matches_pollaczek_khinchine(engine):
     lam, mean, cv = 0.7, 1.0, 1.5
     raw = station(lam, mean, 1, 60_000, 6_000, time={"dist": "lognormal", "mean": mean, "cv": cv})

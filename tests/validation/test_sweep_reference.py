@@ -26,7 +26,7 @@ def test_each_cell_minus_the_reference_is_the_difference_of_two_runs_on_the_same
                      replications=10, seed=3).values["external.sojourn_mean"]
     cell = orgsim.run(orgsim.load("classroom", SHORT), engine="numba",  # front_desk 3, rate 4.0: as written
                       replications=10, seed=3).values["external.sojourn_mean"]
-    want = metrics.aggregate(cell - ref)
+    want = metrics.aggregate(cell - ref, "external.sojourn_mean", difference=True)
     got = table.loc[(3, 4.0, "external.sojourn_mean")]
     assert got["minus_reference"] == pytest.approx(want["mean"], abs=1e-12)
     assert (got["minus_reference_ci_low"], got["minus_reference_ci_high"]) == pytest.approx(
