@@ -15,7 +15,8 @@ FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
     "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
-    "report": "--report",
+    "report": "--report", "select": "--select", "delta": "--delta", "alpha": "--alpha", "first_stage": "-r",
+    "precision": "--precision",
 }  # fmt: skip
 
 
@@ -73,6 +74,18 @@ def _add_progress(p) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (none when stderr is not a terminal)")
 
 
+def _add_select(p) -> None:
+    g = p.add_argument_group("selection with a guarantee (Kim-Nelson procedure on common random numbers)")
+    g.add_argument("--select", action="store_true",
+                   help="add replications only to the policies still in contention until one is left; -r is the first stage "
+                   "(default 20)")
+    g.add_argument("--delta", type=_positive_float, metavar="D",
+                   help="with --select: the smallest difference in --metric worth detecting (the indifference zone)")
+    g.add_argument("--alpha", type=_positive_float, metavar="A",
+                   help="with --select: the best policy, if at least D better than the rest, is selected with probability "
+                   "at least 1-A (default 0.05)")
+
+
 def _policy_help() -> str:
     return f"a built-in policy ({', '.join((*ALLOCATIONS, *PRIORITIES))}) or a YAML file holding a `policy:` block (repeat)"
 
@@ -126,6 +139,7 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["simpy", "numba"], default="numba")
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    _add_select(p)
     _add_backend(p, batch=False)
 
     p = command("optimise", "search the headcount allocation that best serves an objective")

@@ -8,6 +8,7 @@ from orgsim.errors import one_line
 from orgsim.studies.compare import Comparison
 from orgsim.studies.optimise import Optimum
 from orgsim.studies.results import RunResult
+from orgsim.studies.select import Selection
 from orgsim.studies.sweep import SweepResult
 
 
@@ -105,6 +106,21 @@ def comparison_table(comp: Comparison) -> str:
             "common random numbers: variance of paired differences vs independent runs reduced by "
             + ", ".join(f"{k} {v:.0%}" for k, v in s["variance_reduction"].items())
         )
+    return "\n".join(lines)
+
+
+def selection_table(sel: Selection) -> str:
+    """The selected policy, then the others from the last eliminated to the first: mean, replications, when each left."""
+    order = [sel.selected] + [e["policy"] for e in reversed(sel.eliminated)]
+    left = {e["policy"]: e["after"] for e in sel.eliminated}
+    rows = [["policy", sel.metric, "replications used", "simulated", "outcome"]]
+    for label in order:
+        rows.append([label, _fmt(sel.means[label]), str(sel.used[label]), str(sel.simulated[label]),
+                     "selected" if label == sel.selected else f"eliminated after {left[label]}"])
+    lines = _columns(rows, right=(1, 2, 3))
+    lines.append(f"selected: {sel.selected}; guarantee: {sel.guarantee()} (Kim-Nelson procedure, common random numbers)")
+    lines.append(f"a fixed equal allocation with the same guarantee needs {sel.fixed:,} replications per policy "
+                 f"({sel.fixed * len(sel.labels):,} in all, against {sum(sel.simulated.values()):,} simulated here)")
     return "\n".join(lines)
 
 
