@@ -144,6 +144,8 @@ def cmd_run(args) -> int:
         raise OptionError("resume", "needs --out DIR, the folder of the interrupted run")
     if args.out:
         _check_output("out", args.out)
+    if args.report:
+        _check_output("report", args.report, folder=False)
     checkpoint = Path(args.out) / "batches" if args.out else None
     with FolderLock(args.out) if args.out else nullcontext():  # one process at a time on an --out folder
         if args.resume and not (checkpoint / "manifest.json").exists():
@@ -162,12 +164,18 @@ def cmd_run(args) -> int:
         if args.out:
             write_run(result, args.out, ["orgsim", *sys.argv[1:]])
             Checkpoint(checkpoint).clear()  # the results are written: the checkpoint has served (only orgsim's files)
+    if args.report:
+        from orgsim.present.run_report import write
+
+        write(result, args.report)
     if args.format == "json":
         _print_json(result.to_json())
     else:
         print(table(result))
         if args.out:
             print(f"results written to {args.out}/")
+        if args.report:
+            print(f"report written to {args.report}")
     return 0
 
 

@@ -120,6 +120,8 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
                    "(and every finished batch to DIR/batches as it completes, for --resume)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in --out DIR")
+    p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report: every per-period series as a plot, "
+                   "the warm-up diagnostic and drift warnings")
     _add_backend(p)
     _add_progress(p)
 

@@ -51,10 +51,12 @@ def small(tmp_path) -> Path:
 
 def test_json_output_is_the_design_contract(small):
     out = json.loads(orgsim_cli("run", str(small), "-r", "4", "--seed", "3", "--format", "json").stdout)
-    assert set(out) == {"scenario", "engine", "replications", "seed", "metrics"}
+    assert set(out) == {"scenario", "engine", "replications", "seed", "metrics", "warnings"}
     assert (out["scenario"], out["engine"], out["replications"], out["seed"]) == ("Two desks", "simpy", 4, 3)
     nps = out["metrics"]["external.nps"]
-    assert set(nps) == {"mean", "ci_low", "ci_high", "std", "n"}
+    assert set(nps) == {"mean", "ci_low", "ci_high", "std", "n", "drift"}
+    assert set(nps["drift"]) == {"mser5_warmup", "mser5_at_limit", "part_edges", "part_means", "change_part", "change",
+                                 "change_ci_low", "change_ci_high", "level_ci_half_width", "trend"}
     assert nps["ci_low"] <= nps["mean"] <= nps["ci_high"] and nps["n"] == 4
     for name in ("external.csat", "external.revenue", "dept.front.utilisation", "dept.back.wait_mean",
                  "internal.front.back.response_mean", "internal.rework_rate", "external.sojourn_p90"):
