@@ -143,11 +143,12 @@ def comparison_table(comp: Comparison) -> str:
 def selection_table(sel: Selection) -> str:
     """The selected policy, then the others from the last eliminated to the first: mean, replications, when each left."""
     order = [sel.selected] + [e["policy"] for e in reversed(sel.eliminated)]
-    left = {e["policy"]: e["after"] for e in sel.eliminated}
+    left = {e["policy"]: f"tied: the same mean, left after {e['after']}" if e["tied"] else f"eliminated after {e['after']}"
+            for e in sel.eliminated}
     rows = [["policy", sel.metric, "replications used", "simulated", "outcome"]]
     for label in order:
         rows.append([label, _fmt(sel.means[label]), str(sel.used[label]), str(sel.simulated[label]),
-                     "selected" if label == sel.selected else f"eliminated after {left[label]}"])
+                     "selected" if label == sel.selected else left[label]])
     lines = _columns(rows, right=(1, 2, 3))
     lines.append(f"selected: {sel.selected}; guarantee: {sel.guarantee()} (Kim-Nelson procedure, common random numbers)")
     lines.append(f"a fixed equal allocation with the same guarantee needs {sel.fixed:,} replications per policy "

@@ -67,6 +67,7 @@ class KN:
         self.r = n0
         self.alive = np.ones(k, dtype=bool)
         self.eliminated: list[tuple[int, int]] = []  # (system, observations it had), in the order they left
+        self.tied: set[int] = set()  # systems that left only because they tied exactly with the one selected
         self.used = np.full(k, n0)
         # once r reaches h² S²_il / δ² the pair's continuation region is closed (W_il = 0): no pair needs more
         self.bound = max(n0, math.ceil(float((self.h2 * self.s2 / delta**2).max())))
@@ -115,6 +116,7 @@ class KN:
             # every W is 0: the survivors tie exactly (identical systems); the first listed is as good as any
             keep = idx[~beaten]
             out = np.concatenate([out, keep[1:]])
+            self.tied.update(keep[1:].tolist())
         for i in out.tolist():
             self.alive[i] = False
             self.eliminated.append((i, r))

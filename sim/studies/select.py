@@ -43,7 +43,7 @@ class Selection:
     used: dict[str, int]  # replications KN used of each policy
     simulated: dict[str, int]  # replications simulated of each policy (a batch may outrun an elimination)
     means: dict[str, float]  # each policy's mean over the replications KN used
-    eliminated: list[dict]  # {"policy", "after"}: in the order they left
+    eliminated: list[dict]  # {"policy", "after", "tied"}: in the order they left; tied: the same mean as the selected one
     bound: int  # the most replications any policy could have needed
     fixed: int  # replications per policy a fixed equal allocation needs for the same guarantee
     allocations: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -176,7 +176,8 @@ def select(
         metric=metric, labels=labels, selected=labels[kn.selected], delta=float(delta), alpha=float(alpha),
         first_stage=first_stage, seed=seed, used={label: int(kn.used[k]) for k, label in enumerate(labels)},
         simulated=simulated, means={label: float(sign * means[k]) for k, label in enumerate(labels)},
-        eliminated=[{"policy": labels[i], "after": r} for i, r in kn.eliminated], bound=kn.bound, fixed=fixed,
+        eliminated=[{"policy": labels[i], "after": r, "tied": i in kn.tied} for i, r in kn.eliminated], bound=kn.bound,
+        fixed=fixed,
         allocations={v.label: v.headcount for v in variants},
         results={label: concat(rs) for label, rs in parts.items()},
     )

@@ -51,6 +51,17 @@ def test_select_table_names_the_selected_policy_and_the_yardstick():
     assert "a fixed equal allocation with the same guarantee needs" in proc.stdout
 
 
+def test_policies_identical_in_every_replication_end_tied_with_the_first_listed():
+    # in the classroom scenario no queue mixes external and internal work, so the queue priorities change nothing
+    proc = orgsim_cli("compare", "classroom", "--policy", "fifo", "--policy", "external_first", "--select", "--delta", "5",
+                      "-r", "5", "--format", "json", "--set", "horizon=400")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["selected"] == "fifo"
+    assert out["eliminated"] == [{"policy": "external_first", "after": 5, "tied": True}]
+    assert out["policies"]["fifo"]["mean"] == out["policies"]["external_first"]["mean"]
+
+
 @pytest.mark.parametrize("args, needle", [
     (["--delta", "2"], "--delta needs --select"),
     (["--alpha", "0.1"], "--alpha needs --select"),

@@ -95,7 +95,7 @@ def test_identical_systems_end_with_the_first_listed_and_a_worse_one_leaves():
         more = rng.standard_normal((1, 1))
         kn.add(np.hstack([more, more, more - 3.0]))
     assert kn.selected == 0
-    assert [i for i, _ in kn.eliminated] == [2, 1]
+    assert [i for i, _ in kn.eliminated] == [2, 1] and kn.tied == {1}
 
 
 def test_elimination_follows_the_continuation_region():
@@ -145,7 +145,7 @@ def test_select_drives_kn_on_common_random_numbers_and_batches_do_not_change_its
     kn = KN(x[:8], 0.1, 0.05)
     kn.add(x[8:])
     assert kn.done and sel.labels[kn.selected] == sel.selected
-    assert [{"policy": sel.labels[i], "after": r} for i, r in kn.eliminated] == sel.eliminated
+    assert [{"policy": sel.labels[i], "after": r, "tied": i in kn.tied} for i, r in kn.eliminated] == sel.eliminated
     for label in sel.labels:
         assert sel.means[label] == pytest.approx(np.mean(sel.results[label].values["external.sojourn_mean"][: sel.used[label]]))
 
@@ -158,4 +158,4 @@ def test_select_finds_the_planted_winner():
                         delta=0.05, metric="external.sojourn_mean", first_stage=10, seed=5)
     assert sel.allocations["sqrt_staffing"]["back"] > 2
     assert sel.selected == "sqrt_staffing"
-    assert sel.eliminated == [{"policy": "fixed", "after": sel.used["fixed"]}]
+    assert sel.eliminated == [{"policy": "fixed", "after": sel.used["fixed"], "tied": False}]
