@@ -7,9 +7,12 @@ Compares, on the same work and the same machine:
   * `baseline.yaml`: reference vs numba per core and on both cores (the
     reference on two worker processes, numba on two threads);
   * numba scaling with replications (10 -> 100,000), compile time cold and cached,
-    and peak memory.
+    and peak memory;
+  * selection with a guarantee (`compare --select`): replications the Kim-Nelson procedure
+    uses against a fixed equal allocation with the same guarantee, on planted normal problems
+    and on `baseline`'s allocation policies.
 
-Usage: python experiments/benchmark.py [--quick] [--skip-scaling]
+Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only]
 """
 
 from __future__ import annotations
@@ -276,6 +279,52 @@ def app_times(edits: int = 7) -> tuple[float, float, float, list[float]]:
     return screen, numbers, ready, latencies
 
 
+def planted_selection(k: int, delta: float, alpha: float, n0: int, macro: int, seed: int = 1) -> tuple[float, float, float]:
+    """KN on a planted problem (best by delta, others tied, unit variances, CRN correlation 0.5), *macro* times:
+    the share of correct selections, the mean replications KN used, the mean replications of the fixed allocation."""
+    from orgsim.studies.kn import KN, bonferroni_n
+
+    rng = np.random.default_rng(seed)
+    mu = np.zeros(k)
+    mu[-1] = delta
+
+    def draw(n):
+        return mu + np.sqrt(0.5) * rng.standard_normal((n, 1)) + np.sqrt(0.5) * rng.standard_normal((n, k))
+
+    hits, used, fixed = 0, 0, 0
+    for _ in range(macro):
+        first = draw(n0)
+        kn = KN(first, alpha, delta)
+        while not kn.done:
+            kn.add(draw(max(1, kn.r // 5)))
+        hits += kn.selected == k - 1
+        used += int(kn.used.sum())
+        fixed += k * bonferroni_n(first, alpha, delta)
+    return hits / macro, used / macro, fixed / macro
+
+
+def selection_savings(quick: bool) -> None:
+    """Print what `compare --select` saves against a fixed equal allocation giving the same guarantee."""
+    print("\nselection with a guarantee: Kim-Nelson (KN) against a fixed equal allocation, same first stage, same guarantee")
+    print("  planted problems (best by delta = 0.5, the others tied, unit variances, CRN correlation 0.5, n0 = 20)")
+    for k, alpha in ((2, 0.05), (5, 0.05), (10, 0.05), (5, 0.1)):
+        pcs, used, fixed = planted_selection(k, 0.5, alpha, 20, 200 if quick else 2000)
+        print(f"    k {k:>2}, alpha {alpha:.2f}: P(correct selection) {pcs:.3f} (promised {1 - alpha:.2f}); "
+              f"replications KN {used:,.0f}, fixed {fixed:,.0f} ({fixed / used:.1f}x)")
+    names = ["fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target"]
+    policies = [orgsim.parse_policy(n) for n in names]
+    base = orgsim.load("baseline")
+    seeds = range(1, 3 if quick else 6)
+    print(f"  baseline.yaml, {len(names)} allocation policies, external.nps, n0 = 20, numba engine, seeds {seeds[0]}-{seeds[-1]}")
+    for delta in (1.0, 2.0):
+        runs = [timed(lambda s=s, d=delta: orgsim.select(base, policies, delta=d, alpha=0.05, seed=s)) for s in seeds]
+        sim = np.mean([sum(r.simulated.values()) for r, _ in runs])
+        fixed = np.mean([r.fixed * len(names) for r, _ in runs])
+        picks = sorted({r.selected for r, _ in runs})
+        print(f"    delta {delta:g} NPS points, alpha 0.05: replications simulated {sim:,.0f}, fixed {fixed:,.0f} "
+              f"({fixed / sim:.1f}x); selected {', '.join(picks)}; {np.mean([t for _, t in runs]):.1f} s per selection")
+
+
 def cpu_name() -> str:
     """The CPU's model name and family/model numbers (a guest may show only a vendor line: the numbers tell apart
     generations whose speeds differ by 2x), from /proc/cpuinfo where there is one."""
@@ -294,8 +343,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     ap.add_argument("--skip-scaling", action="store_true")
+    ap.add_argument("--selection-only", action="store_true", help="only the selection measurement")
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
+    if args.selection_only:
+        selection_savings(args.quick)
+        return 0
 
     import numba
 
@@ -378,6 +431,8 @@ def main(argv=None) -> int:
                   f"peak RSS {peak:,.0f} MiB")
             if reps == 10_000:
                 year_reps = secs
+
+    selection_savings(args.quick)
 
     print("\ntargets (issue 'The numba engine'), measured above:")
     checks = [

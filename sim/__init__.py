@@ -17,8 +17,8 @@ from orgsim.scenario.schema import Scenario
 
 __all__ = [
     "BackendError", "BudgetError", "CheckpointError", "Comparison", "Optimum", "OptionError", "OrgsimError",
-    "PolicySpec", "RunResult", "Scenario", "ScenarioError", "SweepResult", "compare", "dump", "load", "optimise",
-    "parse_policy", "run", "sweep", "trace",
+    "PolicySpec", "RunResult", "Scenario", "ScenarioError", "Selection", "SweepResult", "compare", "dump", "load",
+    "optimise", "parse_policy", "run", "select", "sweep", "trace",
 ]  # fmt: skip
 __version__ = "0.1.0"
 
@@ -28,6 +28,7 @@ _LAZY = {
     "PolicySpec": "orgsim.studies.compare", "parse_policy": "orgsim.studies.compare",
     "optimise": "orgsim.studies.optimise", "Optimum": "orgsim.studies.optimise",
     "sweep": "orgsim.studies.sweep", "SweepResult": "orgsim.studies.sweep",
+    "select": "orgsim.studies.select", "Selection": "orgsim.studies.select",
 }  # fmt: skip
 
 

@@ -161,6 +161,8 @@ def cmd_run(args) -> int:
         raise OptionError("resume", "needs --out DIR, the folder of the interrupted run")
     if args.out:
         _check_output("out", args.out)
+    if args.report:
+        _check_output("report", args.report, folder=False)
     checkpoint = Path(args.out) / "batches" if args.out else None
     with FolderLock(args.out) if args.out else nullcontext():  # one process at a time on an --out folder
         if args.resume and not (checkpoint / "manifest.json").exists():
@@ -179,12 +181,18 @@ def cmd_run(args) -> int:
         if args.out:
             write_run(result, args.out, ["orgsim", *sys.argv[1:]])
             Checkpoint(checkpoint).clear()  # the results are written: the checkpoint has served (only orgsim's files)
+    if args.report:
+        from orgsim.present.run_report import write
+
+        write(result, args.report)
     if args.format == "json":
         _print_json(result.to_json())
     else:
         print(table(result))
         if args.out:
             print(f"results written to {args.out}/")
+        if args.report:
+            print(f"report written to {args.report}")
     return 0
 
 
@@ -212,6 +220,8 @@ def cmd_compare(args) -> int:
         raise OptionError("policy", "or --variant: give at least one policy or what-if variant to compare")
     specs = [parse_policy(p) for p in args.policy]
     variants = [parse_variant(v) for v in args.variant]
+    if args.select or args.delta is not None or args.alpha is not None:
+        return _select(args, scenario, specs)
     if args.report:
         _check_output("report", args.report, folder=False)
     counter = _Counter(None, enabled=not args.no_progress)
@@ -233,6 +243,32 @@ def cmd_compare(args) -> int:
         write(comp, args.report)
         if args.format != "json":
             print(f"report written to {args.report}")
+    return 0
+
+
+def _select(args, scenario, specs) -> int:
+    """`compare --select`: the Kim-Nelson selection instead of a fixed number of replications."""
+    from orgsim.present.tables import selection_table
+    from orgsim.studies.select import select
+
+    if not args.select:
+        raise OptionError("delta" if args.delta is not None else "alpha", "needs --select")
+    if args.delta is None:
+        raise OptionError("delta", "is needed with --select: the smallest difference in the metric worth detecting")
+    if args.precision is not None:
+        raise OptionError("precision", "cannot be combined with --select (the procedure decides the replications)")
+    if args.report:
+        raise OptionError("report", "is not available with --select (use --format json for the selection's numbers)")
+    with _backend(args) as backend:
+        sel = select(scenario, specs, delta=args.delta, alpha=0.05 if args.alpha is None else args.alpha,
+                     metric=args.metric, first_stage=args.replications or 20, seed=args.seed, engine=args.engine,
+                     backend=backend)
+    if args.format == "json":
+        _print_json(sel.to_json())
+    else:
+        print(f"{one_line(scenario.name)}: selecting the best of {len(specs)} policies by {sel.metric}, "
+              f"first stage {sel.first_stage} replications, {args.engine} engine, seed {args.seed}")
+        print(selection_table(sel))
     return 0
 
 

@@ -17,6 +17,7 @@ FLAGS = {
     "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
     "report": "--report", "variant": "--variant", "reference": "--reference", "port": "--port",
+    "select": "--select", "delta": "--delta", "alpha": "--alpha", "first_stage": "-r", "precision": "--precision",
 }  # fmt: skip
 
 
@@ -103,6 +104,18 @@ def _add_progress(p) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (none when stderr is not a terminal)")
 
 
+def _add_select(p) -> None:
+    g = p.add_argument_group("selection with a guarantee (Kim-Nelson procedure on common random numbers)")
+    g.add_argument("--select", action="store_true",
+                   help="add replications only to the policies still in contention until one is left; -r is the first stage "
+                   "(default 20)")
+    g.add_argument("--delta", type=_positive_float, metavar="D",
+                   help="with --select: the smallest difference in --metric worth detecting (the indifference zone)")
+    g.add_argument("--alpha", type=_positive_float, metavar="A",
+                   help="with --select: the best policy, if at least D better than the rest, is selected with probability "
+                   "at least 1-A (default 0.05)")
+
+
 def _policy_help() -> str:
     return f"a built-in policy ({', '.join((*ALLOCATIONS, *PRIORITIES))}) or a YAML file holding a `policy:` block (repeat)"
 
@@ -139,6 +152,8 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
                    "(and every finished batch to DIR/batches as it completes, for --resume)")
     _add_format(p)
     p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in --out DIR")
+    p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report: every per-period series as a plot, "
+                   "the warm-up diagnostic and drift warnings")
     _add_backend(p)
     _add_progress(p)
 
@@ -163,6 +178,7 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     _add_engine(p)
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
     _add_format(p)
+    _add_select(p)
     _add_backend(p, batch=False)
     _add_progress(p)
 

@@ -25,6 +25,15 @@ def to_png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _period_band(res, metric: str):
+    """Period end times, and the per-period mean over replications with its 95 % normal-approximation half-width."""
+    n, s, ss = res.period_sums[metric]
+    mean = np.divide(s, n, out=np.full_like(s, np.nan), where=n > 0)
+    var = np.divide(ss - n * mean**2, n - 1, out=np.full_like(s, np.nan), where=n > 1)
+    half = 1.96 * np.sqrt(np.maximum(var, 0) / np.maximum(n, 1))
+    return (np.arange(len(n)) + 1) * res.scenario.period, mean, half
+
+
 def series_over_time(comparison, metric: str = "external.nps"):
     """A metric per period for each plan (policies sharing one plan are one line, named by all), mean with a 95 % band."""
     fig, ax = plt.subplots(figsize=(8, 3.8))
@@ -111,4 +120,36 @@ def response_matrix(result):
     ax.set_xlabel("internal supplier")
     ax.set_ylabel("internal customer")
     ax.set_title("Who waits on whom: mean response time")
+    return fig
+
+
+def period_panels(result, names: list[str], title: str):
+    """One panel per metric of one run: the per-period mean with a 95 % band, the warm-up (dotted), MSER-5's
+    suggested warm-up (dashed) and, after the warm-up, the mean of each part the drift test compares (red when it moves)."""
+    sc = result.scenario
+    drift = result.drift or {}
+    cols = 2 if len(names) > 1 else 1
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(9, 2.3 * rows + 0.6), squeeze=False, sharex=True)
+    for ax, name in zip(axes.flat, names):
+        t, mean, half = _period_band(result, name)
+        ax.plot(t, mean, lw=1.2)
+        ax.fill_between(t, mean - half, mean + half, alpha=0.25)
+        ax.axvline(sc.warmup, color="grey", lw=0.8, ls=":")
+        d = drift.get(name)
+        if d is not None and d.mser5_warmup is not None and d.mser5_warmup != sc.warmup:
+            ax.axvline(d.mser5_warmup, color="tab:purple", lw=0.8, ls="--")
+        if d is not None and d.test is not None:
+            edges = d.edges()
+            ax.hlines(d.test.means, edges[:-1], edges[1:], colors="tab:red" if d.test.trending else "0.4",
+                      lw=2 if d.test.trending else 1, ls="-" if d.test.trending else "--")
+        ax.set_title(_literal(name + ("  (still moves)" if d is not None and d.test is not None and d.test.trending else "")),
+                     fontsize=9, color="tab:red" if d is not None and d.test is not None and d.test.trending else "black")
+        ax.tick_params(labelsize=8)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(_literal(f"time ({sc.time_unit}s, end of period)"), fontsize=8)
+    fig.suptitle(_literal(f"{title}: mean per period with 95 % band"), fontsize=10)
+    fig.tight_layout()
     return fig

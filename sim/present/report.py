@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
@@ -11,16 +10,9 @@ import numpy as np
 from orgsim import metrics
 from orgsim.execution.atomic import write_text
 from orgsim.present import plots
-
-
-def _img(fig, alt: str, ident: str) -> str:
-    data = base64.b64encode(plots.to_png(fig)).decode("ascii")
-    alt = html.escape(alt)
-    return f'<figure id="{ident}"><img alt="{alt}" src="data:image/png;base64,{data}"><figcaption>{alt}</figcaption></figure>'
-
-
-def _num(x) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x:.3g}"
+from orgsim.present.html_parts import STYLE
+from orgsim.present.html_parts import figure as _img
+from orgsim.present.html_parts import number as _num
 
 
 def _notes(comparison) -> str:
@@ -86,13 +78,9 @@ def render(comparison, question: str | None = None) -> str:
                         "fig-response"))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>orgsim report: {html.escape(sc.name)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 0.9em; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; text-align: left; }}
+<style>{STYLE}
 .answer {{ font-size: 1.15em; background: #eef6ee; padding: 0.8em; border-left: 4px solid #3a3; }}
 .unreliable {{ color: #a40; }}
-figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }}
 </style></head><body>
 <h1>orgsim report: {html.escape(sc.name)}</h1>
 <p class="question"><strong>Question.</strong> {html.escape(question)}</p>

@@ -9,6 +9,7 @@ from orgsim.errors import one_line
 from orgsim.studies.compare import Comparison
 from orgsim.studies.optimise import Optimum
 from orgsim.studies.results import RunResult
+from orgsim.studies.select import Selection
 from orgsim.studies.sweep import SweepResult
 
 
@@ -96,9 +97,40 @@ def table(result: RunResult) -> str:
         rows.append(["  rework rate", _ci(summ.loc["internal.rework_rate"])])
     if rows:
         lines += ["", f"Internal suppliers (mean response, {sc.time_unit}s)"] + _columns(rows)
+    lines += drift_lines(result)
     lines.append("")
     lines.append(f"wall time {result.wall_time:.2f} s")
     return "\n".join(lines)
+
+
+def drift_lines(result: RunResult) -> list[str]:
+    """The warm-up diagnostic, and a warning for every metric whose per-period mean still moves after the warm-up."""
+    sc, drift = result.scenario, result.drift
+    if drift is None:
+        return ["", "drift after the warm-up: not tested (per-replication series are not kept for a run this large)"]
+    lines = [""]
+    cuts = [f"{m[9:]} {'>=' if d.mser5_at_limit else ''}{d.mser5_warmup:g}" for m, d in drift.items()
+            if m.startswith("external.") and d.mser5_warmup is not None]
+    if cuts:
+        lines.append(f"warm-up {sc.warmup:g} {sc.time_unit}s; MSER-5 on the per-period means suggests {', '.join(cuts)}"
+                     + (" (>=: the longest it can tell in this horizon)" if ">=" in "".join(cuts) else ""))
+    tested = [d for d in drift.values() if d.test is not None]
+    moving = [d for d in tested if d.test.trending]
+    if not tested:
+        lines.append("drift after the warm-up: not tested (it needs 2 replications and 4 whole periods after the warm-up)")
+        return lines
+    edges = tested[0].edges()
+    parts = ", ".join(f"{a:g}-{b:g}" for a, b in zip(edges, edges[1:]))
+    if not moving:
+        lines.append(f"no per-period mean moves after the warm-up ({len(tested)} metrics; parts {parts} {sc.time_unit}s)")
+        return lines
+    lines.append(f"WARNING: these per-period means still move after the warm-up, which one mean hides (parts {parts} {sc.time_unit}s):")
+    rows = [["  metric", "mean in each part", "change from the first part [CI]"]]
+    for d in moving:
+        t = d.test
+        rows.append([f"  {d.metric}", "  ".join(_fmt(v) for v in t.means),
+                     f"{t.change:+.3g} [{t.change - t.change_half:+.3g}, {t.change + t.change_half:+.3g}] in part {t.part + 1}"])
+    return lines + _columns(rows)
 
 
 def comparison_table(comp: Comparison) -> str:
@@ -149,6 +181,22 @@ def _besides(comp: Comparison, label: str) -> str:
     for name in comp.names[label]:
         parts += comp.specs.get(name, {}).get("set", [])
     return one_line("; ".join(parts))
+
+
+def selection_table(sel: Selection) -> str:
+    """The selected policy, then the others from the last eliminated to the first: mean, replications, when each left."""
+    order = [sel.selected] + [e["policy"] for e in reversed(sel.eliminated)]
+    left = {e["policy"]: f"tied: the same mean, left after {e['after']}" if e["tied"] else f"eliminated after {e['after']}"
+            for e in sel.eliminated}
+    rows = [["policy", sel.metric, "replications used", "simulated", "outcome"]]
+    for label in order:
+        rows.append([label, _fmt(sel.means[label]), str(sel.used[label]), str(sel.simulated[label]),
+                     "selected" if label == sel.selected else left[label]])
+    lines = _columns(rows, right=(1, 2, 3))
+    lines.append(f"selected: {sel.selected}; guarantee: {sel.guarantee()} (Kim-Nelson procedure, common random numbers)")
+    lines.append(f"a fixed equal allocation with the same guarantee needs {sel.fixed:,} replications per policy "
+                 f"({sel.fixed * len(sel.labels):,} in all, against {sum(sel.simulated.values()):,} simulated here)")
+    return "\n".join(lines)
 
 
 def optimum_table(best: Optimum, header: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from orgsim import metrics
 from orgsim.scenario.schema import Scenario
+from orgsim.studies.drift import Drift, diagnose
 
 SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "std", "n", "ci_method", "ci_reliable"]  # what metrics.aggregate gives
 
@@ -75,14 +77,32 @@ class RunResult:
                              "n": int(n[p]), "ci_method": method, "ci_reliable": bool(n[p] >= metrics.MIN_RELIABLE)})
         return pd.DataFrame(rows)
 
+    @cached_property
+    def drift(self) -> dict[str, Drift] | None:
+        """Per metric with a per-period series: MSER-5's warm-up and the drift test after the warm-up
+        (``orgsim.studies.drift``); None when the per-replication series were not kept."""
+        if self.series is None:
+            return None
+        sc = self.scenario
+        return diagnose(self.series, list(self.values), sc.period, sc.warmup, sc.horizon)
+
+    def warnings(self) -> list[str]:
+        """One line per metric that still moves after the warm-up."""
+        return [w for d in (self.drift or {}).values() if (w := d.warning(self.scenario.time_unit))]
+
     def to_json(self) -> dict:
         """The `orgsim run --format json` object."""
+        drift = self.drift or {}
         return {
             "scenario": self.scenario.name,
             "engine": self.engine,
             "replications": int(len(self.replications)),
             "seed": int(self.seed),
-            "metrics": {name: metrics.json_safe(metrics.aggregate(v, name)) for name, v in self.values.items()},
+            "metrics": {
+                name: {**metrics.json_safe(metrics.aggregate(v, name)), "drift": drift[name].to_json() if name in drift else None}
+                for name, v in self.values.items()
+            },
+            "warnings": self.warnings(),
         }
 
 

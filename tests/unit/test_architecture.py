@@ -61,12 +61,12 @@ def test_the_tree_passes_the_linter():
 def test_the_public_api_is_pinned_and_documented():
     assert sorted(orgsim.__all__) == [
         "BackendError", "BudgetError", "CheckpointError", "Comparison", "Optimum", "OptionError", "OrgsimError",
-        "PolicySpec", "RunResult", "Scenario", "ScenarioError", "SweepResult", "compare", "dump", "load",
-        "optimise", "parse_policy", "run", "sweep", "trace",
+        "PolicySpec", "RunResult", "Scenario", "ScenarioError", "Selection", "SweepResult", "compare", "dump", "load",
+        "optimise", "parse_policy", "run", "select", "sweep", "trace",
     ]  # fmt: skip
     for name in orgsim.__all__:
         assert getattr(orgsim, name).__doc__, name
-    for name in ("run", "trace", "compare", "optimise", "sweep"):
+    for name in ("run", "trace", "compare", "optimise", "sweep", "select"):
         doc = getattr(orgsim, name).__doc__
         assert "Parameters\n    ----------" in doc and "Returns\n    -------" in doc, name
 

@@ -1,7 +1,8 @@
 """Every `orgsim ...` command in the README's ```sh blocks runs and exits 0 (issue 15: the README shows only commands that work).
 
 Sizes are made small where a command would be slow (`-r N` becomes `-r 2`, and run, compare, optimise, demo
-and sweep get `-r 2`; run gets `--horizon 400`); every command runs in a temporary folder, so `--out`,
+and sweep get `-r 2`; run gets `--horizon 400`; `compare --select` keeps its first stage, as it sizes itself);
+every command runs in a temporary folder, so `--out`,
 `--report` and `>` land there, and the placeholders `my_firm.yaml` and `my_plan.yaml` are written there from
 shipped scenarios.  Nothing is skipped
 silently: the commands that need a running cluster are listed in CLUSTER with the reason.
@@ -55,6 +56,8 @@ def small(command: str) -> list[str]:
     words = shlex.split(command)
     if ">" in words:
         words = words[: words.index(">")]
+    if "--select" in words:
+        return words[1:]  # -r is the selection's first stage, not its size: the procedure sizes itself from --delta
     for i, w in enumerate(words[:-1]):
         if w in ("-r", "--replications"):
             words[i + 1] = "2"

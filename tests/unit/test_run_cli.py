@@ -51,10 +51,12 @@ def small(tmp_path) -> Path:
 
 def test_json_output_is_the_design_contract(small):
     out = json.loads(orgsim_cli("run", str(small), "-r", "4", "--seed", "3", "--format", "json").stdout)
-    assert set(out) == {"scenario", "engine", "replications", "seed", "metrics"}
+    assert set(out) == {"scenario", "engine", "replications", "seed", "metrics", "warnings"}
     assert (out["scenario"], out["engine"], out["replications"], out["seed"]) == ("Two desks", "simpy", 4, 3)
     nps = out["metrics"]["external.nps"]
-    assert set(nps) == {"mean", "ci_low", "ci_high", "std", "n", "ci_method", "ci_reliable"}
+    assert set(nps) == {"mean", "ci_low", "ci_high", "std", "n", "ci_method", "ci_reliable", "drift"}
+    assert set(nps["drift"]) == {"mser5_warmup", "mser5_at_limit", "part_edges", "part_means", "change_part", "change",
+                                 "change_ci_low", "change_ci_high", "level_ci_half_width", "trend"}
     assert nps["ci_low"] <= nps["mean"] <= nps["ci_high"] and nps["n"] == 4
     assert (nps["ci_method"], nps["ci_reliable"]) == ("logit-t", False)  # NPS is bounded; 4 replications are too few
     for name in ("external.csat", "external.revenue", "dept.front.utilisation", "dept.back.wait_mean",

@@ -30,7 +30,8 @@ def test_more_replications_than_memory_holds_are_refused_before_anything_runs(ar
     assert "memory" in out.stderr and "available" in out.stderr and "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("override", [["--horizon", "1e20"], ["--set", "period=1e-9"], ["--set", "horizon=1.0e15"]])
+@pytest.mark.parametrize("override", [["--horizon", "1e20"], ["--set", "period=1e-9"], ["--set", "horizon=1.0e15"],
+                                      ["--set", "period=1e-320"]])  # horizon / period overflows to inf
 def test_a_replication_with_too_many_periods_is_a_scenario_error(override):
     commands = [["run", "baseline", "-r", "2", "--engine", "numba"]]
     if override[0] == "--set":  # validate has no --horizon flag
