@@ -42,7 +42,7 @@ def _rows(result: RunResult) -> str:
     drift = result.drift or {}
     rows = []
     for name, values in result.values.items():
-        agg = metrics.aggregate(values)
+        agg = metrics.aggregate(values, name)
         d = drift.get(name)
         cut, move, flag = "–", "–", ""
         if d is not None:

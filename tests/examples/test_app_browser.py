@@ -1,35 +1,30 @@
 """`orgsim app` in a real headless Chromium: what-if, validation beside the control, classroom, download, two tabs.
 
-The page's NPS difference must equal the paired difference of `orgsim.run` on the scenario as written and on
-the edited scenario with the same seed and replications (per replication, then averaged).  Every request
+The page's NPS difference must equal what `orgsim compare baseline --variant ...` prints for the same edits,
+seed and replications (the paired difference against the scenario as written).  Every request
 must stay on 127.0.0.1.  Screenshots of each state are kept in test-artefacts/app/.  Skipped, with the
 reason, where no Chromium is installed (outside CI); under CI=true it must run.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
+from browser import ARGS, CHROMIUM, require_chromium
 
 import orgsim
 from orgsim.app.timeline import timeline
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI") != "true":
-    pytest.skip("no Chromium on this machine (CI installs Debian's chromium)", allow_module_level=True)
+require_chromium()
 pytest.importorskip("starlette", reason="the app extra is installed by `make test`")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artefacts" / "app"
 ORGSIM = str(Path(sys.executable).with_name("orgsim"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 REPS, SEED = 20, 3
 COMPILED = 240_000  # ms: a cold numba cache compiles in about a minute on a loaded 2-core machine
 
@@ -47,10 +42,13 @@ def app_url():
 
 
 def expected_nps_difference(sets: list[str]) -> float:
-    """What `orgsim run` gives: the per-replication NPS difference, edited minus as written, averaged."""
-    a = orgsim.run(orgsim.load("baseline"), engine="numba", replications=REPS, seed=SEED).values["external.nps"]
-    b = orgsim.run(orgsim.load("baseline", sets), engine="numba", replications=REPS, seed=SEED).values["external.nps"]
-    return float(np.mean(b - a))
+    """What `orgsim compare baseline --variant` prints: the paired NPS difference, edited minus as written."""
+    out = subprocess.run([sys.executable, "-m", "orgsim.cli", "compare", "baseline", "--variant", "page=" + ",".join(sets),
+                          "-r", str(REPS), "--seed", str(SEED), "--engine", "numba", "--format", "json", "--no-progress"],
+                         capture_output=True, text=True, check=True)
+    doc = json.loads(out.stdout)
+    arm = next(label for label, plan in doc["policies"].items() if "page" in plan["names"])  # (one plan, one arm)
+    return float(doc["against_reference"][arm]["mean"])
 
 
 def open_page(context, url: str, requests: list):
@@ -145,15 +143,18 @@ def test_two_tabs_change_different_controls_and_each_sees_its_own_result(app_url
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         first = open_page(browser.new_context(), app_url, requests)
         second = open_page(browser.new_context(), app_url, requests)
-        set_heads(first, {"operations": 18})
-        set_heads(second, {"sales": 6})
+        # each moves one head, so the budget stays spent as written (a head less would be spread back by fixed)
+        set_heads(first, {"operations": 18, "sales": 8})
+        set_heads(second, {"sales": 6, "it": 4})
         a, b = compiled_result(first), compiled_result(second)
         first.screenshot(path=ARTEFACTS / "7-tab-one.png", full_page=True)
         second.screenshot(path=ARTEFACTS / "8-tab-two.png", full_page=True)
         heads = [t.input_value("[data-control='headcount.operations']") for t in (first, second)]
         browser.close()
     assert heads == ["18", "19"]
-    assert a["mean"] == pytest.approx(expected_nps_difference(["departments.operations.headcount=18"]), rel=1e-9, abs=1e-9)
-    assert b["mean"] == pytest.approx(expected_nps_difference(["departments.sales.headcount=6"]), rel=1e-9, abs=1e-9)
+    assert a["mean"] == pytest.approx(expected_nps_difference(["departments.operations.headcount=18",
+                                                                    "departments.sales.headcount=8"]), rel=1e-9, abs=1e-9)
+    assert b["mean"] == pytest.approx(expected_nps_difference(["departments.sales.headcount=6",
+                                                                    "departments.it.headcount=4"]), rel=1e-9, abs=1e-9)
     assert a["mean"] != b["mean"]
     assert all(u.startswith(app_url) for u in requests)

@@ -4,18 +4,14 @@ Outside CI, where no Chromium is installed, the test is skipped with that
 reason; under CI=true (where `.ci/run` installs Debian's chromium) it must run.
 """
 
-import os
-import shutil
 
-import pytest
+from browser import ARGS, CHROMIUM, require_chromium
 
 import orgsim
 from orgsim.present.report import write
 from orgsim.studies.compare import PolicySpec, compare
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI") != "true":
-    pytest.skip("no Chromium on this machine (CI installs Debian's chromium)", allow_module_level=True)
+require_chromium()
 
 
 def test_report_renders_with_ranking_and_every_figure(tmp_path):
@@ -27,10 +23,8 @@ def test_report_renders_with_ranking_and_every_figure(tmp_path):
                 PolicySpec("external_first", {"priority": "external_first"})]
     comp = compare(scenario, policies, metric="external.nps", replications=30, seed=3, engine="numba")
     path = write(comp, tmp_path / "report.html")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
         requests = []
         page.on("request", lambda r: requests.append(r.url))

@@ -4,17 +4,13 @@ Outside CI, where no Chromium is installed, the test is skipped with that reason
 `.ci/run` installs Debian's chromium) it must run.
 """
 
-import os
-import shutil
 
-import pytest
+from browser import ARGS, CHROMIUM, require_chromium
 
 import orgsim
 from orgsim.present.run_report import write
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI") != "true":
-    pytest.skip("no Chromium on this machine (CI installs Debian's chromium)", allow_module_level=True)
+require_chromium()
 
 
 def test_run_report_renders_warnings_table_and_every_figure(tmp_path):
@@ -23,10 +19,8 @@ def test_run_report_renders_warnings_table_and_every_figure(tmp_path):
     assert CHROMIUM, "CI must provide chromium (see .ci/run)"
     result = orgsim.run("hospital", engine="numba", replications=12, seed=2)  # its waits grow all year: warnings
     path = write(result, tmp_path / "run.html")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
         requests = []
         page.on("request", lambda r: requests.append(r.url))

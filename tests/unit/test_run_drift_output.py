@@ -49,7 +49,7 @@ def test_a_stationary_run_says_nothing_moves(tmp_path):
     proc = orgsim_cli("run", "call_centre", "-r", "20", "--seed", "4", "--engine", "numba", "--no-progress",
                       "--report", str(report))
     assert proc.returncode == 0, proc.stderr
-    assert "no per-period mean moves after the warm-up (7 metrics" in proc.stdout
+    assert "no per-period mean moves after the warm-up (8 metrics" in proc.stdout
     assert "WARNING" not in proc.stdout
     page = report.read_text(encoding="utf-8")
     assert 'id="warnings" class="ok"' in page and "<li>" not in page
