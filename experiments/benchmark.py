@@ -282,7 +282,7 @@ def app_times(edits: int = 7) -> tuple[float, float, float, list[float]]:
 def planted_selection(k: int, delta: float, alpha: float, n0: int, macro: int, seed: int = 1) -> tuple[float, float, float]:
     """KN on a planted problem (best by delta, others tied, unit variances, CRN correlation 0.5), *macro* times:
     the share of correct selections, the mean replications KN used, the mean replications of the fixed allocation."""
-    from orgsim.studies.kn import KN, bonferroni_n
+    from orgsim.studies.kn import trials
 
     rng = np.random.default_rng(seed)
     mu = np.zeros(k)
@@ -291,15 +291,7 @@ def planted_selection(k: int, delta: float, alpha: float, n0: int, macro: int, s
     def draw(n):
         return mu + np.sqrt(0.5) * rng.standard_normal((n, 1)) + np.sqrt(0.5) * rng.standard_normal((n, k))
 
-    hits, used, fixed = 0, 0, 0
-    for _ in range(macro):
-        first = draw(n0)
-        kn = KN(first, alpha, delta)
-        while not kn.done:
-            kn.add(draw(max(1, kn.r // 5)))
-        hits += kn.selected == k - 1
-        used += int(kn.used.sum())
-        fixed += k * bonferroni_n(first, alpha, delta)
+    hits, used, fixed, _ = trials(draw, k, n0, alpha, delta, macro)
     return hits / macro, used / macro, fixed / macro
 
 
