@@ -35,7 +35,7 @@ def describe(scenario: Scenario, source: str = "") -> str:
     for s, seg in scenario.segments.items():
         kind = "population" if hasattr(seg.arrivals, "population") else "open stream"
         lines.append(
-            f"  segment {s}: {kind}, {arrival_rate(seg):.3g} orders/{unit}, expects {seg.expectation:g} {unit}s, "
+            f"  segment {s}: {kind}, {arrival_rate(seg, scenario):.3g} orders/{unit}, expects {seg.expectation:g} {unit}s, "
             f"journey {' -> '.join(step.service for step in seg.journey)}"
         )
     lines.append(f"  {'department':<14}{'role':<13}{'heads':>6}{'load':>8}{'util':>7}  internal supplier of / customer of")

@@ -159,6 +159,13 @@ def weekly_mean(table: dict[str, float]) -> float:
     return sum((e - s) * r for day in _day_pieces(table) for s, e, r in day) / (7 * 1440)
 
 
+def long_run_rate(rate, unit: str, horizon: float, start: str | None = None, seasonality=None) -> float:
+    """The time-average of *rate* the traffic equations use: a table's weekly average (a plain number as it is)
+    times the seasonality's average over [0, *horizon*]; holidays are left out (rare days, not the load)."""
+    base = weekly_mean(rate) if isinstance(rate, dict) else float(rate)
+    return base * (profile(1.0, unit, horizon, start, (), seasonality).mean() if seasonality else 1.0)
+
+
 def profile(rate, unit: str, horizon: float, start: str | None = None, holidays=(), seasonality=None) -> Profile:
     """Compile *rate* (a table of windows or a plain number) over [0, *horizon*] of *unit* into a ``Profile``.
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orgsim.scenario.calendar import long_run_rate
 from orgsim.scenario.schema import Scenario, mean_of
 
 
@@ -38,10 +39,15 @@ class Traffic:
         return {d: (load[d] / h if h > 0 else (np.inf if load[d] > 0 else 0.0)) for d, h in headcount.items()}
 
 
-def arrival_rate(segment) -> float:
-    """Orders per time unit at t=0: the open rate, or population x rate per customer."""
+def arrival_rate(segment, scenario: Scenario) -> float:
+    """Orders per time unit at t=0: the open rate, or population x rate per customer; a rate that varies in time
+    counts by its long-run average (``calendar.long_run_rate``: the week's, times seasonality's over the horizon)."""
     arr = segment.arrivals
-    return arr.rate if hasattr(arr, "rate") else arr.population * arr.rate_per_customer
+    rate = arr.per_order_rate
+    if arr.varies:
+        start = scenario.clock.start if scenario.clock else None
+        rate = long_run_rate(rate, scenario.time_unit, scenario.horizon, start, arr.seasonality)
+    return rate if hasattr(arr, "rate") else arr.population * rate
 
 
 DENSE_SIZE = 200  # journeys and service sets up to this size are solved densely (the results every golden file pins)
@@ -118,7 +124,7 @@ def solve(scenario: Scenario) -> Traffic:
     journey_demand, journey_exec = np.zeros(n), np.zeros(n)
     captive_demand, captive_exec = np.zeros(n), np.zeros(n)  # the part from segments without patience
     for seg in scenario.segments.values():
-        rate = arrival_rate(seg)
+        rate = arrival_rate(seg, scenario)
         steps, visits, cont = journey_visits(seg)
         for ref, v, c in zip(steps, visits, cont):
             svc = scenario.service(ref)
