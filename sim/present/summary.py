@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orgsim.errors import one_line
+from orgsim.scenario.checks import peak_warnings
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import arrival_rate, solve
 
@@ -51,4 +52,6 @@ def describe(scenario: Scenario, source: str = "") -> str:
     for sup, rate in traffic.supplier_rates.items():
         paid = scenario.suppliers[sup].paid_by or "nobody"
         lines.append(f"  supplier {sup}: {rate:.3g} deliveries/{unit}, invoices paid by {paid}")
+    for path, message in peak_warnings(scenario):
+        lines.append(one_line(f"  warning: {'.'.join(map(str, path))}: {message}"))
     return "\n".join(lines)

@@ -298,3 +298,27 @@ def stability_problems(scenario: Scenario) -> list[Problem]:
                 )
             )
     return problems
+
+
+def peak_warnings(scenario: Scenario) -> list[Problem]:
+    """Windows of a rate table whose rate alone offers some department more work than its headcount can do.
+
+    Stability is judged on the long-run (weekly average) load; a window above capacity only builds a queue
+    while it lasts, which is worth knowing but no reason to refuse the scenario.
+    """
+    warnings: list[Problem] = []
+    for name, seg in scenario.segments.items():
+        table = seg.arrivals.per_order_rate
+        if not isinstance(table, dict):
+            continue
+        per_unit = solve(scenario, {s: float(s == name) for s in scenario.segments}).load
+        scale = getattr(seg.arrivals, "population", 1) * max((seg.arrivals.seasonality or {}).values(), default=1.0)
+        key = "rate_per_customer" if hasattr(seg.arrivals, "population") else "rate"
+        for window, rate in table.items():
+            for d, unit_load in per_unit.items():
+                load, heads = rate * scale * unit_load, scenario.departments[d].headcount
+                if load > heads:
+                    warnings.append((("segments", name, "arrivals", key, window),
+                                     f"this window alone offers `{d}` a load of {load:.3g} employees on headcount "
+                                     f"{heads}: its queue grows while the window lasts"))
+    return warnings

@@ -116,15 +116,19 @@ def morale_speed(scenario: Scenario) -> float:
     return max(0.1, 1.0 + m.productivity_effect * (m.start - m.baseline))
 
 
-def solve(scenario: Scenario) -> Traffic:
-    """Solve the traffic equations of a validated scenario (needs and invoices must form a DAG)."""
+def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
+    """Solve the traffic equations of a validated scenario (needs and invoices must form a DAG).
+
+    *rates* (segment -> orders per time unit, every segment) replaces the segments' own long-run rates: the
+    equations are linear in them, so one segment at rate 1 gives its load per unit of demand.
+    """
     refs = scenario.service_refs()
     index = {r: i for i, r in enumerate(refs)}
     n = len(refs)
     journey_demand, journey_exec = np.zeros(n), np.zeros(n)
     captive_demand, captive_exec = np.zeros(n), np.zeros(n)  # the part from segments without patience
-    for seg in scenario.segments.values():
-        rate = arrival_rate(seg, scenario)
+    for name, seg in scenario.segments.items():
+        rate = arrival_rate(seg, scenario) if rates is None else rates[name]
         steps, visits, cont = journey_visits(seg)
         for ref, v, c in zip(steps, visits, cont):
             svc = scenario.service(ref)
