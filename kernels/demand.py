@@ -19,8 +19,6 @@ from numba import njit
 
 from .rng import exponential
 
-_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
-
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _last_at_most(a, lo, hi, v):
@@ -48,7 +46,7 @@ def invert(t, x, lo, hi, bp, rt, cum):
     return max(t, bp[j] + (target - cum[j]) / rt[j])
 
 
-@njit(**_INNER)
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def next_arrival(st, i, t, scale, lo, hi, bp, rt, cum):
     """The next arrival after t of a stream at scale x r(t), with E from random stream row *i* (inf: none)."""
     if scale <= 0.0:

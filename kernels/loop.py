@@ -46,7 +46,7 @@ from .model import (
     speed_factor,
     training_factor,
 )
-from .rng import NONE, _uniform, binomial, draw, draw_inline, poisson
+from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
 
 # ---- item kinds
 K_ORDER = 0  # an external order (its journey work: external class)
@@ -925,7 +925,10 @@ def run_replications(cs, states, rows, periods):
                             FF[ix(j), F_PAT] = draw_inline(st, 5 * s + 1, pc, seg_pat[s, 1], seg_pat[s, 2],
                                                            seg_pat[s, 3])  # fmt: skip
                         rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-                        arr_t[s] = next_arrival(st, 5 * s, t, rate, dm_start[s], dm_start[s + 1], dm_bp, dm_rt, dm_cum)
+                        if dm_start[s] == dm_start[s + 1]:
+                            arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else inf
+                        else:
+                            arr_t[s] = next_arrival(st, 5 * s, t, rate, dm_start[s], dm_start[s + 1], dm_bp, dm_rt, dm_cum)
                         a_min, a_seg = _first(arr_t)
                         code = A_ARRIVE
 
