@@ -9,6 +9,8 @@ and engine).  The expected counts are worked out by hand below from the rule
 (windows, weekday of the clock, a holiday, seasonality), not by the program's
 compiler.  Service takes no time, so each order completes the instant it
 arrives and the per-period completed count is the per-period arrival count.
+An M_t/M/inf case (so many employees that nobody waits) checks the busy time
+per period against the exact solution of m'(t) = lambda(t) - m(t) / E[S].
 """
 
 import numpy as np
@@ -20,7 +22,8 @@ from orgsim.scenario.loader import validate_mapping
 
 ALPHA = 0.001
 PERIODS = 24  # 4-hour periods over 4 days
-TESTS = 2 * PERIODS + 60  # per-period checks on two engines, plus the engine comparisons below
+MT_PERIODS = 36  # the M_t/M/inf check: 2-hour periods over 3 days
+TESTS = 2 * PERIODS + 60 + 2 * MT_PERIODS  # per-period checks on two engines, engine comparisons, M_t/M/inf periods
 Z = stats.norm.isf(ALPHA / TESTS / 2)
 
 SCENARIO = {
@@ -113,3 +116,46 @@ def test_a_constant_table_gives_a_plain_rate_in_distribution():
     mean = 3.0 * 200
     assert abs(counts.mean() - mean) < Z * np.sqrt(mean / 400)
     assert counts.var(ddof=1) == pytest.approx(mean, rel=0.25)  # chi-square, 399 df: sd of the ratio 0.07
+
+
+# --------------------------------------------------------------------------- M_t/M/infinity
+
+
+def _mt_m_inf_busy(pieces, tau: float, period: float, periods: int) -> np.ndarray:
+    """Exact expected busy time per period of M_t/M/inf started empty: m' = lambda(t) - m / tau, integrated.
+
+    *pieces* are (start, end, lambda) covering [0, horizon], constant in between; on each,
+    m(t) = lambda tau + (m(a) - lambda tau) exp(-(t - a) / tau), whose integral is closed-form.
+    """
+    cuts = sorted({a for a, _, _ in pieces} | {b for _, b, _ in pieces} | {k * period for k in range(periods + 1)})
+    rate = lambda t: next(lam for a, b, lam in pieces if a <= t < b)  # noqa: E731
+    busy = np.zeros(periods)
+    m = 0.0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        target = rate(a) * tau
+        decay = np.exp(-(b - a) / tau)
+        busy[int(a // period)] += target * (b - a) + (m - target) * tau * (1 - decay)
+        m = target + (m - target) * decay
+    return busy
+
+
+@pytest.mark.parametrize("engine,reps", [("simpy", 30), ("numba", 300)])
+def test_mt_m_infinity_busy_time_follows_the_exact_solution(engine, reps):
+    """Enough employees that nobody waits: busy employees are the M_t/M/inf occupancy, mean m(t)."""
+    daily = [(0, 8, 5.0), (8, 16, 40.0), (16, 24, 15.0)]
+    pieces = [(24 * d + a, 24 * d + b, lam) for d in range(3) for a, b, lam in daily]
+    heads, period, periods = 150, 2.0, MT_PERIODS
+    raw = {"time_unit": "hour", "horizon": 72, "period": period,
+           "departments": {"desk": {"headcount": heads,
+                                    "services": {"serve": {"time": {"dist": "exponential", "mean": 1.0}}}}},
+           "segments": {"c": {"arrivals": {"rate": {"daily 00:00-08:00": 5.0, "daily 08:00-16:00": 40.0,
+                                                    "daily 16:00-24:00": 15.0}},
+                              "journey": ["desk.serve"], "expectation": 1}}}
+    ts = orgsim.run(validate_mapping(raw), engine=engine, replications=reps, seed=9).timeseries()
+    util = ts[ts.metric == "dept.desk.utilisation"].pivot(index="replication", columns="period", values="value")
+    busy = util.to_numpy() * heads * period  # nobody leaves (morale off): available = heads x period
+    exact = _mt_m_inf_busy(pieces, 1.0, period, periods)
+    z = (busy.mean(axis=0) - exact) / (busy.std(axis=0, ddof=1) / np.sqrt(reps))
+    limit = stats.t.isf(ALPHA / TESTS / 2, reps - 1)
+    assert np.all(np.abs(z) < limit), f"z {np.round(z, 2)} beyond {limit:.2f}"
+    assert exact.max() > 70 and exact.min() < 10  # the case has power: the load swings between 5 and 40 busy
