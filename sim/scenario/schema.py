@@ -10,10 +10,22 @@ these frozen, typed objects; unknown keys are errors.  Checks that span fields
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_serializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from orgsim.scenario import calendar
 
@@ -451,6 +463,13 @@ class Policy(Frozen):
 # --------------------------------------------------------------------------- working time
 
 
+def _written(value: Any) -> Any:
+    """A date or date-time YAML read as such (unquoted `2025-12-25`) back to the text the format uses."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if value.second == 0 and value.microsecond == 0 else str(value)
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
 def _start(text: str) -> str:
     calendar.parse_start(text)
     return text
@@ -464,12 +483,12 @@ def _date(text: str) -> str:
 class Clock(Frozen):
     """What t = 0 is on the calendar: its weekday places weekly windows, its date months and holidays."""
 
-    start: Annotated[str, AfterValidator(_start)] = Field(
+    start: Annotated[str, BeforeValidator(_written), AfterValidator(_start)] = Field(
         calendar.DEFAULT_START, description="date and time of t = 0, `YYYY-MM-DD HH:MM` (default: a Monday 00:00)")
 
 
 Calendar = Annotated[tuple[Window, ...], AfterValidator(_disjoint)]
-Holiday = Annotated[str, AfterValidator(_date), Field(description="`YYYY-MM-DD`")]
+Holiday = Annotated[str, BeforeValidator(_written), AfterValidator(_date), Field(description="`YYYY-MM-DD`")]
 NEW_TOP_FIELDS = ("clock", "holidays", "calendars")  # left out of dumps when unused: older scenarios dump as before
 
 

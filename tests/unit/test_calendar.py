@@ -188,3 +188,16 @@ def test_a_window_above_capacity_is_a_warning_not_an_error():
                                         "queue grows while the window lasts")]
     raw["departments"]["desk"]["headcount"] = 3
     assert peak_warnings(validate_mapping(raw)) == []
+
+
+def test_unquoted_yaml_dates_are_read_as_written(tmp_path):
+    """YAML reads `2025-12-25` as a date and `2025-01-06 00:00:00` as a date-time: both mean what they say."""
+    from orgsim.scenario.loader import load
+
+    raw = yaml.safe_dump(base()).replace("time_unit: hour", "time_unit: hour\nclock: {start: 2025-01-06 00:00:00}\n"
+                                                            "holidays: [2025-01-07]")
+    path = tmp_path / "firm.yaml"
+    path.write_text(raw)
+    scenario = load(path)
+    assert scenario.clock.start == "2025-01-06 00:00" and scenario.holidays == ("2025-01-07",)
+    assert scenario.demand_profile("c").integral(0, 168) == 4 * 4 * 6.0  # Tuesday closed
