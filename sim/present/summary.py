@@ -35,6 +35,7 @@ def describe(scenario: Scenario, source: str = "") -> str:
     )
     for s, seg in scenario.segments.items():
         kind = "population" if hasattr(seg.arrivals, "population") else "open stream"
+        kind += ", time-varying (long-run average)" if seg.arrivals.varies else ""
         lines.append(
             f"  segment {s}: {kind}, {arrival_rate(seg, scenario):.3g} orders/{unit}, expects {seg.expectation:g} {unit}s, "
             f"journey {' -> '.join(step.service for step in seg.journey)}"
