@@ -30,7 +30,7 @@ ROW_BLOCKS = (
     "seg_arrivals", "seg_completed", "seg_abandoned", "seg_wait_sum", "seg_sojourn_sum", "seg_sojourn_hist",
     "seg_score_sum", "seg_promoters", "seg_detractors", "seg_revenue", "seg_churned", "seg_active_at_warmup",
     "dept_busy", "dept_blocked", "dept_available", "dept_wait_sum", "dept_visits", "dept_morale",
-    "resp_sum", "resp_count", "services_completed", "services_redone",
+    "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late",
 )  # fmt: skip
 PERIOD_BLOCKS = (
     "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",

@@ -46,6 +46,8 @@ def blocks(n_segments: int, n_departments: int, n_targets: int) -> list[tuple[st
         ("resp_count", (d, t)),
         ("services_completed", (1,)),
         ("services_redone", (1,)),
+        ("seg_escaped", (s,)),  # escaped defects of completed orders (a cost, when the scenario prices them)
+        ("sup_late", (t - d,)),  # invoice time past each supplier's payment terms, over invoices paid
     ]
 
 

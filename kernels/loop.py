@@ -114,7 +114,7 @@ A_BEGIN = 7  # service begins: draw its time
 
 # ---- accumulator row blocks (order of compile.ROW_BLOCKS / PERIOD_BLOCKS)
 R_ARR, R_COMP, R_ABAN, R_WAIT, R_SOJ, R_HIST, R_SCORE, R_PROM, R_DETR, R_REV, R_CHURN, R_ACTIVE = range(12)
-R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO = range(12, 22)
+R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO, R_SESC, R_ULATE = range(12, 24)
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD = range(12)
 
 # ---- department state: integer columns of DI, float columns of DF
@@ -598,6 +598,8 @@ def run_replications(cs, states, rows, periods):
     o_rcnt = ro[R_RCNT]
     o_scomp = ro[R_SCOMP]
     o_sredo = ro[R_SREDO]
+    o_esc = ro[R_SESC]
+    o_late = ro[R_ULATE]
     q_comp = po[P_COMP]
     q_aban = po[P_ABAN]
     q_soj = po[P_SOJ]
@@ -855,6 +857,8 @@ def run_replications(cs, states, rows, periods):
                             else:  # the journey is complete; a defect here escapes
                                 if defect:
                                     II[ix(j), I_ESC] += 1
+                                if counting:
+                                    row[o_esc + s] += II[ix(j), I_ESC]
                                 ended = s
                                 end_done = 1
                                 end_soj = t - FF[ix(j), F_T0]
@@ -889,6 +893,8 @@ def run_replications(cs, states, rows, periods):
                                 u = II[ix(j), I_SEG]
                                 pay_sum[u] += t - FF[ix(j), F_T0]
                                 pay_n[u] += 1.0
+                                if counting:
+                                    row[o_late + u] += max(0.0, t - FF[ix(j), F_T0] - cs.sup_terms[u])
                                 II[ix(j), I_NEXT] = free
                                 free = j
                                 n_free += 1

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import expit, logit, stdtrit  # (scipy.stats would add a second to start-up)
 
 from orgsim.kernels import layout
-from orgsim.scenario.schema import Scenario
+from orgsim.scenario.schema import Costs, Scenario
 
 INF = float("inf")
 MIN_RELIABLE = 10  # fewer replications than this: the interval is reported as unreliable
@@ -57,6 +57,13 @@ KINDS = {
     "rework_rate": Kind(-1, 0.0, 1.0),
     "active": Kind(0, 0.0, INF),  # per period: customers of a population segment
     "headcount": Kind(0, 0.0, INF),  # per period: employees present
+    "cost": Kind(-1, 0.0, INF),  # firm.*: money, when the scenario sets `costs`
+    "labour_cost": Kind(-1, 0.0, INF),
+    "rework_cost": Kind(-1, 0.0, INF),
+    "defect_cost": Kind(-1, 0.0, INF),
+    "late_payment_cost": Kind(-1, 0.0, INF),
+    "churn_cost": Kind(-1, 0.0, INF),
+    "profit": Kind(1, -INF, INF),
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
@@ -75,6 +82,7 @@ class Structure:
     counted: float  # time statistics are taken over: horizon - warm-up
     period: float  # period length (the last period ends at the horizon)
     horizon: float
+    costs: Costs | None = None  # prices of labour, rework, escaped defects, late payment and churn
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -110,6 +118,7 @@ def structure(scenario: Scenario) -> Structure:
         counted=scenario.horizon - scenario.warmup,
         period=scenario.period,
         horizon=scenario.horizon,
+        costs=scenario.costs,
     )
 
 
@@ -208,7 +217,24 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
     if len(st.segments) > 1:
         for k, s in enumerate(st.segments):
             out.update(_external(f"segment.{s}", b, k, st.population[k] or None, st.scale))
+    if st.costs is not None:
+        out.update(_money(b, st, out["external.revenue"]))
     return _settled(out)
+
+
+def _money(b: dict[str, np.ndarray], st: Structure, revenue: np.ndarray) -> dict[str, np.ndarray]:
+    """What the firm paid after warm-up, by cause, and what it kept: ``firm.profit`` = revenue - ``firm.cost``."""
+    c = st.costs
+    wages = np.array([c.labour_rate(d) for d in st.departments])
+    parts = {
+        "firm.labour_cost": b["dept_available"] @ wages,
+        "firm.rework_cost": c.rework * b["services_redone"][:, 0],
+        "firm.defect_cost": c.escaped_defect * b["seg_escaped"].sum(-1),
+        "firm.late_payment_cost": c.late_payment * b["sup_late"].sum(-1),
+        "firm.churn_cost": c.churn * b["seg_churned"].sum(-1),
+    }
+    cost = sum(parts.values())
+    return {"firm.cost": cost, "firm.profit": revenue - cost, **parts}
 
 
 def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:

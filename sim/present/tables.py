@@ -97,6 +97,10 @@ def table(result: RunResult) -> str:
         rows.append(["  rework rate", _ci(summ.loc["internal.rework_rate"])])
     if rows:
         lines += ["", f"Internal suppliers (mean response, {sc.time_unit}s)"] + _columns(rows)
+    money = [[f"  {m[5:]}", _ci(summ.loc[m])] for m in summ.index if m.startswith("firm.")]
+    if money:
+        lines += ["", f"Firm (money from warm-up to horizon; revenue {_fmt(summ.loc['external.revenue', 'mean'])})"]
+        lines += _columns(money)
     lines += drift_lines(result)
     lines.append("")
     lines.append(f"wall time {result.wall_time:.2f} s")

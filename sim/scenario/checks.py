@@ -128,10 +128,27 @@ def reference_problems(raw: dict) -> list[Problem]:
         _number(raw.get(key, default)) for key, default in (("horizon", 2000.0), ("warmup", 0.0), ("period", 40.0))
     )
     problems.extend(_time_problems(raw, horizon))
+    problems.extend(_labour_problems(raw, departments))
     if None not in (horizon, warmup) and warmup >= horizon:
         problems.append((("warmup",), f"must be < horizon ({horizon:g}) (got {warmup:g})"))
     if None not in (horizon, period) and period > horizon:
         problems.append((("period",), f"must be <= horizon ({horizon:g}) (got {period:g})"))
+    return problems
+
+
+def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
+    """A labour rate per department names departments, every one of them."""
+    labour = _mapping(raw.get("costs")).get("labour")
+    if not isinstance(labour, dict):
+        return []
+    problems: list[Problem] = [
+        (("costs", "labour", name), f"unknown department `{name}`{suggest(str(name), departments)}")
+        for name in labour if name not in departments
+    ]
+    missing = [d for d in departments if d not in labour]
+    if missing:
+        problems.append((("costs", "labour"), f"no rate for {listing(missing)}: name every department, "
+                                              "or give one number for all"))
     return problems
 
 

@@ -22,6 +22,8 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationError,
+    WrapValidator,
     field_validator,
     model_serializer,
     model_validator,
@@ -489,7 +491,38 @@ class Clock(Frozen):
 
 Calendar = Annotated[tuple[Window, ...], AfterValidator(_disjoint)]
 Holiday = Annotated[str, BeforeValidator(_written), AfterValidator(_date), Field(description="`YYYY-MM-DD`")]
-NEW_TOP_FIELDS = ("clock", "holidays", "calendars")  # left out of dumps when unused: older scenarios dump as before
+def _pay(value: Any, handler) -> Any:
+    """One message for a pay that is neither a number nor a mapping of numbers (not one per union member)."""
+    try:
+        return handler(value)
+    except ValidationError:
+        if isinstance(value, dict):
+            bad = {k: v for k, v in value.items() if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0}
+            raise ValueError(f"every rate must be a number >= 0 (got {bad})") from None
+        raise ValueError(f"must be a number >= 0, or a rate per department (got {value!r})") from None
+
+
+class Costs(Frozen):
+    """What the firm pays: `firm.cost` and `firm.profit` (revenue less cost) are reported when this is set.
+
+    Money is in one unit of the user's choosing, the unit of segments' `value`.
+    """
+
+    labour: Annotated[NonNegativeFloat | dict[Identifier, NonNegativeFloat], WrapValidator(_pay)] = Field(0.0, description=(
+        "pay per employee per time unit present (vacancies unpaid): one number for every department, or a rate "
+        "per department naming every department"))
+    rework: NonNegativeFloat = Field(0.0, description="cost of each service done again after a caught defect")
+    escaped_defect: NonNegativeFloat = Field(0.0, description="cost of each defect that reaches a customer "
+                                             "(counted on completed orders)")
+    late_payment: NonNegativeFloat = Field(0.0, description="penalty per time unit an invoice is paid past its "
+                                           "supplier's payment_terms")
+    churn: NonNegativeFloat = Field(0.0, description="value lost with each customer who churns (population segments)")
+
+    def labour_rate(self, department: str) -> float:
+        return float(self.labour[department] if isinstance(self.labour, dict) else self.labour)
+
+
+NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs")  # left out of dumps when unused: older scenarios dump as before
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -514,6 +547,8 @@ class Scenario(Frozen):
         "a utilisation >= 1; orders with patience that overload a department never need it: they abandon"))
     clock: Clock | None = Field(None, description="what t = 0 is (default: a Monday 00:00); needed by dates")
     holidays: tuple[Holiday, ...] = Field((), description="whole days on which every rate table is 0; need `clock`")
+    costs: Costs | None = Field(None, description="labour, rework, defect, late-payment and churn costs; "
+                                "adds firm.cost and firm.profit")
     calendars: dict[Identifier, Calendar] = Field(
         default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"]")
 

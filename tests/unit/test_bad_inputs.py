@@ -301,6 +301,14 @@ CASES = [
          "segments.x.journey.1.next.front.serve", ("segments", "x", "journey", 1, "next", "front.serve"),
          ("valid number",)),
     Case("huge-integer-warmup", put("warmup", 10**400), "warmup", "warmup: 1000000", ("valid number",)),
+    Case("labour-typo", put("costs", {"labour": {"front": 1, "it": 1, "finance": 1, "record": 1}}),
+         "costs.labour.record", ("costs", "labour", "record"), ("unknown department", "did you mean `records`?")),
+    Case("labour-missing-department", put("costs", {"labour": {"front": 1, "it": 1}}), "costs.labour",
+         ("costs", "labour"), ("no rate for finance, records",)),
+    Case("labour-negative", put("costs", {"labour": -2}), "costs.labour", ("costs", "labour"),
+         ("must be a number >= 0, or a rate per department (got -2)",)),
+    Case("cost-unknown-field", put("costs", {"wages": 2}), "costs.wages", ("costs", "wages"),
+         ("unknown field `wages`", "labour, rework, escaped_defect, late_payment, churn")),
 ]
 
 

@@ -62,7 +62,8 @@ def test_every_value_the_engines_give_is_in_its_range(name, engine):
 def test_the_readme_table_gives_each_metric_its_range():
     text = README.read_text(encoding="utf-8")
     table = text[text.index("| name | meaning | range |"):text.index("Defined once in `sim/metrics.py`")]
-    words = {"0 or more": (0.0, math.inf), "0 to 1": (0.0, 1.0), "0 to 10": (0.0, 10.0), "-100 to 100": (-100.0, 100.0)}
+    words = {"0 or more": (0.0, math.inf), "0 to 1": (0.0, 1.0), "0 to 10": (0.0, 10.0), "-100 to 100": (-100.0, 100.0),
+             "any": (-math.inf, math.inf)}
     seen = {}
     for line in table.splitlines()[2:]:
         cells = [c.strip() for c in line.strip("|").split("|")]

@@ -114,6 +114,7 @@ class Segment:
         self.promoters = 0
         self.detractors = 0
         self.revenue = 0.0
+        self.escaped = 0  # escaped defects of completed orders
         self.churned = 0
         self.active_at_warmup = self.active
         # per period, warm-up included: completed, abandoned, sojourn, score, promoters, detractors
@@ -174,6 +175,7 @@ class Segment:
             self.sojourn_sum += sojourn
             self.hist[sojourn_bin(sojourn, self.scale)] += 1
             self.revenue += self.value
+            self.escaped += order.escaped
         return score
 
     def abandon(self, order: Order) -> float:

@@ -42,6 +42,8 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     put("resp_count", org.resp_count)
     put("services_completed", [org.services_completed])
     put("services_redone", [org.services_redone])
+    put("seg_escaped", [s.escaped for s in segments])
+    put("sup_late", [u.late for u in org.suppliers])
 
     n = org.n_periods
     pput = lambda name, values: _put(periods, period_table, name, values)  # noqa: E731

@@ -24,11 +24,14 @@ class Supplier:
         self.factor = 1.0
         self.payment_sum = 0.0  # payment times of the invoices paid in the current period
         self.payments = 0
+        self.late = 0.0  # time past the payment terms, over invoices paid after warm-up
 
-    def paid(self, delay: float) -> None:
-        """An invoice was paid *delay* after the delivery raised it."""
+    def paid(self, delay: float, counted: bool) -> None:
+        """An invoice was paid *delay* after the delivery raised it (*counted*: at or after warm-up)."""
         self.payment_sum += delay
         self.payments += 1
+        if counted:
+            self.late += max(0.0, delay - self.terms)
 
     def close_period(self) -> float | None:
         """Update the lead-time factor from the period's payments; the mean payment time, or None if none."""

@@ -246,7 +246,7 @@ def pay_invoice(env, org, supplier):
     """
     raised = env.now
     yield from request_internal(env, org, supplier.paid_by, None, None, "invoice")
-    supplier.paid(env.now - raised)
+    supplier.paid(env.now - raised, env.now >= org.warmup)
     if org.tracer is not None:
         org.tracer.paid(supplier, env.now - raised)
 
