@@ -286,7 +286,7 @@ def cmd_optimise(args) -> int:
             best = optimise(scenario, budget=args.budget, objective=args.objective,
                             min_per_department=args.min_per_department, replications=args.replications,
                             seed=args.seed, engine=args.engine, backend=backend,
-                            on_batch=counter.advance, on_plan=counter.plan)
+                            on_batch=counter.advance, on_plan=counter.plan, cost_ceiling=args.cost_ceiling)
     finally:
         counter.progress.close()
     if args.format == "json":

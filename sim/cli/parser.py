@@ -14,7 +14,7 @@ from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES
 
 FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
-    "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
+    "cost_ceiling": "--cost-ceiling", "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
     "report": "--report", "variant": "--variant", "reference": "--reference", "port": "--port",
     "select": "--select", "delta": "--delta", "alpha": "--alpha", "first_stage": "-r", "precision": "--precision",
@@ -51,6 +51,7 @@ def _number(kind: type, low: float, strict: bool, rule: str):
 _positive_int = _number(int, 1, False, "at least 1")
 _seed = _number(int, 0, False, ">= 0")
 _positive_float = _number(float, 0.0, True, "> 0")
+_non_negative = _number(float, 0.0, False, ">= 0")
 
 
 class _Help(argparse.HelpFormatter):
@@ -189,6 +190,9 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
                    help="least heads any department gets (default: policy.min_per_department)")
     p.add_argument("-r", "--replications", type=_positive_int, default=40, metavar="N",
                    help="replications per candidate during the search")
+    p.add_argument("--cost-ceiling", type=_non_negative, default=None, metavar="MONEY",
+                   help="most a plan may cost (mean firm.cost; needs the scenario's costs): heads are added only "
+                        "while a plan stays within it (default: none)")
     _add_seed(p)
     _add_engine(p)
     _add_format(p)

@@ -90,6 +90,7 @@ def optimise(
     backend=None,
     on_batch=None,
     on_plan=None,
+    cost_ceiling: float | None = None,
 ) -> Optimum:
     """Best whole-head allocation of a budget for an objective, searched by simulation.
 
@@ -117,6 +118,10 @@ def optimise(
         Progress: ``on_batch(n)`` after each batch of *n* replications; ``on_plan(total, what)`` when a
         phase starts: ``(None, "searching")`` (its size is not known in advance), then
         ``(final_replications, "final estimate")``.
+    cost_ceiling : float, optional
+        Most the firm may pay (mean ``firm.cost`` of a candidate, from the scenario's ``costs``): heads
+        are added only while a plan stays within it, so the budget becomes an upper bound, and moves
+        only go to plans within it.
 
     Returns
     -------
@@ -140,25 +145,33 @@ def optimise(
         )
     expected = (budget - sum(start.values()) + len(depts)) * len(depts)  # greedy candidates and one round of moves
     engine = choose_engine(engine, [scenario], expected * replications + final_replications)
-    cache: dict[tuple, np.ndarray] = {}
+    if cost_ceiling is not None and scenario.costs is None:
+        raise OptionError("cost_ceiling", "needs money: the scenario has no `costs` block to price its plans")
+    cache: dict[tuple, dict[str, np.ndarray]] = {}
     if on_plan is not None:
         on_plan(None, "searching")
 
-    def values(alloc: dict[str, int]) -> np.ndarray:
+    def values(alloc: dict[str, int]) -> dict[str, np.ndarray]:
         key = tuple(alloc[d] for d in depts)
         if key not in cache:
             (res,) = simulate([Variant("candidate", scenario, alloc)], engine, replications, seed, backend=backend,
                               on_batch=on_batch)
             if objective not in res.values:
                 raise OptionError("objective", f"{objective} is not a metric of this scenario{suggest(objective, res.values)}")
-            cache[key] = res.values[objective]
+            cache[key] = res.values
         return cache[key]
 
     def score(alloc) -> float:
+        """The objective in its better direction; -inf for a plan that costs more than the ceiling."""
         v = values(alloc)
-        return sign * float(np.nanmean(v))
+        if cost_ceiling is not None and float(np.nanmean(v["firm.cost"])) > cost_ceiling:
+            return -np.inf
+        return sign * float(np.nanmean(v[objective]))
 
     current = dict(start)
+    if score(current) == -np.inf:
+        raise OptionError("cost_ceiling", f"{cost_ceiling:g} is below what the least stable headcount costs "
+                                          f"({float(np.nanmean(values(current)['firm.cost'])):,.0f})")
     path = [{"step": "start: least stable headcount", "allocation": dict(current), "mean": sign * score(current)}]
     while sum(current.values()) < budget:
         best_d, best_s = None, -np.inf
@@ -167,6 +180,10 @@ def optimise(
             s = score(trial)
             if s > best_s:
                 best_d, best_s = d, s
+        if best_d is None:
+            path.append({"step": f"stop: cost ceiling {cost_ceiling:,.6g} reached",
+                         "allocation": dict(current), "mean": sign * score(current)})
+            break
         current[best_d] += 1
         path.append({"step": f"add a head to {best_d}", "allocation": dict(current), "mean": sign * best_s})
     for _ in range(max_moves):
@@ -194,6 +211,6 @@ def optimise(
     agg = metrics.aggregate(final.values[objective], objective)
     settings = {"budget": budget, "min_per_department": floor, "replications": replications,
                 "final_replications": final_replications, "seed": seed, "final_seed": seed + 1, "engine": engine,
-                "max_moves": max_moves}
+                "max_moves": max_moves, "cost_ceiling": cost_ceiling}
     return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], agg["ci_method"], agg["ci_reliable"],
                    path, len(cache), final, settings)

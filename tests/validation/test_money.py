@@ -93,3 +93,20 @@ def test_engines_agree_on_the_baseline_firms_money():
 def test_no_costs_no_money_metrics():
     result = orgsim.run(orgsim.load("jackson", ["horizon=300"]), engine="numba", replications=2, seed=1)
     assert not [m for m in result.values if m.startswith("firm.")]
+
+
+def test_a_cost_ceiling_stops_the_search_where_the_money_ends(tmp_path):
+    """Labour alone is priced (10 per head-hour over 250 counted hours: 2,500 a head), so a ceiling of 7 heads'
+    pay leaves 7 of a 10-head budget spent, and the search says why it stopped."""
+    scenario = _desks(tmp_path, "costs: {labour: 10}\n")
+    capped = orgsim.optimise(scenario, budget=10, cost_ceiling=7 * 2500 + 1, replications=4, final_replications=4,
+                             engine="numba", seed=3)
+    assert sum(capped.allocation.values()) == 7
+    assert capped.path[-1]["step"].startswith("stop: cost ceiling")
+    free = orgsim.optimise(scenario, budget=10, replications=4, final_replications=4, engine="numba", seed=3)
+    assert sum(free.allocation.values()) == 10
+
+
+def test_a_cost_ceiling_needs_prices(tmp_path):
+    with pytest.raises(orgsim.OptionError, match="cost_ceiling.*costs"):
+        orgsim.optimise(_desks(tmp_path, ""), budget=6, cost_ceiling=100.0, replications=2, engine="numba")
