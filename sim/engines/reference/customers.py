@@ -116,6 +116,8 @@ class Segment:
         self.revenue = 0.0
         self.churned = 0
         self.active_at_warmup = self.active
+        self.target = spec.service_level_target  # None: no service-level target
+        self.within = 0  # completed orders whose total queue wait is within the target
         # per period, warm-up included: completed, abandoned, sojourn, score, promoters, detractors
         self.period = org.period
         self.last_period = org.n_periods - 1
@@ -154,6 +156,8 @@ class Segment:
         self.entered += 1
         if now >= self.warmup:
             self.arrivals += 1
+            if org.hours is not None:
+                org.hours.arrived(now)
         return order
 
     # ---------------------------------------------------------------- ending an order
@@ -174,6 +178,10 @@ class Segment:
             self.sojourn_sum += sojourn
             self.hist[sojourn_bin(sojourn, self.scale)] += 1
             self.revenue += self.value
+            if self.target is not None and order.waited <= self.target:
+                self.within += 1
+            if self.org.hours is not None:
+                self.org.hours.ended(order.arrived, order.waited, True)
         return score
 
     def abandon(self, order: Order) -> float:
@@ -183,6 +191,8 @@ class Segment:
         row[1] += 1
         if now >= self.warmup:
             self.abandoned += 1
+            if self.org.hours is not None:
+                self.org.hours.ended(order.arrived, order.waited, False)
         return self.abandon_score
 
     def _ended(self, order: Order, now: float, score: float) -> list:

@@ -42,6 +42,10 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     put("resp_count", org.resp_count)
     put("services_completed", [org.services_completed])
     put("services_redone", [org.services_redone])
+    if table["seg_within_target"][1][0]:
+        put("seg_within_target", [s.within for s in segments])
+    if org.hours is not None:
+        org.hours.fill(row)
 
     n = org.n_periods
     pput = lambda name, values: _put(periods, period_table, name, values)  # noqa: E731
