@@ -99,3 +99,18 @@ def test_profile_frame_json_and_checkpoint(tmp_path):
 def test_batch_result_rejects_a_profile_of_the_wrong_shape():
     res = BatchResult(0, 2, ["m"], np.zeros((2, 1)), [], 0, profile_names=["a"], profile=np.zeros((2, 167)))
     assert "profile has shape (2, 167), not (2, 168)" in res.problem()
+
+
+def test_external_service_level_covers_only_the_segments_with_a_target():
+    raw = {"horizon": 300, "warmup": 20, "period": 30,
+           "departments": {"d": {"headcount": 2, "services": {"s": {"time": {"dist": "exponential", "mean": 1.0}}}}},
+           "segments": {"a": {"arrivals": {"rate": 0.9}, "journey": ["d.s"], "expectation": 1.0,
+                              "service_level_target": 0.5, "patience": {"dist": "exponential", "mean": 1.0}},
+                        "b": {"arrivals": {"rate": 0.6}, "journey": ["d.s"], "expectation": 1.0}}}
+    for engine in ("numba", "simpy"):
+        v = orgsim.run(validate_mapping(raw), engine=engine, replications=3, seed=4).values
+        assert "segment.a.service_level" in v and "segment.b.service_level" not in v
+        np.testing.assert_array_equal(v["external.service_level"], v["segment.a.service_level"])
+        # abandoned orders are misses: the level is at most the completed share of a's ended orders
+        assert np.all(v["segment.a.service_level"] <= 1.0 - v["segment.a.abandon_rate"] + 1e-12)
+        assert np.all(v["segment.a.service_level"] > 0.0)
