@@ -329,12 +329,6 @@ WEEK_SHAPE = {"mon-fri 00:00-08:00": 0.5, "mon-fri 08:00-12:00": 2.0, "mon-fri 1
 def demand_speed(reps: int, rounds: int) -> tuple[float, float]:
     """Kernel milliseconds per `baseline` replication on one thread: as written, and with every segment's rate
     replaced by the same weekly average as a table of WEEK_SHAPE (A/B in one process, builds run alternately)."""
-    from orgsim.kernels.compile import compile_scenario
-    from orgsim.kernels.loop import run_replications
-    from orgsim.kernels.rng import states
-    from orgsim.policies import effective_scenario
-    from orgsim.studies.allocation import headcount
-
     plain = orgsim.load("baseline")
     sets = []
     for name, seg in plain.segments.items():
@@ -342,10 +336,28 @@ def demand_speed(reps: int, rounds: int) -> tuple[float, float]:
         rate = getattr(seg.arrivals, key)
         table = ", ".join(f'"{w}": {rate * m!r}' for w, m in WEEK_SHAPE.items())
         sets.append(f"segments.{name}.arrivals.{key}={{{table}}}")
-    varying = orgsim.load("baseline", sets)
+    return kernel_ab(plain, orgsim.load("baseline", sets), reps, rounds)
+
+
+def profile_speed(reps: int, rounds: int) -> tuple[float, float]:
+    """Kernel milliseconds per `baseline` replication on one thread: as written, and with `profile: true` and a
+    service-level target on every segment (A/B in one process)."""
+    plain = orgsim.load("baseline")
+    sets = ["profile=true"] + [f"segments.{s}.service_level_target=1" for s in plain.segments]
+    return kernel_ab(plain, orgsim.load("baseline", sets), reps, rounds)
+
+
+def kernel_ab(plain, other, reps: int, rounds: int) -> tuple[float, float]:
+    """Median kernel milliseconds per replication of two scenarios, 1 thread, run alternately in one process."""
+    from orgsim.kernels.compile import compile_scenario
+    from orgsim.kernels.loop import run_replications
+    from orgsim.kernels.rng import states
+    from orgsim.policies import effective_scenario
+    from orgsim.studies.allocation import headcount
+
     times: dict[str, list[float]] = {"plain": [], "varying": []}
     built = {}
-    for label, sc in (("plain", plain), ("varying", varying)):
+    for label, sc in (("plain", plain), ("varying", other)):
         sc = effective_scenario(sc)
         cs = compile_scenario(sc, headcount(sc))
         built[label] = (cs, states(1, np.arange(reps), cs.src_keys), np.zeros((reps, cs.row_len)),
@@ -380,6 +392,7 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-scaling", action="store_true")
     ap.add_argument("--selection-only", action="store_true", help="only the selection measurement")
     ap.add_argument("--demand-only", action="store_true", help="only the speed of time-varying demand")
+    ap.add_argument("--profile-only", action="store_true", help="only the speed with hour-of-week profiles on")
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
     if args.selection_only:
@@ -389,6 +402,11 @@ def main(argv=None) -> int:
         plain_ms, varying_ms = demand_speed(200 // q, 7)
         print(f"baseline, numba kernel per replication (1 thread, median of 7): constant rates {plain_ms:.2f} ms, "
               f"time-varying table {varying_ms:.2f} ms: {plain_ms / varying_ms:.0%} of the constant-rate speed")
+        return 0
+    if args.profile_only:
+        plain_ms, on_ms = profile_speed(200 // q, 7)
+        print(f"baseline, numba kernel per replication (1 thread, median of 7): as written {plain_ms:.2f} ms, "
+              f"with profile and service-level targets {on_ms:.2f} ms: {plain_ms / on_ms:.0%} of the speed")
         return 0
 
     import numba

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import layout
+from . import layout, profile
 from .rng import NONE, dist_params
 from .streams import source_key
 
@@ -30,7 +30,8 @@ ROW_BLOCKS = (
     "seg_arrivals", "seg_completed", "seg_abandoned", "seg_wait_sum", "seg_sojourn_sum", "seg_sojourn_hist",
     "seg_score_sum", "seg_promoters", "seg_detractors", "seg_revenue", "seg_churned", "seg_active_at_warmup",
     "dept_busy", "dept_blocked", "dept_available", "dept_wait_sum", "dept_visits", "dept_morale",
-    "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late",
+    "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late", "seg_within_target",
+    "prof_time", "prof_arrivals", "prof_completed", "prof_wait_sum", "prof_abandoned", "prof_busy", "prof_available",
 )  # fmt: skip
 PERIOD_BLOCKS = (
     "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",
@@ -84,11 +85,18 @@ class CompiledScenario(NamedTuple):
     seg_churn: np.ndarray  # (S, 4) floor, ceiling, midpoint, steepness
     seg_acquisition: np.ndarray  # (S, 2) rate, word_of_mouth
     seg_first_step: np.ndarray  # (S,) global step index
+    seg_sl_target: np.ndarray  # (S,) service-level target: a completed order's total queue wait within it counts; -1 none
     # time-varying rates (kernels/demand.py): segment s owns rows dm_start[s]:dm_start[s + 1], none if constant
     dm_start: np.ndarray  # (S + 1,) int64 CSR
     dm_bp: np.ndarray  # breakpoints, the horizon last
     dm_rt: np.ndarray  # rate on [bp[i], bp[i + 1]) (per customer for a population)
     dm_cum: np.ndarray  # integrated rate up to bp[i]
+    # hour-of-week profile (kernels/profile.py): on or off, the clock, and the ticks employee time is split at
+    pf_on: int
+    pf_offset: float
+    pf_per_unit: float
+    pf_times: np.ndarray  # (K,) ticks, empty when off
+    pf_hours: np.ndarray  # (K - 1,) int64 hour of week of each piece
     # journey steps, all segments concatenated
     step_svc: np.ndarray  # (T,) service index
     step_seg: np.ndarray  # (T,)
@@ -303,7 +311,13 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     min_per_department = float(getattr(policy, "min_per_department", 1))
 
     n_targets = n_dept + n_sup
-    row_table, row_len = layout.offsets(layout.blocks(n_seg, n_dept, n_targets))
+    sl_targets = [seg.service_level_target for seg in scenario.segments.values()]
+    clock = scenario.profile_clock()
+    row_table, row_len = layout.offsets(layout.blocks(n_seg, n_dept, n_targets, any(x is not None for x in sl_targets),
+                                                      profile.HOURS if clock is not None else 0))
+    pf_offset, pf_per_unit = clock if clock is not None else (0.0, 1.0)
+    pf_times, pf_hours = (profile.ticks(float(scenario.warmup), horizon, pf_offset, pf_per_unit) if clock is not None
+                          else (np.zeros(0), np.zeros(0, dtype=np.int64)))
     per_table, per_len = layout.offsets(layout.period_blocks(n_seg, n_dept))
     if tuple(row_table) != ROW_BLOCKS or tuple(per_table) != PERIOD_BLOCKS:
         raise RuntimeError("kernels/layout.py blocks changed: update ROW_BLOCKS/PERIOD_BLOCKS and the event loop")
@@ -352,6 +366,12 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         seg_churn=_f(seg_churn, (n_seg, 4)),
         seg_acquisition=_f(seg_acquisition, (n_seg, 2)),
         seg_first_step=_i(seg_first_step),
+        seg_sl_target=_f([-1.0 if x is None else float(x) for x in sl_targets]),
+        pf_on=1 if clock is not None else 0,
+        pf_offset=float(pf_offset),
+        pf_per_unit=float(pf_per_unit),
+        pf_times=_f(pf_times),
+        pf_hours=_i(pf_hours),
         dm_start=_i(dm_start),
         dm_bp=_f([x for p in dm_parts for x in p.breaks]),
         dm_rt=_f([x for p in dm_parts for x in p.rates]),

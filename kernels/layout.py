@@ -17,12 +17,16 @@ HIST_DECADES = 8.0
 _BINS_PER_E_FOLD = HIST_BINS / (HIST_DECADES * math.log(10.0))
 
 
-def blocks(n_segments: int, n_departments: int, n_targets: int) -> list[tuple[str, tuple[int, ...]]]:
+def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: bool = False,
+           hours: int = 0) -> list[tuple[str, tuple[int, ...]]]:
     """Block names and shapes of the per-replication accumulator row.
 
-    Targets are the departments followed by the external suppliers.
+    Targets are the departments followed by the external suppliers.  The
+    service-level count (*service_level*) and the hour-of-week profile
+    (*hours* = 168, ``kernels/profile.py``) are empty blocks when unused, so
+    a scenario without them has the row it always had.
     """
-    s, d, t = n_segments, n_departments, n_targets
+    s, d, t, h = n_segments, n_departments, n_targets, hours
     return [
         ("seg_arrivals", (s,)),  # external orders arrived
         ("seg_completed", (s,)),  # orders completed
@@ -48,6 +52,14 @@ def blocks(n_segments: int, n_departments: int, n_targets: int) -> list[tuple[st
         ("services_redone", (1,)),
         ("seg_escaped", (s,)),  # escaped defects of completed orders (a cost, when the scenario prices them)
         ("sup_late", (t - d,)),  # invoice time past each supplier's payment terms, over invoices paid
+        ("seg_within_target", (s if service_level else 0,)),  # completed orders whose total queue wait <= target
+        ("prof_time", (h,)),  # counted time in each hour of the week
+        ("prof_arrivals", (h,)),  # external orders arrived, by arrival hour
+        ("prof_completed", (h,)),  # external orders completed, by arrival hour
+        ("prof_wait_sum", (h,)),  # their total queue wait, by arrival hour
+        ("prof_abandoned", (h,)),  # external orders abandoned, by arrival hour
+        ("prof_busy", (d, h)),  # employee time busy, split at hour boundaries
+        ("prof_available", (d, h)),  # employee time present, split at hour boundaries
     ]
 
 

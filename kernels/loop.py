@@ -46,6 +46,7 @@ from .model import (
     speed_factor,
     training_factor,
 )
+from .profile import hour_of_week, split
 from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
 
 # ---- item kinds
@@ -115,6 +116,7 @@ A_BEGIN = 7  # service begins: draw its time
 # ---- accumulator row blocks (order of compile.ROW_BLOCKS / PERIOD_BLOCKS)
 R_ARR, R_COMP, R_ABAN, R_WAIT, R_SOJ, R_HIST, R_SCORE, R_PROM, R_DETR, R_REV, R_CHURN, R_ACTIVE = range(12)
 R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO, R_SESC, R_ULATE = range(12, 24)
+R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24, 32)
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD = range(12)
 
 # ---- department state: integer columns of DI, float columns of DF
@@ -600,6 +602,13 @@ def run_replications(cs, states, rows, periods):
     o_sredo = ro[R_SREDO]
     o_esc = ro[R_SESC]
     o_late = ro[R_ULATE]
+    o_slw = ro[R_SLW]
+    sl_target = cs.seg_sl_target
+    prof = cs.pf_on == 1  # hour-of-week profile (kernels/profile.py)
+    pf_t = cs.pf_times
+    n_pf = pf_t.shape[0]
+    pf_off = cs.pf_offset
+    pf_per = cs.pf_per_unit
     q_comp = po[P_COMP]
     q_aban = po[P_ABAN]
     q_soj = po[P_SOJ]
@@ -655,6 +664,7 @@ def run_replications(cs, states, rows, periods):
     DI = np.empty((D, NDI), dtype=np.int64)  # department state (DI_*, DF_* columns)
     DF = np.empty((D, NDF), dtype=np.float64)
     pdef = np.empty(V)  # defect probability at the current morale
+    snap = np.empty((D, 2))  # busy and present employee time at the last profile tick
     # segments and suppliers
     pop = np.empty(S, dtype=np.int64)  # population; -1 for an open stream
     arr_t = np.empty(S)  # each segment's next arrival (inf: none)
@@ -710,6 +720,8 @@ def run_replications(cs, states, rows, periods):
             rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
             arr_t[s] = next_arrival(st, 5 * s, 0.0, rate, dm_start[s], dm_start[s + 1], dm_bp, dm_rt, dm_cum)
         a_min, a_seg = _first(arr_t)
+        ip = zero  # the next profile tick and its time (inf: none)
+        tp = pf_t[0] if n_pf > 0 else inf
         ab_t = inf  # the earliest abandonment: deadline, key, department
         ab_k = zero
         ab_d = zero - 1
@@ -745,6 +757,10 @@ def run_replications(cs, states, rows, periods):
                 if abandons:
                     th = ab_t
                 tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
+                while tp <= tn and ip < n_pf and tp <= tb:  # profile ticks up to the next change of state
+                    ip = split(ip, pf_t, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY],
+                               DF[:, DF_IAVAIL], DF[:, DF_LAST], snap, row, ro[R_PTIME], ro[R_PBUSY], ro[R_PAVAIL])
+                    tp = pf_t[ip] if ip < n_pf else inf
                 # -------------------------------------------------------- warm-up end
                 if warm_pending and warmup <= tn and warmup <= tb:
                     t = warmup
@@ -766,6 +782,7 @@ def run_replications(cs, states, rows, periods):
                 end_score = 0.0
                 end_soj = 0.0
                 end_wait = 0.0
+                end_t0 = 0.0
                 if tb <= tn and tb < horizon:  # (tb is inf after the last boundary; so may tn be)
                     t = tb
                     free, n_free2, hn, seq = _boundary(cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he,
@@ -863,6 +880,7 @@ def run_replications(cs, states, rows, periods):
                                 end_done = 1
                                 end_soj = t - FF[ix(j), F_T0]
                                 end_wait = FF[ix(j), F_WACC]
+                                end_t0 = FF[ix(j), F_T0]
                                 end_score = satisfaction(end_soj, cs.seg_expectation[s], cs.seg_sensitivity[s],
                                                          II[ix(j), I_ESC], cs.seg_penalty[s])  # fmt: skip
                                 II[ix(j), I_NEXT] = free
@@ -906,6 +924,8 @@ def run_replications(cs, states, rows, periods):
                         s = ent
                         if counting:
                             row[o_arr + s] += 1.0
+                            if prof:
+                                row[ro[R_PARR] + hour_of_week(t, pf_off, pf_per)] += 1.0
                         j = free
                         free = II[ix(j), I_NEXT]
                         n_free -= 1
@@ -964,6 +984,7 @@ def run_replications(cs, states, rows, periods):
                         ended = s
                         end_done = 0
                         end_score = cs.seg_abandon_score[s]
+                        end_t0 = FF[ix(j), F_T0]
                         II[ix(j), I_NEXT] = free
                         free = j
                         n_free += 1
@@ -1031,8 +1052,17 @@ def run_replications(cs, states, rows, periods):
                             row[o_soj + s] += end_soj
                             row[o_hist + s * HIST_BINS + sojourn_bin(end_soj, scale)] += 1.0
                             row[o_rev + s] += cs.seg_value[s]
+                            if end_wait <= sl_target[s]:  # (-1: no target)
+                                row[o_slw + s] += 1.0
                         else:
                             row[o_aban + s] += 1.0
+                        if prof:
+                            hw = hour_of_week(end_t0, pf_off, pf_per)
+                            if end_done == 1:
+                                row[ro[R_PCOMP] + hw] += 1.0
+                                row[ro[R_PWAIT] + hw] += end_wait
+                            else:
+                                row[ro[R_PABAN] + hw] += 1.0
                         row[o_score + s] += end_score
                         if c > 0:
                             row[o_prom + s] += 1.0
@@ -1278,6 +1308,9 @@ def run_replications(cs, states, rows, periods):
 
         # ---- the horizon: close the last period (no boundary update); employee time over [warmup, horizon]
         t = horizon
+        while ip < n_pf:  # the profile ticks left, the horizon last
+            ip = split(ip, pf_t, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY], DF[:, DF_IAVAIL],
+                       DF[:, DF_LAST], snap, row, ro[R_PTIME], ro[R_PBUSY], ro[R_PAVAIL])
         for d in range(D):
             _advance(DI, DF, d, t)
             per[kcur, po[P_DBUSY] + d] = DF[d, DF_IBUSY] - DF[d, DF_PBUSY]

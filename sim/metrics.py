@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logit, stdtrit  # (scipy.stats would add a second to start-up)
 
-from orgsim.kernels import layout
+from orgsim.kernels import layout, profile
 from orgsim.scenario.schema import Costs, Scenario
 
 INF = float("inf")
@@ -42,6 +42,7 @@ KINDS = {
     "completed": Kind(1, 0.0, INF),
     "abandoned": Kind(-1, 0.0, INF),
     "abandon_rate": Kind(-1, 0.0, 1.0),
+    "service_level": Kind(1, 0.0, 1.0),  # ended orders served within the segment's target wait
     "wait_mean": Kind(-1, 0.0, INF),
     "sojourn_mean": Kind(-1, 0.0, INF),
     "sojourn_p90": Kind(-1, 0.0, INF),
@@ -83,13 +84,16 @@ class Structure:
     period: float  # period length (the last period ends at the horizon)
     horizon: float
     costs: Costs | None = None  # prices of labour, rework, escaped defects, late payment and churn
+    service_level: tuple[bool, ...] = ()  # per segment: does it set a service-level target?
+    profile_hours: float = 0.0  # hours per time unit when hour-of-week profiles are kept, else 0
 
     @property
     def targets(self) -> tuple[str, ...]:
         return self.departments + self.suppliers
 
     def blocks(self):
-        return layout.blocks(len(self.segments), len(self.departments), len(self.targets))
+        return layout.blocks(len(self.segments), len(self.departments), len(self.targets), any(self.service_level),
+                             profile.HOURS if self.profile_hours else 0)
 
     def period_blocks(self):
         return layout.period_blocks(len(self.segments), len(self.departments))
@@ -119,6 +123,8 @@ def structure(scenario: Scenario) -> Structure:
         period=scenario.period,
         horizon=scenario.horizon,
         costs=scenario.costs,
+        service_level=tuple(seg.service_level_target is not None for seg in scenario.segments.values()),
+        profile_hours=scenario.profile_clock()[1] if scenario.profile else 0.0,
     )
 
 
@@ -184,6 +190,14 @@ def _external(prefix: str, b: dict[str, np.ndarray], sel, population, scale) -> 
     return out
 
 
+def _service_level(b: dict[str, np.ndarray], segments) -> np.ndarray:
+    """Completed orders whose total queue wait is within their segment's target, over all ended orders
+    (abandoned ones are misses) of the given *segments*: the usual contact-centre service level."""
+    within = b["seg_within_target"][:, segments].sum(axis=-1)
+    ended = (b["seg_completed"][:, segments] + b["seg_abandoned"][:, segments]).sum(axis=-1)
+    return _ratio(within, ended)
+
+
 ROUNDING = 1e-9  # relative: how far past its range a metric can land by rounding alone
 
 
@@ -202,6 +216,8 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
     """Named metrics per replication from accumulator rows (shape: replications x row length)."""
     b = layout.unpack(np.atleast_2d(rows), st.blocks())
     out = _external("external", b, slice(None), [p for p in st.population] if any(st.population) else None, st.scale)
+    if any(st.service_level):
+        out["external.service_level"] = _service_level(b, np.flatnonzero(st.service_level))
     for i, d in enumerate(st.departments):
         out[f"dept.{d}.utilisation"] = _ratio(b["dept_busy"][:, i], b["dept_available"][:, i])
         out[f"dept.{d}.staffed"] = _ratio(b["dept_available"][:, i], st.counted)
@@ -217,6 +233,8 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
     if len(st.segments) > 1:
         for k, s in enumerate(st.segments):
             out.update(_external(f"segment.{s}", b, k, st.population[k] or None, st.scale))
+            if st.service_level[k]:
+                out[f"segment.{s}.service_level"] = _service_level(b, [k])
     if st.costs is not None:
         out.update(_money(b, st, out["external.revenue"]))
     return _settled(out)

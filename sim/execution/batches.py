@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from orgsim import metrics
+from orgsim import metrics, profiles
 from orgsim.engines.api import engine_function
+from orgsim.kernels.profile import HOURS
 
 BLOCK = 32  # replications per block of per-period sums (absolute index // BLOCK)
 MODES = ("series", "sums", "none")  # what a batch returns besides per-replication values
@@ -66,6 +67,8 @@ class BatchResult:
     block_sums: np.ndarray | None = None  # (blocks, 3, K): n, sum, sum of squares
     edge_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     edge_rows: np.ndarray | None = None  # (edges, K) per-period rows of replications in partial blocks
+    profile_names: list[str] = field(default_factory=list)  # hour-of-week profiles, when the scenario keeps them
+    profile: np.ndarray | None = None  # (hi-lo, len(profile_names) * 168)
     seconds: float = 0.0
     worker: str = ""
 
@@ -91,6 +94,9 @@ class BatchResult:
             arrays["block_sums"] = self.block_sums
         if self.edge_rows is not None:
             arrays["edge_rows"] = self.edge_rows
+        if self.profile is not None:
+            arrays["profile_names"] = np.array(self.profile_names, dtype=str)
+            arrays["profile"] = self.profile
         return arrays
 
     @classmethod
@@ -109,6 +115,8 @@ class BatchResult:
             block_sums=get("block_sums"),
             edge_idx=np.asarray(z["edge_idx"]),
             edge_rows=get("edge_rows"),
+            profile_names=[str(s) for s in z["profile_names"]] if "profile_names" in z else [],
+            profile=get("profile"),
         )
 
     def problem(self) -> str | None:
@@ -124,6 +132,8 @@ class BatchResult:
             return f"its per-period sums have shape {self.block_sums.shape}, not ({len(self.block_ids)}, 3, {k})"
         if self.edge_rows is not None and self.edge_rows.shape != (len(self.edge_idx), k):
             return f"its edge rows have shape {self.edge_rows.shape}, not ({len(self.edge_idx)}, {k})"
+        if self.profile is not None and self.profile.shape != (n, len(self.profile_names) * HOURS):
+            return f"its profile has shape {self.profile.shape}, not ({n}, {len(self.profile_names) * HOURS})"
         if self.edge_idx.size and not ((self.edge_idx >= self.lo) & (self.edge_idx < self.hi)).all():
             return "its edge replications lie outside the batch"
         return None
@@ -174,6 +184,10 @@ def compute_batch(task: Task) -> BatchResult:
         else np.zeros((idx.size, 0))
     )
     res = BatchResult(task.lo, task.hi, value_names, values, [], 0)
+    if task.structure.profile_hours:
+        prof = profiles.replication_profiles(out.rows, task.structure)
+        res.profile_names = list(prof)
+        res.profile = np.concatenate([prof[k] for k in res.profile_names], axis=1)
     if task.mode != "none":
         per = metrics.period_metrics(out.periods, task.structure)
         res.period_names = list(per)
@@ -224,6 +238,8 @@ class Collector:
         self.last_block = (hi - 1) // BLOCK
         self.acc: np.ndarray | None = None
         self.batches: set[tuple[int, int]] = set()
+        self.profile_names: list[str] = []
+        self.profile: np.ndarray | None = None  # (replications, profile metrics x 168)
 
     @property
     def done(self) -> int:
@@ -252,6 +268,11 @@ class Collector:
                 self.series = np.full((self.n, k), np.nan)
         a, z = res.lo - self.lo, res.hi - self.lo
         self.values[a:z] = res.values
+        if res.profile is not None:
+            if self.profile is None:
+                self.profile_names = list(res.profile_names)
+                self.profile = np.full((self.n, res.profile.shape[1]), np.nan)
+            self.profile[a:z] = res.profile
         self.filled[a:z] = True
         self.batches.add((res.lo, res.hi))
         if self.mode == "series":
@@ -292,6 +313,12 @@ class Collector:
             raise RuntimeError("per-period sums are incomplete")
         p = self.n_periods
         return {k: self.acc[:, j * p : (j + 1) * p].copy() for j, k in enumerate(self.period_names)}
+
+    def profile_arrays(self) -> dict[str, np.ndarray] | None:
+        """Per profile metric, (replications, 168); None when the run keeps no profile."""
+        if self.profile is None:
+            return None
+        return {k: np.ascontiguousarray(self.profile[:, j * HOURS : (j + 1) * HOURS]) for j, k in enumerate(self.profile_names)}
 
     def series_arrays(self) -> dict[str, np.ndarray] | None:
         if self.mode != "series" or self.series is None:

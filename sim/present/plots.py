@@ -153,3 +153,23 @@ def period_panels(result, names: list[str], title: str):
     fig.suptitle(_literal(f"{title}: mean per period with 95 % band"), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def week_heatmap(profile, names: list[str]):
+    """One panel per metric of an hour-of-week profile (``RunResult.profile()``): days (rows) by hours (columns),
+    each cell the mean over replications; a blank cell has no value (nothing arrived or ended in that hour)."""
+    fig, axes = plt.subplots(len(names), 1, figsize=(9, 2.1 * len(names) + 0.4), squeeze=False)
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    for ax, name in zip(axes[:, 0], names):
+        grid = profile[profile.metric == name].sort_values("hour_of_week")["mean"].to_numpy(dtype=float).reshape(7, 24)
+        low, high = metrics.bounds(name)
+        finite = grid[np.isfinite(grid)]
+        top = high if np.isfinite(high) else (finite.max() if finite.size and finite.max() > low else low + 1.0)
+        im = ax.imshow(np.ma.masked_invalid(grid), cmap="viridis", vmin=low, vmax=top, aspect="auto")
+        ax.set_yticks(range(7), days, fontsize=8)
+        ax.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)], fontsize=8)
+        ax.set_title(_literal(name), fontsize=9)
+        fig.colorbar(im, ax=ax, pad=0.01)
+    fig.suptitle("Mean per hour of the week (hour 0 = Monday 00:00 on the scenario's clock)", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -56,6 +56,28 @@ def _rows(result: RunResult) -> str:
     return "".join(rows)
 
 
+def _week(result: RunResult) -> str:
+    """The hour-of-week profile, when the run kept one: a table of each metric's peak and trough, and the heatmaps."""
+    if result.profiles is None:
+        return ""
+    frame = result.profile()
+    names = list(result.profiles)
+    rows = []
+    for name in names:
+        part = frame[(frame.metric == name) & frame["mean"].notna()]
+        if part.empty:
+            rows.append(f"<tr><td>{html.escape(name)}</td><td>–</td><td>–</td></tr>")
+            continue
+        hi, lo = part.loc[part["mean"].idxmax()], part.loc[part["mean"].idxmin()]
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{hi.day} {hi.hour:02d}:00 ({number(hi['mean'])})</td>"
+                    f"<td>{lo.day} {lo.hour:02d}:00 ({number(lo['mean'])})</td></tr>")
+    caption = ("Hour of the week: the mean over replications of each hour's value, for " + ", ".join(names)
+               + ". Blank: no value in that hour (nothing arrived, or nobody present).")
+    return ("<h2>Hour of the week</h2>\n<table id=\"profile\"><thead><tr><th>metric</th><th>highest hour (mean)</th>"
+            f"<th>lowest hour (mean)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>\n"
+            + figure(plots.week_heatmap(frame, names), caption, "fig-week"))
+
+
 def render(result: RunResult) -> str:
     """The report as an HTML string."""
     sc = result.scenario
@@ -91,6 +113,7 @@ horizon {sc.horizon:g} {unit}s after a warm-up of {sc.warmup:g}, periods of {sc.
 <tbody>{_rows(result)}</tbody></table>
 <h2>Per period</h2>
 {figures}
+{_week(result)}
 </body></html>
 """
 

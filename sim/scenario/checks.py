@@ -19,6 +19,7 @@ Problem = tuple[tuple, str]  # (field path, message)
 
 
 MAX_PERIODS = 100_000  # per-period sums are kept for every period: bounded so one replication always fits
+MAX_PROFILE_HOURS = 2_000_000  # profiles split counted time at every hour: the tick list is bounded so it always fits
 
 
 def _mapping(value: Any) -> dict:
@@ -170,6 +171,12 @@ def _time_problems(raw: dict, horizon: float | None) -> list[Problem]:
                 problems.append((base + (key,), f"{what} needs `time_unit` minute, hour or day (got `{unit}`)"))
             if key == "seasonality" and not clock:
                 problems.append((base + (key,), 'needs `clock: {start: "YYYY-MM-DD HH:MM"}` to know the month'))
+    if raw.get("profile") is True:
+        if unit not in UNIT_MINUTES:
+            problems.append((("profile",), f"hour-of-week profiles need `time_unit` minute, hour or day (got `{unit}`)"))
+        elif horizon is not None and horizon * UNIT_MINUTES[unit] / 60 > MAX_PROFILE_HOURS:
+            problems.append((("profile",), f"profiles split the horizon at every hour: at most {MAX_PROFILE_HOURS:,} "
+                                           f"hours (got {horizon * UNIT_MINUTES[unit] / 60:.3g})"))
     if raw.get("holidays") and not clock:
         problems.append((("holidays",), 'need `clock: {start: "YYYY-MM-DD HH:MM"}` to know the date of each day'))
     if varies and unit in UNIT_MINUTES and horizon is not None and horizon * UNIT_MINUTES[unit] / 1440 > MAX_DAYS:

@@ -338,6 +338,15 @@ class Segment(Frozen):
     abandon_score: Annotated[float, Field(ge=0, le=10)] = Field(0.0, description="score of an abandoned order")
     churn: Churn = Churn()
     acquisition: Acquisition = Acquisition()
+    service_level_target: NonNegativeFloat | None = Field(
+        None, description="a queue wait (time units): the service level is the share of ended orders served within it")
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        if self.service_level_target is None:
+            data.pop("service_level_target", None)  # segments without a target dump as before
+        return data
 
     @field_validator("journey", mode="before")
     @classmethod
@@ -522,7 +531,7 @@ class Costs(Frozen):
         return float(self.labour[department] if isinstance(self.labour, dict) else self.labour)
 
 
-NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs")  # left out of dumps when unused: older scenarios dump as before
+NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile")  # left out of dumps when unused: older scenarios dump as before
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -551,6 +560,7 @@ class Scenario(Frozen):
                                 "adds firm.cost and firm.profit")
     calendars: dict[Identifier, Calendar] = Field(
         default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"]")
+    profile: bool = Field(False, description="keep hour-of-week profiles (needs `time_unit` minute, hour or day)")
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
@@ -567,6 +577,14 @@ class Scenario(Frozen):
             return None
         return calendar.profile(arr.per_order_rate, self.time_unit, self.horizon, self.clock.start if self.clock else None,
                                 self.holidays, arr.seasonality)
+
+    def profile_clock(self) -> tuple[float, float] | None:
+        """With ``profile``: the hour of the week t = 0 falls in (0 = Monday 00:00) and the hours per time unit."""
+        if not self.profile:
+            return None
+        start = calendar.parse_start(self.clock.start if self.clock else calendar.DEFAULT_START)
+        offset = start.weekday() * 24 + start.hour + start.minute / 60.0
+        return offset, calendar.UNIT_MINUTES[self.time_unit] / 60.0
 
     # ---- convenience views shared by engines, checks and reports
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from orgsim import metrics
 from orgsim.engines.api import AUTO, AUTO_SIMPY_EVENTS
 from orgsim.errors import OptionError
+from orgsim.kernels.profile import HOURS
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import arrival_rate, solve
 
@@ -90,6 +91,8 @@ def _row_values(scenario: Scenario) -> tuple[int, int, int]:
     row = sum(math.prod(shape) for _, shape in st.blocks())
     period = sum(math.prod(shape) for _, shape in st.period_blocks()) * scenario.n_periods()
     kept = 12 * (len(st.segments) + 1) + 5 * len(st.departments) + len(st.pairs) + 2
+    if st.profile_hours:  # hour-of-week profiles are kept per replication: 3 external and 2 per department
+        kept += (3 + 2 * len(st.departments)) * HOURS
     return row, period, kept
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from orgsim import metrics
+from orgsim import metrics, profiles
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.drift import Drift, diagnose
 
@@ -30,6 +30,7 @@ class RunResult:
     wall_time: float
     policy: str = "as_scenario"
     extra: dict = field(default_factory=dict)
+    profiles: dict[str, np.ndarray] | None = None  # hour-of-week metric -> (replications, 168), when kept
 
     def summary(self) -> pd.DataFrame:
         """One row per metric: mean, ci_low, ci_high (95 %, within the metric's range), std, n, ci_method, ci_reliable."""
@@ -41,6 +42,13 @@ class RunResult:
         df = pd.DataFrame(self.values)
         df.insert(0, "replication", self.replications)
         return df
+
+    def profile(self) -> pd.DataFrame:
+        """Hour-of-week profile: per hour of the week (0 = Monday 00:00) and metric, the mean over replications
+        with its 95 % interval (``orgsim.profiles``).  Needs ``profile: true`` in the scenario."""
+        if self.profiles is None:
+            raise ValueError("this run kept no hour-of-week profile: set `profile: true` in the scenario")
+        return profiles.summarise(self.profiles)
 
     def timeseries(self) -> pd.DataFrame:
         """Long table (replication, period, metric, value) with scenario and policy columns."""
@@ -103,6 +111,7 @@ class RunResult:
                 for name, v in self.values.items()
             },
             "warnings": self.warnings(),
+            **({"profile": profiles.records(self.profile())} if self.profiles is not None else {}),
         }
 
 
@@ -116,6 +125,9 @@ def concat(results: list[RunResult]) -> RunResult:
     series = None
     if all(r.series is not None for r in results):
         series = {k: np.concatenate([r.series[k] for r in results]) for k in first.series}
+    hourly = None
+    if first.profiles is not None:
+        hourly = {k: np.concatenate([r.profiles[k] for r in results]) for k in first.profiles}
     return RunResult(
         scenario=first.scenario,
         engine=first.engine,
@@ -127,4 +139,5 @@ def concat(results: list[RunResult]) -> RunResult:
         headcount=first.headcount,
         wall_time=sum(r.wall_time for r in results),
         policy=first.policy,
+        profiles=hourly,
     )

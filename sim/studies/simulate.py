@@ -140,6 +140,7 @@ def simulate(
             wall_time=wall,
             policy=v.label,
             extra={"backend": where, "batch_size": job.batch_size, "resumed_replications": int(restored)},
+            profiles=job.collector.profile_arrays(),
         )
         for v, job in zip(variants, jobs)
     ]

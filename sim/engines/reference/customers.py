@@ -117,6 +117,8 @@ class Segment:
         self.escaped = 0  # escaped defects of completed orders
         self.churned = 0
         self.active_at_warmup = self.active
+        self.target = spec.service_level_target  # None: no service-level target
+        self.within = 0  # completed orders whose total queue wait is within the target
         # per period, warm-up included: completed, abandoned, sojourn, score, promoters, detractors
         self.period = org.period
         self.last_period = org.n_periods - 1
@@ -155,6 +157,8 @@ class Segment:
         self.entered += 1
         if now >= self.warmup:
             self.arrivals += 1
+            if org.hours is not None:
+                org.hours.arrived(now)
         return order
 
     # ---------------------------------------------------------------- ending an order
@@ -176,6 +180,10 @@ class Segment:
             self.hist[sojourn_bin(sojourn, self.scale)] += 1
             self.revenue += self.value
             self.escaped += order.escaped
+            if self.target is not None and order.waited <= self.target:
+                self.within += 1
+            if self.org.hours is not None:
+                self.org.hours.ended(order.arrived, order.waited, True)
         return score
 
     def abandon(self, order: Order) -> float:
@@ -185,6 +193,8 @@ class Segment:
         row[1] += 1
         if now >= self.warmup:
             self.abandoned += 1
+            if self.org.hours is not None:
+                self.org.hours.ended(order.arrived, order.waited, False)
         return self.abandon_score
 
     def _ended(self, order: Order, now: float, score: float) -> list:

@@ -44,6 +44,10 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     put("services_redone", [org.services_redone])
     put("seg_escaped", [s.escaped for s in segments])
     put("sup_late", [u.late for u in org.suppliers])
+    if table["seg_within_target"][1][0]:
+        put("seg_within_target", [s.within for s in segments])
+    if org.hours is not None:
+        org.hours.fill(row)
 
     n = org.n_periods
     pput = lambda name, values: _put(periods, period_table, name, values)  # noqa: E731

@@ -25,6 +25,7 @@ from . import ledger
 from .customers import Segment, Step, open_arrivals, population_arrivals, scripted_arrivals
 from .departments import Department, Desk, Need, classes
 from .draws import Streams
+from .hours import HourProfile, ticker
 from .narrate import Narrator
 from .suppliers import Supplier
 from .work import journey, transfer, vacancy
@@ -91,6 +92,7 @@ class Organisation:
         self.resp_sum = [[0.0] * n_targets for _ in range(n_depts)]
         self.resp_count = [[0] * n_targets for _ in range(n_depts)]
         self.end = None
+        self.hours: HourProfile | None = None  # the hour-of-week profile, made by run() when the scenario keeps one
 
     def _link_needs(self) -> None:
         """Point every desk's needs at their targets: another desk, or an external supplier."""
@@ -151,7 +153,13 @@ class Organisation:
             arrivals = population_arrivals if segment.population else open_arrivals
             segment.process = env.process(arrivals(env, self, segment))
         env.process(management(env, self, end))
+        clock = self.scenario.profile_clock()
+        if clock is not None and end > self.warmup:
+            self.hours = HourProfile(env, self.departments, clock, self.warmup, end, *layout.offsets(self.structure.blocks()))
+            env.process(ticker(env, self.hours))
         env.run(until=end)
+        if self.hours is not None:
+            self.hours.flush()
         self._close_last()
         return self
 
