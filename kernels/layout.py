@@ -46,6 +46,7 @@ def blocks(n_segments: int, n_departments: int, n_targets: int) -> list[tuple[st
         ("resp_count", (d, t)),
         ("services_completed", (1,)),
         ("services_redone", (1,)),
+        ("dept_overtime", (d,)),  # employee time past the schedule (departments on a calendar; 0 otherwise)
     ]
 
 
@@ -65,6 +66,7 @@ def period_blocks(n_segments: int, n_departments: int) -> list[tuple[str, tuple[
         ("dept_available", (d,)),
         ("dept_morale", (d,)),  # after the boundary update
         ("dept_headcount", (d,)),  # employees present at the period's end
+        ("dept_overtime", (d,)),
     ]
 
 

@@ -51,6 +51,7 @@ KINDS = {
     "revenue": Kind(1, 0.0, INF),
     "utilisation": Kind(0, 0.0, 1.0),
     "staffed": Kind(0, 0.0, INF),  # employees present, time-average
+    "overtime": Kind(-1, 0.0, INF),  # employee time past the schedule, per period (departments on a calendar)
     "blocked_share": Kind(-1, 0.0, 1.0),
     "morale": Kind(1, 0.0, 1.0),
     "response_mean": Kind(-1, 0.0, INF),
@@ -75,6 +76,7 @@ class Structure:
     counted: float  # time statistics are taken over: horizon - warm-up
     period: float  # period length (the last period ends at the horizon)
     horizon: float
+    rostered: tuple[bool, ...] = ()  # per department: on a calendar or in shifts (it reports overtime)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -110,6 +112,7 @@ def structure(scenario: Scenario) -> Structure:
         counted=scenario.horizon - scenario.warmup,
         period=scenario.period,
         horizon=scenario.horizon,
+        rostered=tuple(dept.rostered for dept in scenario.departments.values()),
     )
 
 
@@ -200,6 +203,8 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
         out[f"dept.{d}.blocked_share"] = _ratio(b["dept_blocked"][:, i], b["dept_available"][:, i])
         if st.morale:
             out[f"dept.{d}.morale"] = b["dept_morale"][:, i]
+        if st.rostered and st.rostered[i]:  # mean per period: overtime after warm-up over the periods it spans
+            out[f"dept.{d}.overtime"] = b["dept_overtime"][:, i] * (st.period / st.counted)
     for c, t in st.pairs:
         out[f"internal.{st.departments[c]}.{st.targets[t]}.response_mean"] = _ratio(
             b["resp_sum"][:, c, t], b["resp_count"][:, c, t]
@@ -234,6 +239,8 @@ def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
         out[f"dept.{d}.headcount"] = b["dept_headcount"][..., i]
         if st.morale:
             out[f"dept.{d}.morale"] = b["dept_morale"][..., i]
+        if st.rostered and st.rostered[i]:
+            out[f"dept.{d}.overtime"] = b["dept_overtime"][..., i]
     return _settled(out)
 
 

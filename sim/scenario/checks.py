@@ -123,6 +123,7 @@ def reference_problems(raw: dict) -> list[Problem]:
                     problems.append((path + ("next",), f"probabilities sum to {total:g}; they must sum to at most 1"))
 
     problems.extend(_cycle_problems(departments, suppliers))
+    problems.extend(_roster_problems(raw, departments))
 
     horizon, warmup, period = (
         _number(raw.get(key, default)) for key, default in (("horizon", 2000.0), ("warmup", 0.0), ("period", 40.0))
@@ -132,6 +133,40 @@ def reference_problems(raw: dict) -> list[Problem]:
         problems.append((("warmup",), f"must be < horizon ({horizon:g}) (got {warmup:g})"))
     if None not in (horizon, period) and period > horizon:
         problems.append((("period",), f"must be <= horizon ({horizon:g}) (got {period:g})"))
+    return problems
+
+
+def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
+    """Calendars a department names must exist; working time needs a calendar time unit; shifts and calendars
+    do not combine with the parts of a policy that move heads between departments (not modelled for them)."""
+    problems: list[Problem] = []
+    calendars = _mapping(raw.get("calendars"))
+    unit = raw.get("time_unit", "hour")
+    rostered = []
+    for dname, dept in departments.items():
+        dept = _mapping(dept)
+        named = [(("departments", dname, "calendar"), dept.get("calendar"))] if "calendar" in dept else []
+        shifts = dept.get("shifts")
+        if isinstance(shifts, list):
+            named += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
+                      for k, s in enumerate(shifts)]
+        if named or shifts is not None:
+            rostered.append((dname, shifts is not None))
+        for path, name in named:
+            if isinstance(name, str) and name not in calendars:
+                problems.append((path, f"unknown calendar `{name}`{suggest(name, calendars)} (calendars: "
+                                       f"{listing(calendars) if calendars else 'none; define them under `calendars:`'})"))
+            elif unit not in UNIT_MINUTES:
+                problems.append((path, f"a calendar needs `time_unit` minute, hour or day (got `{unit}`)"))
+    policy = _mapping(raw.get("policy"))
+    if rostered and policy.get("review") is not None:
+        problems.append((("policy", "review"), f"a periodic review cannot move heads of departments on a calendar "
+                                               f"or in shifts (`{rostered[0][0]}`); remove `review`"))
+    in_shifts = [d for d, by_shift in rostered if by_shift]
+    if in_shifts and policy.get("allocation", "fixed") != "fixed":
+        problems.append((("policy", "allocation"), f"allocation `{policy.get('allocation')}` cannot split heads into "
+                                                   f"the shifts of `{in_shifts[0]}`; use `fixed` (heads per shift are "
+                                                   "written in the scenario)"))
     return problems
 
 
@@ -283,20 +318,43 @@ def stability_problems(scenario: Scenario) -> list[Problem]:
     if endless or scenario.allow_unstable:
         return endless
     traffic = solve(scenario)
-    headcount = {d: dept.headcount for d, dept in scenario.departments.items()}
-    problems = []
+    problems = closed_problems(scenario, traffic)
+    if problems:
+        return problems
+    headcount = {d: scenario.capacity(d) for d in scenario.departments}
     for d, u in traffic.utilisation(headcount, captive=True).items():
         if not u < 1.0:  # nan or inf loads (overflowing rates) are unstable too
             load = traffic.captive[d]
             raise_to = f"raise headcount to at least {int(load) + 1}, " if load < 100_000 else ""  # the headcount limit
+            if scenario.departments[d].rostered:
+                raise_to = "staff more hours, "
             problems.append(
                 (
                     ("departments", d, "headcount"),
-                    f"unstable: offered load {load:.3g} employees on headcount {headcount[d]} "
+                    f"unstable: offered load {load:.3g} employees on {_heads_text(scenario, d, headcount[d])} "
                     f"(utilisation {u:.3g} >= 1) from work that cannot leave (internal requests, orders without "
                     f"patience); {raise_to}lower the demand, or set allow_unstable: true",
                 )
             )
+    return problems
+
+
+def _heads_text(scenario: Scenario, d: str, heads: float) -> str:
+    if scenario.departments[d].rostered:
+        return f"{heads:.3g} heads on duty on average over the week"
+    return f"headcount {heads:g}"
+
+
+def closed_problems(scenario: Scenario, traffic) -> list[Problem]:
+    """A department with work to do whose calendar (or every shift's) is never open over the horizon."""
+    problems = []
+    for d, spec in scenario.departments.items():
+        if not spec.rostered or not traffic.load.get(d, 0.0) > 0.0:
+            continue
+        if scenario.staff_schedule(d).open_time() == 0.0:
+            field = ("calendar",) if spec.calendar is not None else ("shifts",)
+            problems.append((("departments", d) + field, "has work to do but nobody is ever on duty over the "
+                                                          "horizon: open its calendar, or staff a shift"))
     return problems
 
 
