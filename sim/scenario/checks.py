@@ -11,6 +11,9 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
+from orgsim.scenario import calendar, shifts
 from orgsim.scenario.calendar import MAX_DAYS, UNIT_MINUTES
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import solve
@@ -151,7 +154,7 @@ def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
             named += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
                       for k, s in enumerate(shifts)]
         if named or shifts is not None:
-            rostered.append((dname, shifts is not None))
+            rostered.append((dname,))
         for path, name in named:
             if isinstance(name, str) and name not in calendars:
                 problems.append((path, f"unknown calendar `{name}`{suggest(name, calendars)} (calendars: "
@@ -162,11 +165,10 @@ def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
     if rostered and policy.get("review") is not None:
         problems.append((("policy", "review"), f"a periodic review cannot move heads of departments on a calendar "
                                                f"or in shifts (`{rostered[0][0]}`); remove `review`"))
-    in_shifts = [d for d, by_shift in rostered if by_shift]
-    if in_shifts and policy.get("allocation", "fixed") != "fixed":
-        problems.append((("policy", "allocation"), f"allocation `{policy.get('allocation')}` cannot split heads into "
-                                                   f"the shifts of `{in_shifts[0]}`; use `fixed` (heads per shift are "
-                                                   "written in the scenario)"))
+    if rostered and policy.get("allocation", "fixed") != "fixed":
+        problems.append((("policy", "allocation"), f"allocation `{policy.get('allocation')}` does not staff departments "
+                                                   f"on a calendar or in shifts (`{rostered[0][0]}`); use `fixed` (the "
+                                                   "heads, per shift, written in the scenario)"))
     return problems
 
 
@@ -374,9 +376,26 @@ def peak_warnings(scenario: Scenario) -> list[Problem]:
         key = "rate_per_customer" if hasattr(seg.arrivals, "population") else "rate"
         for window, rate in table.items():
             for d, unit_load in per_unit.items():
-                load, heads = rate * scale * unit_load, scenario.departments[d].headcount
+                load, heads = rate * scale * unit_load, _heads_in(scenario, d, window)
                 if load > heads:
+                    on = "on duty on average" if scenario.departments[d].rostered else "on headcount"
                     warnings.append((("segments", name, "arrivals", key, window),
-                                     f"this window alone offers `{d}` a load of {load:.3g} employees on headcount "
-                                     f"{heads}: its queue grows while the window lasts"))
+                                     f"this window alone offers `{d}` a load of {load:.3g} employees {on} "
+                                     f"{heads:.3g}: its queue grows while the window lasts"))
     return warnings
+
+
+def _heads_in(scenario: Scenario, d: str, window: str) -> float:
+    """The heads department d has on duty during a weekly *window*, on average (its headcount if it never closes)."""
+    pairs = scenario.shift_list(d)
+    if pairs is None:
+        return scenario.departments[d].headcount
+    mpu = UNIT_MINUTES[scenario.time_unit]
+    week = shifts.schedule(pairs, scenario.time_unit, 7 * 1440 / mpu)  # from a Monday 00:00, no holidays
+    w = calendar.parse_window(window)
+    ends = np.append(week.breaks[1:], week.horizon)
+    area = 0.0
+    for day in w.days:
+        a, b = (day * 1440 + w.start) / mpu, (day * 1440 + w.end) / mpu
+        area += float(np.sum(np.clip(np.minimum(ends, b) - np.maximum(week.breaks, a), 0.0, None) * week.heads))
+    return area / (len(w.days) * (w.end - w.start) / mpu)
