@@ -32,6 +32,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from . import staffing
 from .demand import next_arrival
 from .layout import HIST_BINS, sojourn_bin
 from .model import (
@@ -47,12 +48,12 @@ from .model import (
     training_factor,
 )
 from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
-from . import staffing
 from .staffing import (
     DF_ADEAD,
     DF_IAVAIL,
     DF_IBLK,
     DF_IBUSY,
+    DF_IOT,
     DF_MORALE,
     DF_PAVAIL,
     DF_PBLK,
@@ -62,12 +63,11 @@ from .staffing import (
     DF_WBLK,
     DF_WBUSY,
     DF_WOT,
-    DF_IOT,
     DI_AJ,
     DI_AKEY,
     DI_BLOCKED,
-    DI_GAP,
     DI_BUSY,
+    DI_GAP,
     DI_PRESENT,
     DI_QH,
     DI_QT,
