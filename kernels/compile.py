@@ -120,7 +120,6 @@ class CompiledScenario(NamedTuple):
     stf_t: np.ndarray  # (C,) times of the changes after t = 0, sorted (department order on ties)
     stf_d: np.ndarray  # (C,) int64 department
     stf_v: np.ndarray  # (C,) int64 new scheduled headcount
-    stf_room: int  # most employees one change or hire can bring on duty (0: no calendar)
     # pool sizing: items one event can create at most (2 + twice the largest needs cascade)
     event_items: int
     # accumulator layout
@@ -197,9 +196,8 @@ def _schedules(scenario, departments: list[str], heads: dict[str, int]) -> dict:
         if sched is not None:
             changes += [(float(t), i, int(v)) for t, v in zip(sched.breaks[1:], sched.heads[1:])]
     changes.sort()
-    room = max((heads[d] for i, d in enumerate(departments) if on[i]), default=0)
     return dict(stf_on=_i(on), stf_first=_i(first), stf_t=_f([c[0] for c in changes]), stf_d=_i([c[1] for c in changes]),
-                stf_v=_i([c[2] for c in changes]), stf_room=int(room))
+                stf_v=_i([c[2] for c in changes]))
 
 
 def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> CompiledScenario:

@@ -131,6 +131,7 @@ EV_ABANDON = 2
 EV_HANDOFF = 3
 EV_DELIVER = 4
 EV_HIRE = 5  # an employee starts in a department: a replacement, or a mover after a review
+EV_ONDUTY = 6  # employees who came on duty (kernels/staffing.py) take queued work, one per event
 
 # ---- actions of a cascade (handled in this order within one pass, so a step may fall through to a later one)
 A_NONE = 0
@@ -642,10 +643,9 @@ def run_replications(cs, states, rows, periods):
     one = np.int64(1)
 
     # room every pool must have before an event: the largest cascade, plus a boundary's vacancy runs and starts
-    # (a schedule change or a hire on a calendar dispatches up to stf_room arrivals, each a cascade)
-    room_items = cs.event_items * (1 + cs.stf_room) + 2 * D + 2
-    room_heap = 4 * cs.event_items * (1 + cs.stf_room) + 2 * D + S + 16
-    room_stack = cs.event_items + 16 + cs.stf_room
+    room_items = cs.event_items + 2 * D + 2
+    room_heap = 4 * cs.event_items + 2 * D + S + 16
+    room_stack = cs.event_items + 16
     n_changes = cs.stf_t.shape[0]
 
     II = np.zeros((256, NI), dtype=np.int64)
@@ -792,7 +792,14 @@ def run_replications(cs, states, rows, periods):
                     DI[d, DI_SCHED] = cs.stf_v[ci]
                     ci += 1
                     tc = cs.stf_t[ci] if ci < n_changes else inf
-                    sp = staffing.dispatch_all(a_code, a_arg, sp, A_DISPATCH, d, staffing.reconcile(DI, DF, d, t))
+                    came = staffing.reconcile(DI, DF, d, t)
+                    if came > 0:  # the first takes queued work now, the others one per event (pools grow between)
+                        code = A_DISPATCH
+                        j = d
+                        if came > 1:
+                            _hpush(ht, hk, he, hn, t, (seq << 4) | EV_ONDUTY, (d << 32) | (came - 1))
+                            hn += 1
+                            seq += 1
                 elif tn >= horizon:
                     done = True
                     break
@@ -1014,8 +1021,14 @@ def run_replications(cs, states, rows, periods):
                         j = r
 
                     elif typ == EV_HIRE and cs.stf_on[ent]:  # replacements on a calendar: on duty if it is open
-                        sp = staffing.dispatch_all(a_code, a_arg, sp, A_DISPATCH, ent,
-                                                   staffing.hired(DI, DF, ent, t, count))  # fmt: skip
+                        came = staffing.hired(DI, DF, ent, t, count)
+                        if came > 0:  # the first takes queued work now, the others one per event
+                            code = A_DISPATCH
+                            j = ent
+                            if came > 1:
+                                hn = _hadd(ht, hk, he, hn, spent, t, (seq << 4) | EV_ONDUTY, (ent << 32) | (came - 1))
+                                spent = False
+                                seq += 1
 
                     elif typ == EV_HIRE:  # count: how many start; they start one by one
                         d = ent
@@ -1027,6 +1040,14 @@ def run_replications(cs, states, rows, periods):
                             seq += 1
                         code = A_DISPATCH
                         j = d
+
+                    elif typ == EV_ONDUTY:  # count employees came on duty: one takes queued work, the rest later
+                        if count > 1:
+                            hn = _hadd(ht, hk, he, hn, spent, t, (seq << 4) | EV_ONDUTY, (ent << 32) | (count - 1))
+                            spent = False
+                            seq += 1
+                        code = A_DISPATCH
+                        j = ent
 
                 # -------------------------------------------------------- an order ended: count, score, churn
                 if ended >= 0:

@@ -10,7 +10,7 @@ When the target drops, idle employees leave at once and the rest are *off-duty
 departures* (``DI_VAC``: the vacancy count, no queue items, since leavers of
 such a department free their slot at once instead); an employee freed takes
 one before any work and goes.  When it rises, pending departures are cancelled
-first (they stay on), then employees arrive and the loop dispatches them.  The
+first (they stay on), then employees arrive and the loop dispatches them, one per event.  The
 time-integral of pending departures is the department's overtime.  Rules:
 README "Model", "Working time".
 """
@@ -139,13 +139,3 @@ def period_overtime(DI, DF, d, t):
     x = DF[d, DF_IOT] - DF[d, DF_POT]
     DF[d, DF_POT] = DF[d, DF_IOT]
     return x
-
-
-@njit(**_INNER)
-def dispatch_all(a_code, a_arg, sp, action, d, k):
-    """Stack *k* dispatches of department d (each a newly arrived employee taking queued work)."""
-    for _ in range(k):
-        a_code[sp] = action
-        a_arg[sp] = d
-        sp += 1
-    return sp
