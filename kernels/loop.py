@@ -793,7 +793,8 @@ def run_replications(cs, states, rows, periods):
                     ci += 1
                     tc = cs.stf_t[ci] if ci < n_changes else inf
                     came = staffing.reconcile(DI, DF, d, t)
-                    if came > 0:  # the first takes queued work now, the others one per event (pools grow between)
+                    if came > 0 and staffing.work_queued(DI, d):  # the first takes queued work now, the others one
+                        # per event while work is queued (pools grow between events); without work they wait idle
                         code = A_DISPATCH
                         j = d
                         if came > 1:
@@ -1022,7 +1023,8 @@ def run_replications(cs, states, rows, periods):
 
                     elif typ == EV_HIRE and cs.stf_on[ent]:  # replacements on a calendar: on duty if it is open
                         came = staffing.hired(DI, DF, ent, t, count)
-                        if came > 0:  # the first takes queued work now, the others one per event
+                        if came > 0 and staffing.work_queued(DI, ent):  # the first takes queued work now, the others
+                            # one per event
                             code = A_DISPATCH
                             j = ent
                             if came > 1:
@@ -1041,7 +1043,8 @@ def run_replications(cs, states, rows, periods):
                         code = A_DISPATCH
                         j = d
 
-                    elif typ == EV_ONDUTY:  # count employees came on duty: one takes queued work, the rest later
+                    elif typ == EV_ONDUTY and staffing.work_queued(DI, ent):  # count came on duty: one takes
+                        # queued work, the rest later (none is needed once the queue is empty)
                         if count > 1:
                             hn = _hadd(ht, hk, he, hn, spent, t, (seq << 4) | EV_ONDUTY, (ent << 32) | (count - 1))
                             spent = False

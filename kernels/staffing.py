@@ -139,3 +139,9 @@ def period_overtime(DI, DF, d, t):
     x = DF[d, DF_IOT] - DF[d, DF_POT]
     DF[d, DF_POT] = DF[d, DF_IOT]
     return x
+
+
+@njit(**_INNER)
+def work_queued(DI, d):
+    """Whether department d has work queued (an employee coming on duty then takes it)."""
+    return DI[d, DI_QH] >= 0 or DI[d, DI_QH + 1] >= 0
