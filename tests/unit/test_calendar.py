@@ -192,3 +192,11 @@ def test_unquoted_yaml_dates_are_read_as_written(tmp_path):
     scenario = load(path)
     assert scenario.clock.start == "2025-01-06 00:00" and scenario.holidays == ("2025-01-07",)
     assert scenario.demand_profile("c").integral(0, 168) == 4 * 4 * 6.0  # Tuesday closed
+
+
+def test_the_what_if_demand_multiplier_scales_every_window():
+    from orgsim.app.whatif import Edits, apply_edits
+
+    scenario = validate_mapping(base())
+    whatif = apply_edits(scenario, Edits(demand={"c": 1.5}))
+    assert whatif.segments["c"].arrivals.rate == {"mon-fri 08:00-12:00": 9.0}
