@@ -762,8 +762,7 @@ def run_replications(cs, states, rows, periods):
                         DF[d, DF_WBUSY] = DF[d, DF_IBUSY]
                         DF[d, DF_WBLK] = DF[d, DF_IBLK]
                         DF[d, DF_WAVAIL] = DF[d, DF_IAVAIL]
-                    if n_changes > 0:
-                        staffing.mark_warmup(DI, DF, cs.stf_on, t)
+                    staffing.mark_warmup(DI, DF, cs.stf_on, t)
                     for s in range(S):
                         if pop[s] >= 0:
                             row[ro[R_ACTIVE] + s] = pop[s]
