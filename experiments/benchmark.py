@@ -15,7 +15,9 @@ Compares, on the same work and the same machine:
   * time-varying demand: the kernel per `baseline` replication with its rates as weekly tables
     against the plain rates (A/B in one process).
 
-Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only] [--demand-only]
+  * staffing: the same, with every department in three overlapping shifts around the clock too.
+
+Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only] [--demand-only] [--staffing-only]
 """
 
 from __future__ import annotations
@@ -372,6 +374,55 @@ def kernel_ab(plain, other, reps: int, rounds: int) -> tuple[float, float]:
     return float(np.median(times["plain"])), float(np.median(times["varying"]))
 
 
+# shifts for the speed of staffing: three a day, overlapping half an hour at each hand-over, so every department
+# has its written headcount on duty around the clock (twice that during hand-overs) and six schedule changes a day
+SHIFTS = {"early": ["daily 06:00-14:30"], "late": ["daily 14:00-22:30"], "night": ["daily 22:00-24:00", "daily 00:00-06:30"]}
+
+
+def _builds(scenarios: dict, reps: int) -> dict:
+    """Compiled kernels, random states and accumulators per label, each run once to compile outside the timing."""
+    from orgsim.kernels.compile import compile_scenario
+    from orgsim.kernels.loop import run_replications
+    from orgsim.kernels.rng import states
+    from orgsim.policies import effective_scenario
+    from orgsim.studies.allocation import headcount
+
+    built = {}
+    for label, sc in scenarios.items():
+        sc = effective_scenario(sc)
+        cs = compile_scenario(sc, headcount(sc))
+        built[label] = (cs, states(1, np.arange(reps), cs.src_keys), np.zeros((reps, cs.row_len)),
+                        np.zeros((reps, cs.n_periods, cs.per_len)))
+        run_replications(*built[label][:1], *(a[:1] for a in built[label][1:]))
+    return built
+
+
+def staffing_speed(reps: int, rounds: int) -> tuple[float, float]:
+    """Kernel milliseconds per `baseline` replication on one thread: as written, and with weekly rate tables
+    (WEEK_SHAPE) and every department in the three SHIFTS (A/B in one process, builds run alternately, median)."""
+    from orgsim.kernels.loop import run_replications
+    from orgsim.scenario.loader import read_mapping, resolve_path, validate_mapping
+
+    raw, _ = read_mapping(resolve_path("baseline"))
+    for seg in raw["segments"].values():
+        arr = seg["arrivals"]
+        key = "rate_per_customer" if "population" in arr else "rate"
+        arr[key] = {w: arr[key] * m for w, m in WEEK_SHAPE.items()}
+    raw["calendars"] = SHIFTS
+    raw["policy"].pop("budget", None)  # three shifts are three times the people
+    for dept in raw["departments"].values():
+        heads = dept.pop("headcount")
+        dept["shifts"] = [{"calendar": name, "headcount": heads} for name in SHIFTS]
+    built = _builds({"plain": orgsim.load("baseline"), "shifts": validate_mapping(raw)}, reps)
+    times: dict[str, list[float]] = {label: [] for label in built}
+    for _ in range(rounds):
+        for label, (cs, st, rows, per) in built.items():
+            start = time.perf_counter()
+            run_replications(cs, st.copy(), rows, per)
+            times[label].append(1000 * (time.perf_counter() - start) / reps)
+    return float(np.median(times["plain"])), float(np.median(times["shifts"]))
+
+
 def cpu_name() -> str:
     """The CPU's model name and family/model numbers (a guest may show only a vendor line: the numbers tell apart
     generations whose speeds differ by 2x), from /proc/cpuinfo where there is one."""
@@ -393,10 +444,16 @@ def main(argv=None) -> int:
     ap.add_argument("--selection-only", action="store_true", help="only the selection measurement")
     ap.add_argument("--demand-only", action="store_true", help="only the speed of time-varying demand")
     ap.add_argument("--profile-only", action="store_true", help="only the speed with hour-of-week profiles on")
+    ap.add_argument("--staffing-only", action="store_true", help="only the speed of shifts with time-varying demand")
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
     if args.selection_only:
         selection_savings(args.quick)
+        return 0
+    if args.staffing_only:
+        plain_ms, shifts_ms = staffing_speed(200 // q, 7)
+        print(f"baseline, numba kernel per replication (1 thread, median of 7): as written {plain_ms:.2f} ms, "
+              f"weekly tables and three shifts {shifts_ms:.2f} ms: {plain_ms / shifts_ms:.0%} of its speed")
         return 0
     if args.demand_only:
         plain_ms, varying_ms = demand_speed(200 // q, 7)
@@ -497,6 +554,10 @@ def main(argv=None) -> int:
     print(f"\ntime-varying demand, baseline kernel per replication (1 thread): constant {plain_ms:.2f} ms, "
           f"weekly tables {varying_ms:.2f} ms")
 
+    plain2_ms, shifts_ms = staffing_speed(200 // q, 7)
+    print(f"shifts and weekly tables, baseline kernel per replication (1 thread): as written {plain2_ms:.2f} ms, "
+          f"in shifts {shifts_ms:.2f} ms")
+
     print("\ntargets (issue 'The numba engine'), measured above:")
     checks = [
         ("M/M/c customers/s per core >= 5,000,000", nb1, nb1 >= 5e6),
@@ -504,6 +565,8 @@ def main(argv=None) -> int:
         ("baseline numba/simpy per core >= 100", nb_b1 / ref_b, nb_b1 / ref_b >= 100),
         ("baseline 2 threads / 1 thread >= 1.8", nb_b2 / nb_b1, nb_b2 / nb_b1 >= 1.8),
         ("time-varying baseline speed / constant >= 0.8", plain_ms / varying_ms, plain_ms / varying_ms >= 0.8),
+        ("baseline in shifts, weekly tables: speed / as written >= 0.8", plain2_ms / shifts_ms,
+         plain2_ms / shifts_ms >= 0.8),
         ("cold compile < 20 s", cold, cold < 20),
         ("cached start < 2 s", warm, warm < 2),
         ("app: first useful screen < 5 s (cold cache)", screen, screen < 5),

@@ -32,10 +32,11 @@ ROW_BLOCKS = (
     "dept_busy", "dept_blocked", "dept_available", "dept_wait_sum", "dept_visits", "dept_morale",
     "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late", "seg_within_target",
     "prof_time", "prof_arrivals", "prof_completed", "prof_wait_sum", "prof_abandoned", "prof_busy", "prof_available",
+    "dept_overtime",
 )  # fmt: skip
 PERIOD_BLOCKS = (
     "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",
-    "seg_active", "dept_busy", "dept_blocked", "dept_available", "dept_morale", "dept_headcount",
+    "seg_active", "dept_busy", "dept_blocked", "dept_available", "dept_morale", "dept_headcount", "dept_overtime",
 )  # fmt: skip
 
 # per-segment and per-service random sources, in the order of their stream rows
@@ -122,6 +123,12 @@ class CompiledScenario(NamedTuple):
     src_handoff: int
     src_attrition: int
     src_lead: int
+    # departments on a calendar or in shifts (kernels/staffing.py): the scheduled headcount's changes
+    stf_on: np.ndarray  # (D,) int64 1 on a calendar
+    stf_first: np.ndarray  # (D,) int64 scheduled headcount at t = 0
+    stf_t: np.ndarray  # (C,) times of the changes after t = 0, sorted (department order on ties)
+    stf_d: np.ndarray  # (C,) int64 department
+    stf_v: np.ndarray  # (C,) int64 new scheduled headcount
     # pool sizing: items one event can create at most (2 + twice the largest needs cascade)
     event_items: int
     # accumulator layout
@@ -182,6 +189,24 @@ def _cascade_sizes(need_start, need_supplier, need_index) -> list[int]:
         return memo[v]
 
     return [size(v) for v in range(n)]
+
+
+def _schedules(scenario, departments: list[str], heads: dict[str, int]) -> dict:
+    """The scheduled headcount of departments on a calendar as one change list, merged in time order."""
+    on, first, changes = [], [], []
+    for i, d in enumerate(departments):
+        spec = scenario.departments[d]
+        if spec.shifts is not None and heads[d] != spec.headcount:
+            raise ValueError(f"headcount of {d!r} is set by its shifts ({spec.headcount}); it cannot be allocated "
+                             f"{heads[d]}")
+        sched = scenario.staff_schedule(d, heads[d])
+        on.append(0 if sched is None else 1)
+        first.append(0 if sched is None else int(sched.heads[0]))
+        if sched is not None:
+            changes += [(float(t), i, int(v)) for t, v in zip(sched.breaks[1:], sched.heads[1:])]
+    changes.sort()
+    return dict(stf_on=_i(on), stf_first=_i(first), stf_t=_f([c[0] for c in changes]), stf_d=_i([c[1] for c in changes]),
+                stf_v=_i([c[2] for c in changes]))
 
 
 def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> CompiledScenario:
@@ -330,6 +355,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
             "no engine can hold that many: reduce the needs"
         )
     scale = max((float(seg.expectation) for seg in scenario.segments.values()), default=1.0)
+    stf = _schedules(scenario, departments, heads)
     return CompiledScenario(
         n_seg=n_seg,
         n_dept=n_dept,
@@ -398,6 +424,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         src_handoff=src_handoff,
         src_attrition=src_attrition,
         src_lead=src_lead,
+        **stf,
         event_items=int(event_items),
         row_off=_i([row_table[b][0] for b in ROW_BLOCKS]),
         row_len=int(row_len),

@@ -60,6 +60,7 @@ def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: b
         ("prof_abandoned", (h,)),  # external orders abandoned, by arrival hour
         ("prof_busy", (d, h)),  # employee time busy, split at hour boundaries
         ("prof_available", (d, h)),  # employee time present, split at hour boundaries
+        ("dept_overtime", (d,)),  # employee time past the schedule (departments on a calendar; 0 otherwise)
     ]
 
 
@@ -79,6 +80,7 @@ def period_blocks(n_segments: int, n_departments: int) -> list[tuple[str, tuple[
         ("dept_available", (d,)),
         ("dept_morale", (d,)),  # after the boundary update
         ("dept_headcount", (d,)),  # employees present at the period's end
+        ("dept_overtime", (d,)),
     ]
 
 

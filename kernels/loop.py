@@ -32,6 +32,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from . import staffing
 from .demand import next_arrival
 from .layout import HIST_BINS, sojourn_bin
 from .model import (
@@ -48,6 +49,36 @@ from .model import (
 )
 from .profile import hour_of_week, split
 from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
+from .staffing import (
+    DF_ADEAD,
+    DF_IAVAIL,
+    DF_IBLK,
+    DF_IBUSY,
+    DF_IOT,
+    DF_LAST,
+    DF_MORALE,
+    DF_PAVAIL,
+    DF_PBLK,
+    DF_PBUSY,
+    DF_SPEED,
+    DF_WAVAIL,
+    DF_WBLK,
+    DF_WBUSY,
+    DF_WOT,
+    DI_AJ,
+    DI_AKEY,
+    DI_BLOCKED,
+    DI_BUSY,
+    DI_GAP,
+    DI_PRESENT,
+    DI_QH,
+    DI_QT,
+    DI_SCHED,
+    DI_VAC,
+    NDF,
+    NDI,
+    _advance,
+)
 
 # ---- item kinds
 K_ORDER = 0  # an external order (its journey work: external class)
@@ -102,6 +133,7 @@ EV_ABANDON = 2
 EV_HANDOFF = 3
 EV_DELIVER = 4
 EV_HIRE = 5  # an employee starts in a department: a replacement, or a mover after a review
+EV_ONDUTY = 6  # employees who came on duty (kernels/staffing.py) take queued work, one per event
 
 # ---- actions of a cascade (handled in this order within one pass, so a step may fall through to a later one)
 A_NONE = 0
@@ -117,32 +149,8 @@ A_BEGIN = 7  # service begins: draw its time
 R_ARR, R_COMP, R_ABAN, R_WAIT, R_SOJ, R_HIST, R_SCORE, R_PROM, R_DETR, R_REV, R_CHURN, R_ACTIVE = range(12)
 R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO, R_SESC, R_ULATE = range(12, 24)
 R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24, 32)
-P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD = range(12)
-
-# ---- department state: integer columns of DI, float columns of DF
-DI_PRESENT = 0  # employees present (leavers gone, vacancies excluded)
-DI_BUSY = 1  # employees busy, blocked included
-DI_BLOCKED = 2
-DI_VAC = 3  # vacancies queued (leavers and movers not gone yet)
-DI_QH = 4  # queue heads 4, 5, 6: work queues 0 (served first) and 1, vacancies
-DI_QT = 7  # queue tails 7, 8, 9
-DI_AKEY = 10  # the earliest abandonment among orders queued here: its key and order (-1: none)
-DI_AJ = 11
-NDI = 12
-DF_LAST = 0  # time employee time was last integrated
-DF_IBUSY = 1  # employee time since t = 0: busy (blocked included), blocked, present
-DF_IBLK = 2
-DF_IAVAIL = 3
-DF_WBUSY = 4  # ... at warm-up end
-DF_WBLK = 5
-DF_WAVAIL = 6
-DF_PBUSY = 7  # ... at the last period boundary
-DF_PBLK = 8
-DF_PAVAIL = 9
-DF_MORALE = 10
-DF_SPEED = 11  # skill x speed factor at the current morale
-DF_ADEAD = 12  # ... and its deadline (inf: none)
-NDF = 13
+R_DOT = 32
+P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
 
 M32 = 0xFFFFFFFF
 # ix(i): index i, known to be >= 0.  Numba adds a negative-index wraparound to every access with a signed index;
@@ -334,17 +342,6 @@ def _hsettle(ht, hk, he, n, spent):
 
 
 @njit(**_INNER)
-def _advance(DI, DF, d, t):
-    """Integrate department d's employee time up to t."""
-    dt = t - DF[d, DF_LAST]
-    if dt > 0.0:
-        DF[d, DF_IBUSY] += DI[d, DI_BUSY] * dt
-        DF[d, DF_IBLK] += DI[d, DI_BLOCKED] * dt
-        DF[d, DF_IAVAIL] += DI[d, DI_PRESENT] * dt
-        DF[d, DF_LAST] = t
-
-
-@njit(**_INNER)
 def _enqueue_vacancies(II, DI, free, d, dest, count):
     """*count* vacancies at department d join its vacancy queue (dest: where movers go, -1 for leavers).
 
@@ -441,6 +438,8 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
         per[k, po[P_DBLK] + d] = dk
         per[k, po[P_DAVAIL] + d] = da
         per[k, po[P_DHEAD] + d] = DI[d, DI_PRESENT]
+        if cs.stf_on[d]:
+            per[k, po[P_DOT] + d] = staffing.period_overtime(DI, DF, d, t)
         util[d] = db / da if da > 0.0 else -1.0  # -1: nobody present all period
         if morale_on:
             ut = db / da if da > 0.0 else 0.0
@@ -451,6 +450,15 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(m, baseline, mor[6])
             pa = attrition_probability(m, baseline, mor[8], mor[9])
             eligible = DI[d, DI_PRESENT] - DI[d, DI_VAC]  # present and not already leaving
+            if cs.stf_on[d]:  # on a calendar: drawn from the filled slots, on duty or not; each slot is vacated now
+                eligible = cs.headcount[d] - DI[d, DI_GAP]
+                leavers = binomial(st, cs.src_attrition + d, eligible, pa) if eligible > 0 and pa > 0.0 else 0
+                if leavers > 0:
+                    staffing.vacate(DI, DF, d, t, leavers)
+                    _hpush(ht, hk, he, hn, t + mor[10], (seq << 4) | EV_HIRE, (d << 32) | leavers)
+                    hn += 1
+                    seq += 1
+                eligible = 0
             if eligible > 0 and pa > 0.0:
                 leavers = binomial(st, cs.src_attrition + d, eligible, pa)
                 if leavers > 0:
@@ -477,7 +485,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             n_free -= taken
     for d in range(D):  # vacancies queue ahead of all work: idle employees take them now
         m = min(DI[d, DI_PRESENT] - DI[d, DI_BUSY], DI[d, DI_VAC])
-        if m > 0:
+        if m > 0 and not cs.stf_on[d]:  # (on a calendar, idle employees went off duty at once already)
             free, released, hn, seq = _leave(II, DI, DF, d, m, t, mor[10], cs.review[1], free, ht, hk, he, hn, seq)
             n_free += released
     for u in range(cs.n_sup):
@@ -651,6 +659,7 @@ def run_replications(cs, states, rows, periods):
     room_items = cs.event_items + 2 * D + 2
     room_heap = 4 * cs.event_items + 2 * D + S + 16
     room_stack = cs.event_items + 16
+    n_changes = cs.stf_t.shape[0]
 
     II = np.zeros((256, NI), dtype=np.int64)
     FF = np.zeros((256, NF), dtype=np.float64)
@@ -705,6 +714,8 @@ def run_replications(cs, states, rows, periods):
                 DF[d, c] = 0.0
             DF[d, DF_ADEAD] = inf
             DI[d, DI_PRESENT] = cs.headcount[d]
+            if cs.stf_on[d]:
+                staffing.start(DI, d, cs.stf_first[d])
             DF[d, DF_MORALE] = mor[0] if morale_on else baseline
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(DF[d, DF_MORALE], baseline, mor[6])
         for v in range(V):
@@ -731,6 +742,8 @@ def run_replications(cs, states, rows, periods):
         done = irep < 0
         kcur = zero
         tb = period if n_periods > 1 else inf  # boundaries at k x period strictly before the horizon
+        ci = zero  # the next schedule change (departments on a calendar), at tc
+        tc = cs.stf_t[0] if n_changes > 0 else inf
         t = 0.0
         while not done:
             # ------------------------------------------------------------ grow the pools, between events only
@@ -757,18 +770,19 @@ def run_replications(cs, states, rows, periods):
                 if abandons:
                     th = ab_t
                 tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
-                while tp <= tn and ip < n_pf and tp <= tb:  # profile ticks up to the next change of state
+                while tp <= tn and ip < n_pf and tp <= tb and tp <= tc:  # profile ticks up to the next change of state
                     ip = split(ip, pf_t, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY],
                                DF[:, DF_IAVAIL], DF[:, DF_LAST], snap, row, ro[R_PTIME], ro[R_PBUSY], ro[R_PAVAIL])
                     tp = pf_t[ip] if ip < n_pf else inf
                 # -------------------------------------------------------- warm-up end
-                if warm_pending and warmup <= tn and warmup <= tb:
+                if warm_pending and warmup <= tn and warmup <= tb and warmup <= tc:
                     t = warmup
                     for d in range(D):
                         _advance(DI, DF, d, t)
                         DF[d, DF_WBUSY] = DF[d, DF_IBUSY]
                         DF[d, DF_WBLK] = DF[d, DF_IBLK]
                         DF[d, DF_WAVAIL] = DF[d, DF_IAVAIL]
+                    staffing.mark_warmup(DI, DF, cs.stf_on, t)
                     for s in range(S):
                         if pop[s] >= 0:
                             row[ro[R_ACTIVE] + s] = pop[s]
@@ -783,7 +797,7 @@ def run_replications(cs, states, rows, periods):
                 end_soj = 0.0
                 end_wait = 0.0
                 end_t0 = 0.0
-                if tb <= tn and tb < horizon:  # (tb is inf after the last boundary; so may tn be)
+                if tb <= tn and tb <= tc and tb < horizon:  # (tb is inf after the last boundary; so may tn be)
                     t = tb
                     free, n_free2, hn, seq = _boundary(cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he,
                                                        hn, seq, pop, arr_t, factor, pay_sum, pay_n)  # fmt: skip
@@ -792,6 +806,21 @@ def run_replications(cs, states, rows, periods):
                     a_min, a_seg = _first(arr_t)
                     kcur += 1
                     tb = (kcur + 1) * period if kcur < n_periods - 1 else inf
+                elif tc <= tn and tc < horizon:  # the schedule of a department on a calendar changes (all changes are before the horizon)
+                    t = tc
+                    d = cs.stf_d[ci]
+                    DI[d, DI_SCHED] = cs.stf_v[ci]
+                    ci += 1
+                    tc = cs.stf_t[ci] if ci < n_changes else inf
+                    came = staffing.reconcile(DI, DF, d, t)
+                    if came > 0 and staffing.work_queued(DI, d):  # the first takes queued work now, the others one
+                        # per event while work is queued (pools grow between events); without work they wait idle
+                        code = A_DISPATCH
+                        j = d
+                        if came > 1:
+                            _hpush(ht, hk, he, hn, t, (seq << 4) | EV_ONDUTY, (d << 32) | (came - 1))
+                            hn += 1
+                            seq += 1
                 elif tn >= horizon:
                     done = True
                     break
@@ -1020,6 +1049,17 @@ def run_replications(cs, states, rows, periods):
                         code = A_FULFIL  # the requester first, then the invoice stacked above
                         j = r
 
+                    elif typ == EV_HIRE and cs.stf_on[ent]:  # replacements on a calendar: on duty if it is open
+                        came = staffing.hired(DI, DF, ent, t, count)
+                        if came > 0 and staffing.work_queued(DI, ent):  # the first takes queued work now, the others
+                            # one per event
+                            code = A_DISPATCH
+                            j = ent
+                            if came > 1:
+                                hn = _hadd(ht, hk, he, hn, spent, t, (seq << 4) | EV_ONDUTY, (ent << 32) | (came - 1))
+                                spent = False
+                                seq += 1
+
                     elif typ == EV_HIRE:  # count: how many start; they start one by one
                         d = ent
                         _advance(DI, DF, d, t)
@@ -1030,6 +1070,15 @@ def run_replications(cs, states, rows, periods):
                             seq += 1
                         code = A_DISPATCH
                         j = d
+
+                    elif typ == EV_ONDUTY and staffing.work_queued(DI, ent):  # count came on duty: one takes
+                        # queued work, the rest later (none is needed once the queue is empty)
+                        if count > 1:
+                            hn = _hadd(ht, hk, he, hn, spent, t, (seq << 4) | EV_ONDUTY, (ent << 32) | (count - 1))
+                            spent = False
+                            seq += 1
+                        code = A_DISPATCH
+                        j = ent
 
                 # -------------------------------------------------------- an order ended: count, score, churn
                 if ended >= 0:
@@ -1192,7 +1241,9 @@ def run_replications(cs, states, rows, periods):
                         d = j
                         code = A_NONE
                         if DI[d, DI_PRESENT] - DI[d, DI_BUSY] > 0:
-                            if DI[d, DI_VAC] > 0:  # a vacancy queues ahead of all work: this employee leaves
+                            if DI[d, DI_VAC] > 0 and cs.stf_on[d]:  # off duty: leaves now, ahead of all work
+                                staffing.off_duty(DI, DF, d, t)
+                            elif DI[d, DI_VAC] > 0:  # a vacancy queues ahead of all work: this employee leaves
                                 hn = _hsettle(ht, hk, he, hn, spent)  # (_leave schedules by _hpush)
                                 spent = False
                                 free, released, hn, seq = _leave(II, DI, DF, d, one, t, hiring_delay, transfer_delay,
@@ -1318,6 +1369,9 @@ def run_replications(cs, states, rows, periods):
             per[kcur, po[P_DAVAIL] + d] = DF[d, DF_IAVAIL] - DF[d, DF_PAVAIL]
             per[kcur, po[P_DMOR] + d] = DF[d, DF_MORALE]
             per[kcur, po[P_DHEAD] + d] = DI[d, DI_PRESENT]
+            if cs.stf_on[d]:
+                per[kcur, po[P_DOT] + d] = staffing.period_overtime(DI, DF, d, t)
+                row[ro[R_DOT] + d] = DF[d, DF_IOT] - DF[d, DF_WOT]
             row[ro[R_DBUSY] + d] = DF[d, DF_IBUSY] - DF[d, DF_WBUSY]
             row[ro[R_DBLK] + d] = DF[d, DF_IBLK] - DF[d, DF_WBLK]
             row[ro[R_DAVAIL] + d] = DF[d, DF_IAVAIL] - DF[d, DF_WAVAIL]

@@ -52,6 +52,7 @@ KINDS = {
     "revenue": Kind(1, 0.0, INF),
     "utilisation": Kind(0, 0.0, 1.0),
     "staffed": Kind(0, 0.0, INF),  # employees present, time-average
+    "overtime": Kind(-1, 0.0, INF),  # employee time past the schedule, per period (departments on a calendar)
     "blocked_share": Kind(-1, 0.0, 1.0),
     "morale": Kind(1, 0.0, 1.0),
     "response_mean": Kind(-1, 0.0, INF),
@@ -86,6 +87,7 @@ class Structure:
     costs: Costs | None = None  # prices of labour, rework, escaped defects, late payment and churn
     service_level: tuple[bool, ...] = ()  # per segment: does it set a service-level target?
     profile_hours: float = 0.0  # hours per time unit when hour-of-week profiles are kept, else 0
+    rostered: tuple[bool, ...] = ()  # per department: on a calendar or in shifts (it reports overtime)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -125,6 +127,7 @@ def structure(scenario: Scenario) -> Structure:
         costs=scenario.costs,
         service_level=tuple(seg.service_level_target is not None for seg in scenario.segments.values()),
         profile_hours=scenario.profile_clock()[1] if scenario.profile else 0.0,
+        rostered=tuple(dept.rostered for dept in scenario.departments.values()),
     )
 
 
@@ -225,6 +228,8 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
         out[f"dept.{d}.blocked_share"] = _ratio(b["dept_blocked"][:, i], b["dept_available"][:, i])
         if st.morale:
             out[f"dept.{d}.morale"] = b["dept_morale"][:, i]
+        if st.rostered and st.rostered[i]:  # mean per period: overtime after warm-up over the periods it spans
+            out[f"dept.{d}.overtime"] = b["dept_overtime"][:, i] * (st.period / st.counted)
     for c, t in st.pairs:
         out[f"internal.{st.departments[c]}.{st.targets[t]}.response_mean"] = _ratio(
             b["resp_sum"][:, c, t], b["resp_count"][:, c, t]
@@ -278,6 +283,8 @@ def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
         out[f"dept.{d}.headcount"] = b["dept_headcount"][..., i]
         if st.morale:
             out[f"dept.{d}.morale"] = b["dept_morale"][..., i]
+        if st.rostered and st.rostered[i]:
+            out[f"dept.{d}.overtime"] = b["dept_overtime"][..., i]
     return _settled(out)
 
 

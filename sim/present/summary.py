@@ -24,8 +24,9 @@ def describe(scenario: Scenario, source: str = "") -> str:
     """Departments, who is whose internal supplier, and offered load per department."""
     traffic = solve(scenario)
     heads = {d: dept.headcount for d, dept in scenario.departments.items()}
-    util = traffic.utilisation(heads)
-    captive = traffic.utilisation(heads, captive=True)
+    capacity = {d: scenario.capacity(d) for d in scenario.departments}  # on a calendar: the week's average on duty
+    util = traffic.utilisation(capacity)
+    captive = traffic.utilisation(capacity, captive=True)
     front = set(scenario.front_office())
     unit = scenario.time_unit
     lines = [one_line(f"{scenario.name}" + (f"  ({source})" if source else ""))]
@@ -50,6 +51,8 @@ def describe(scenario: Scenario, source: str = "") -> str:
             flag = "  <- overloaded: orders abandon" if captive[d] < 1 else "  <- unstable: its queue grows without end"
         rel = f"serves {', '.join(customers[d]) or '-'}; needs {', '.join(suppliers[d]) or '-'}"
         lines.append(f"  {d:<14}{role:<13}{heads[d]:>6}{traffic.load[d]:>8.2f}{util[d]:>7.2f}  {rel}{flag}")
+        if scenario.departments[d].rostered:
+            lines.append(f"  {'':<14}{'':<13}{'':>6}  on duty {capacity[d]:.3g} on average over the week (util: of that)")
     for sup, rate in traffic.supplier_rates.items():
         paid = scenario.suppliers[sup].paid_by or "nobody"
         lines.append(f"  supplier {sup}: {rate:.3g} deliveries/{unit}, invoices paid by {paid}")

@@ -81,12 +81,15 @@ def table(result: RunResult) -> str:
         return _ci(summ.loc[metric]) if ci else _fmt(summ.loc[metric, "mean"])
 
     lines.append("")
+    overtime = any(m.endswith(".overtime") for m in summ.index)  # a column only where a calendar gives overtime
     lines += _columns(
-        [["Departments", "heads", "staffed", "utilisation", "wait_mean", "blocked_share", "morale"]]
+        [["Departments", "heads", "staffed", "utilisation", "wait_mean", "blocked_share", "morale"]
+         + ([f"overtime/period ({sc.time_unit}s)"] if overtime else [])]
         + [
             [f"  {d}", str(result.headcount[d]), cell(f"dept.{d}.staffed", ci=False), cell(f"dept.{d}.utilisation"),
              cell(f"dept.{d}.wait_mean"),
              cell(f"dept.{d}.blocked_share", ci=False), cell(f"dept.{d}.morale", ci=False)]
+            + ([cell(f"dept.{d}.overtime", ci=False)] if overtime else [])
             for d in sc.departments
         ],
         right=(1, 2),

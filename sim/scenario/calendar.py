@@ -115,6 +115,12 @@ def parse_start(text: str) -> dt.datetime:
         raise ValueError(f"`{text}` is not a date and time written `YYYY-MM-DD HH:MM`, e.g. `2025-01-06 00:00`") from None
 
 
+def clock_text(t: float, unit: str, start: str | None = None) -> str:
+    """Time t on the clock as people read it: weekday and time of day, e.g. `Mon 09:00`."""
+    when = parse_start(start or DEFAULT_START) + dt.timedelta(minutes=round(t * UNIT_MINUTES[unit], 6))
+    return f"{DAYS[when.weekday()].capitalize()} {when.hour:02d}:{when.minute:02d}"
+
+
 # --------------------------------------------------------------------------- compiling a rate
 
 

@@ -11,6 +11,9 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
+from orgsim.scenario import calendar, shifts
 from orgsim.scenario.calendar import MAX_DAYS, UNIT_MINUTES
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import solve
@@ -124,6 +127,7 @@ def reference_problems(raw: dict) -> list[Problem]:
                     problems.append((path + ("next",), f"probabilities sum to {total:g}; they must sum to at most 1"))
 
     problems.extend(_cycle_problems(departments, suppliers))
+    problems.extend(_roster_problems(raw, departments))
 
     horizon, warmup, period = (
         _number(raw.get(key, default)) for key, default in (("horizon", 2000.0), ("warmup", 0.0), ("period", 40.0))
@@ -150,6 +154,38 @@ def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
     if missing:
         problems.append((("costs", "labour"), f"no rate for {listing(missing)}: name every department, "
                                               "or give one number for all"))
+
+
+def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
+    """Calendars a department names must exist; working time needs a calendar time unit; shifts and calendars
+    do not combine with the parts of a policy that move heads between departments (not modelled for them)."""
+    problems: list[Problem] = []
+    calendars = _mapping(raw.get("calendars"))
+    unit = raw.get("time_unit", "hour")
+    rostered = []
+    for dname, dept in departments.items():
+        dept = _mapping(dept)
+        named = [(("departments", dname, "calendar"), dept.get("calendar"))] if "calendar" in dept else []
+        shifts = dept.get("shifts")
+        if isinstance(shifts, list):
+            named += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
+                      for k, s in enumerate(shifts)]
+        if named or shifts is not None:
+            rostered.append((dname,))
+        for path, name in named:
+            if isinstance(name, str) and name not in calendars:
+                problems.append((path, f"unknown calendar `{name}`{suggest(name, calendars)} (calendars: "
+                                       f"{listing(calendars) if calendars else 'none; define them under `calendars:`'})"))
+            elif unit not in UNIT_MINUTES:
+                problems.append((path, f"a calendar needs `time_unit` minute, hour or day (got `{unit}`)"))
+    policy = _mapping(raw.get("policy"))
+    if rostered and policy.get("review") is not None:
+        problems.append((("policy", "review"), f"a periodic review cannot move heads of departments on a calendar "
+                                               f"or in shifts (`{rostered[0][0]}`); remove `review`"))
+    if rostered and policy.get("allocation", "fixed") != "fixed":
+        problems.append((("policy", "allocation"), f"allocation `{policy.get('allocation')}` does not staff departments "
+                                                   f"on a calendar or in shifts (`{rostered[0][0]}`); use `fixed` (the "
+                                                   "heads, per shift, written in the scenario)"))
     return problems
 
 
@@ -307,20 +343,43 @@ def stability_problems(scenario: Scenario) -> list[Problem]:
     if endless or scenario.allow_unstable:
         return endless
     traffic = solve(scenario)
-    headcount = {d: dept.headcount for d, dept in scenario.departments.items()}
-    problems = []
+    problems = closed_problems(scenario, traffic)
+    if problems:
+        return problems
+    headcount = {d: scenario.capacity(d) for d in scenario.departments}
     for d, u in traffic.utilisation(headcount, captive=True).items():
         if not u < 1.0:  # nan or inf loads (overflowing rates) are unstable too
             load = traffic.captive[d]
             raise_to = f"raise headcount to at least {int(load) + 1}, " if load < 100_000 else ""  # the headcount limit
+            if scenario.departments[d].rostered:
+                raise_to = "staff more hours, "
             problems.append(
                 (
                     ("departments", d, "headcount"),
-                    f"unstable: offered load {load:.3g} employees on headcount {headcount[d]} "
+                    f"unstable: offered load {load:.3g} employees on {_heads_text(scenario, d, headcount[d])} "
                     f"(utilisation {u:.3g} >= 1) from work that cannot leave (internal requests, orders without "
                     f"patience); {raise_to}lower the demand, or set allow_unstable: true",
                 )
             )
+    return problems
+
+
+def _heads_text(scenario: Scenario, d: str, heads: float) -> str:
+    if scenario.departments[d].rostered:
+        return f"{heads:.3g} heads on duty on average over the week"
+    return f"headcount {heads:g}"
+
+
+def closed_problems(scenario: Scenario, traffic) -> list[Problem]:
+    """A department with work to do whose calendar (or every shift's) is never open over the horizon."""
+    problems = []
+    for d, spec in scenario.departments.items():
+        if not spec.rostered or not traffic.load.get(d, 0.0) > 0.0:
+            continue
+        if scenario.staff_schedule(d).open_time() == 0.0:
+            field = ("calendar",) if spec.calendar is not None else ("shifts",)
+            problems.append((("departments", d) + field, "has work to do but nobody is ever on duty over the "
+                                                          "horizon: open its calendar, or staff a shift"))
     return problems
 
 
@@ -340,9 +399,26 @@ def peak_warnings(scenario: Scenario) -> list[Problem]:
         key = "rate_per_customer" if hasattr(seg.arrivals, "population") else "rate"
         for window, rate in table.items():
             for d, unit_load in per_unit.items():
-                load, heads = rate * scale * unit_load, scenario.departments[d].headcount
+                load, heads = rate * scale * unit_load, _heads_in(scenario, d, window)
                 if load > heads:
+                    on = "on duty on average" if scenario.departments[d].rostered else "on headcount"
                     warnings.append((("segments", name, "arrivals", key, window),
-                                     f"this window alone offers `{d}` a load of {load:.3g} employees on headcount "
-                                     f"{heads}: its queue grows while the window lasts"))
+                                     f"this window alone offers `{d}` a load of {load:.3g} employees {on} "
+                                     f"{heads:.3g}: its queue grows while the window lasts"))
     return warnings
+
+
+def _heads_in(scenario: Scenario, d: str, window: str) -> float:
+    """The heads department d has on duty during a weekly *window*, on average (its headcount if it never closes)."""
+    pairs = scenario.shift_list(d)
+    if pairs is None:
+        return scenario.departments[d].headcount
+    mpu = UNIT_MINUTES[scenario.time_unit]
+    week = shifts.schedule(pairs, scenario.time_unit, 7 * 1440 / mpu)  # from a Monday 00:00, no holidays
+    w = calendar.parse_window(window)
+    ends = np.append(week.breaks[1:], week.horizon)
+    area = 0.0
+    for day in w.days:
+        a, b = (day * 1440 + w.start) / mpu, (day * 1440 + w.end) / mpu
+        area += float(np.sum(np.clip(np.minimum(ends, b) - np.maximum(week.breaks, a), 0.0, None) * week.heads))
+    return area / (len(w.days) * (w.end - w.start) / mpu)

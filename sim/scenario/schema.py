@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from orgsim.scenario import calendar
+from orgsim.scenario import calendar, shifts
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 SERVICE_REF = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
@@ -199,12 +199,65 @@ class Service(Frozen):
     needs: tuple[Need, ...] = Field((), description="sub-requests fired before service")
 
 
-class Department(Frozen):
-    """A department: identical employees sharing one queue."""
+Heads = Annotated[int, Field(strict=True, ge=0, le=100_000)]
 
-    headcount: Annotated[int, Field(strict=True, ge=0, le=100_000)] = Field(description="employees (fixed allocation)")
+
+class Shift(Frozen):
+    """A shift: *headcount* employees on duty while the named calendar is open."""
+
+    calendar: Identifier = Field(description="name of a calendar under `calendars`")
+    headcount: Heads = Field(description="employees of this shift")
+
+
+def _heads_or_shifts(schema: dict) -> None:
+    """JSON Schema: a department writes `headcount` or `shifts`, exactly one of them."""
+    schema["required"] = [k for k in schema.get("required", []) if k != "headcount"]
+    schema["oneOf"] = [{"required": ["headcount"]}, {"required": ["shifts"]}]
+
+
+class Department(Frozen):
+    """A department: identical employees sharing one queue, on duty always, by a calendar, or in shifts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_heads_or_shifts)
+
+    headcount: Heads = Field(description="employees (fixed allocation); with `shifts`: their sum, not written")
     skill: Annotated[float, Field(ge=0.001, le=1000)] = Field(1.0, description="service time is divided by skill")
     services: dict[Identifier, Service] = Field(min_length=1)
+    calendar: Identifier | None = Field(None, description="name of a calendar: the department works only while it is open")
+    shifts: tuple[Shift, ...] | None = Field(
+        None, min_length=1, description="shifts, each a calendar and a headcount (then no `headcount`, no `calendar`)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _heads_of_shifts(cls, data: Any) -> Any:
+        """With shifts, the department's headcount (for budgets and policies) is their sum."""
+        if not isinstance(data, dict) or data.get("shifts") is None:
+            return data
+        for key in ("headcount", "calendar"):
+            if key in data:
+                raise ValueError(f"`{key}` and `shifts` exclude each other: a department with shifts takes its "
+                                 "headcount and calendars from them (`shifts: [{calendar: NAME, headcount: N}, ...]`)")
+        shifts = data["shifts"]
+        heads = [s.get("headcount") if isinstance(s, dict) else getattr(s, "headcount", None)
+                 for s in (shifts if isinstance(shifts, (list, tuple)) else [])]
+        if heads and all(type(h) is int for h in heads):
+            data = {**data, "headcount": sum(heads)}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        for key in ("calendar", "shifts"):
+            if getattr(self, key) is None:
+                data.pop(key, None)  # departments without them dump as before
+        if self.shifts is not None:
+            data.pop("headcount", None)  # the shifts' sum, not written
+        return data
+
+    @property
+    def rostered(self) -> bool:
+        """Whether the department works by a calendar or in shifts (not around the clock)."""
+        return self.calendar is not None or self.shifts is not None
 
 
 # --------------------------------------------------------------------------- external customers
@@ -585,6 +638,30 @@ class Scenario(Frozen):
         start = calendar.parse_start(self.clock.start if self.clock else calendar.DEFAULT_START)
         offset = start.weekday() * 24 + start.hour + start.minute / 60.0
         return offset, calendar.UNIT_MINUTES[self.time_unit] / 60.0
+
+    def shift_list(self, dept: str, heads: int | None = None) -> list[tuple[tuple[str, ...], int]] | None:
+        """The department's shifts as (windows, headcount) pairs, None when it works around the clock.
+
+        *heads* overrides a calendar department's headcount (an allocation policy's)."""
+        spec = self.departments[dept]
+        if spec.shifts is not None:
+            return [(self.calendars[s.calendar], s.headcount) for s in spec.shifts]
+        if spec.calendar is not None:
+            return [(self.calendars[spec.calendar], spec.headcount if heads is None else int(heads))]
+        return None
+
+    def staff_schedule(self, dept: str, heads: int | None = None) -> shifts.Schedule | None:
+        """The department's scheduled headcount over [0, horizon] (None: always its headcount)."""
+        pairs = self.shift_list(dept, heads)
+        if pairs is None:
+            return None
+        return shifts.schedule(pairs, self.time_unit, self.horizon, self.clock.start if self.clock else None,
+                               self.holidays)
+
+    def capacity(self, dept: str) -> float:
+        """Heads the department has for the long-run load: its headcount, or its weekly time-average on duty."""
+        pairs = self.shift_list(dept)
+        return float(self.departments[dept].headcount) if pairs is None else shifts.weekly_heads(pairs)
 
     # ---- convenience views shared by engines, checks and reports
 

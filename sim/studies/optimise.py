@@ -135,6 +135,11 @@ def optimise(
     sign = metrics.direction(objective)
     if sign == 0:
         raise OptionError("objective", f"{objective} has no better direction; choose e.g. external.nps or external.wait_mean")
+    rostered = [d for d, spec in scenario.departments.items() if spec.rostered]
+    if rostered:
+        raise OptionError("scenario", f"has departments on a calendar or in shifts ({', '.join(rostered)}): the "
+                                      "optimiser searches headcount around the clock only; write the heads per "
+                                      "shift and compare variants with `orgsim compare` instead")
     load = solve(scenario).load
     depts = list(scenario.departments)
     start = {d: least_stable(load[d], floor) for d in depts}

@@ -79,15 +79,6 @@ def test_window_error_paths_in_a_scenario():
     assert msg.startswith("f.yaml: segments.c.arrivals.rate.sun 10:00-9:00: window `sun 10:00-9:00`: `9:00` is not")
 
 
-def test_a_department_calendar_or_shifts_is_not_part_of_the_format_yet():
-    raw = base(calendars={"office": ["mon-fri 09:00-17:00"]})
-    raw["departments"]["desk"]["calendar"] = "office"
-    raw["departments"]["desk"]["shifts"] = []
-    msgs = problems(raw)
-    assert any(m.startswith("f.yaml: departments.desk.calendar: unknown field `calendar`") for m in msgs)
-    assert any(m.startswith("f.yaml: departments.desk.shifts: unknown field `shifts`") for m in msgs)
-
-
 # --------------------------------------------------------------------------- clock, holidays, seasonality, units
 
 

@@ -11,7 +11,7 @@ from orgsim.scenario.loader import shipped_scenarios
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
-PROMISED = {"baseline", "call_centre", "jackson", "classroom", "hospital"}
+PROMISED = {"baseline", "call_centre", "jackson", "classroom", "hospital", "contact_centre"}
 
 
 def test_promised_scenarios_are_shipped():

@@ -23,6 +23,7 @@ SHIPPED = {  # scenario -> (replications per engine, horizon override to keep th
     "jackson": (60, 1000),
     "classroom": (80, None),
     "hospital": (30, 800),
+    "contact_centre": (30, 672),
 }
 GENERATED = 12
 # comparisons in the family: an upper bound on metrics per scenario times scenarios

@@ -84,7 +84,8 @@ class Department:
     """
 
     def __init__(
-        self, env, name: str, index: int, headcount: int, skill: float, warmup: float, morale, n_periods: int
+        self, env, name: str, index: int, headcount: int, skill: float, warmup: float, morale, n_periods: int,
+        schedule=None,
     ):
         self.env = env
         self.name = name
@@ -92,10 +93,21 @@ class Department:
         self.headcount = headcount
         self.skill = skill
         self.warmup = warmup
-        self.staff = Staff(env, headcount)
+        # on a calendar or in shifts: the scheduled headcount (orgsim.scenario.shifts), vacant slots, and the
+        # pending off-duty departures (requests queued ahead of all work)
+        self.schedule = schedule
+        self.sched = int(schedule.heads[0]) if schedule is not None else headcount
+        self.gap = 0
+        self.off: list = []
+        on_duty = self.sched
+        self.staff = Staff(env, on_duty)
         self.desks: list[Desk] = []
         # time accounting: counts of employees, and their areas since t = 0
-        self.present = headcount
+        self.present = on_duty
+        self.ot_area = 0.0  # overtime: pending off-duty departures, integrated
+        self.ot_mark = 0.0
+        self.ot_warm = 0.0 if warmup <= 0.0 else None
+        self.p_overtime = [0.0] * n_periods
         self.busy = 0
         self.blocked = 0
         self.last = 0.0
@@ -134,6 +146,7 @@ class Department:
             self.busy_area += self.busy * dt
             self.blocked_area += self.blocked * dt
             self.present_area += self.present * dt
+            self.ot_area += len(self.off) * dt
             self.last = now
 
     def areas(self) -> tuple[float, float, float]:
@@ -179,6 +192,51 @@ class Department:
         self._advance()
         self.present += 1
         self.staff.open_post()
+
+    def overtime(self) -> float:
+        """Overtime over [0, now]: employee time of pending off-duty departures."""
+        self._advance()
+        return self.ot_area
+
+    # ---------------------------------------------------------------- on a calendar (README "Working time")
+
+    def reconcile(self) -> int:
+        """Bring the staff on duty to the target: the scheduled headcount less vacant slots (0 while closed).
+
+        A drop sends idle employees off at once and queues an off-duty departure
+        (ahead of all work) for each busy one; a rise first cancels pending
+        departures, then opens posts for arrivals.  Returns the change in
+        employees on duty now (for narration).
+        """
+        self._advance()
+        want = max(0, self.sched - self.gap) if self.sched > 0 else 0
+        staying = self.present - len(self.off)
+        if want < staying:
+            drop = staying - want
+            idle = min(drop, self.staff.capacity - len(self.staff.users))
+            self.staff._capacity -= idle
+            self.present -= idle
+            for _ in range(drop - idle):
+                req = self.staff.request(priority=VACANCY)
+                self.off.append(req)
+                req.callbacks.append(self._gone)
+            return -idle
+        rise = want - staying
+        for req in [r for r in reversed(self.off) if not r.triggered][:rise]:  # they stay on
+            req.cancel()
+            self.off.remove(req)
+            rise -= 1
+        for _ in range(rise):
+            self.present += 1
+            self.staff.open_post()
+        return rise
+
+    def _gone(self, req) -> None:
+        """A busy employee past the schedule finished the job in hand and goes off duty."""
+        self._advance()
+        self.off.remove(req)
+        self.staff.close_post(req)
+        self.present -= 1
 
     def ahead(self, request) -> int:
         """Requests queued ahead of *request* (for narration)."""

@@ -10,6 +10,8 @@ None`` tests, so a run without a trace formats nothing.
 
 from __future__ import annotations
 
+from orgsim.scenario.calendar import clock_text
+
 UNITS = {"hour": "h", "hours": "h", "minute": "min", "minutes": "min", "day": "d", "days": "d", "second": "s"}
 
 
@@ -229,6 +231,20 @@ class Narrator:
             text += f", morale {before:.2f} → {dept.morale:.2f}"
             text += f"; {leavers} employee{'s' if leavers != 1 else ''} leave{'s' if leavers == 1 else ''}" if leavers else ""
         self._emit("period", text, None, None, dept.name)
+
+    def shift(self, dept, was: int, arrived: int) -> None:
+        """A department's scheduled headcount changed: it opens, closes, or changes shift."""
+        sc = self.org.scenario
+        when = clock_text(self.env.now, sc.time_unit, sc.clock.start if sc.clock else None)
+        finishing = len(dept.off)
+        tail = f"; {finishing} finishing a job" if finishing else ""
+        if dept.sched == 0:
+            text = f"{when} {dept.name} closes{tail or '; nobody on duty'}"
+        elif was == 0:
+            text = f"{when} {dept.name} opens, {dept.present} on duty"
+        else:
+            text = f"{when} {dept.name} changes shift: {dept.sched} scheduled, {dept.present - finishing} on duty{tail}"
+        self._emit("shift", text, None, None, dept.name)
 
     def lead_time(self, supplier, mean_payment: float, before: float) -> None:
         self._emit(

@@ -28,7 +28,7 @@ from .draws import Streams
 from .hours import HourProfile, ticker
 from .narrate import Narrator
 from .suppliers import Supplier
-from .work import journey, transfer, vacancy
+from .work import journey, rehire, roster, transfer, vacancy
 
 
 class Organisation:
@@ -69,7 +69,8 @@ class Organisation:
             raise ValueError(f"headcount is missing department(s): {', '.join(missing)}")
         self.departments = [
             Department(
-                env, d, i, int(headcount[d]), scenario.departments[d].skill, self.warmup, scenario.morale, self.n_periods
+                env, d, i, int(headcount[d]), scenario.departments[d].skill, self.warmup, scenario.morale, self.n_periods,
+                scenario.staff_schedule(d, int(headcount[d])),
             )
             for i, d in enumerate(self.structure.departments)
         ]
@@ -157,6 +158,9 @@ class Organisation:
         if clock is not None and end > self.warmup:
             self.hours = HourProfile(env, self.departments, clock, self.warmup, end, *layout.offsets(self.structure.blocks()))
             env.process(ticker(env, self.hours))
+        for dept in self.departments:
+            if dept.schedule is not None:
+                env.process(roster(env, self, dept))
         env.run(until=end)
         if self.hours is not None:
             self.hours.flush()
@@ -178,6 +182,7 @@ class Organisation:
         """Statistics start: snapshot employee time and the active population."""
         for dept in self.departments:
             dept.warm = dept.areas()
+            dept.ot_warm = dept.overtime()
         for segment in self.segments:
             segment.active_at_warmup = segment.active
 
@@ -225,11 +230,21 @@ class Organisation:
         m = self.morale
         staying = dept.present - dept.departing
         p = model.attrition_probability.py_func(dept.morale, m.baseline, m.attrition_rate, m.attrition_effect)
-        if staying <= 0 or p <= 0.0:
+        if p <= 0.0 or (staying <= 0 and dept.schedule is None):
             return 0
+        if dept.schedule is not None:  # on a calendar: drawn from the filled slots, each vacated at once
+            staying = dept.headcount - dept.gap
+            if staying <= 0:
+                return 0
         if dept.attrition is None:
             dept.attrition = self.streams.rng(f"attrition/{dept.name}")
         leavers = int(dept.attrition.binomial(staying, p))
+        if dept.schedule is not None:
+            if leavers:
+                dept.gap += leavers
+                dept.reconcile()
+                self.env.process(rehire(self.env, dept, leavers, m.hiring_delay))
+            return leavers
         for _ in range(leavers):
             dept.departing += 1
             self.env.process(vacancy(self.env, self, dept, m.hiring_delay))
@@ -262,6 +277,9 @@ class Organisation:
         dept.p_blocked[p] = blocked
         dept.p_available[p] = available
         dept.p_headcount[p] = dept.present
+        overtime = dept.overtime()
+        dept.p_overtime[p] = overtime - dept.ot_mark
+        dept.ot_mark = overtime
         return busy, blocked, available
 
     def _close_last(self) -> None:

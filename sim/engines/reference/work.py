@@ -280,3 +280,22 @@ def transfer(env, org, donor, receiver, delay: float):
     receiver.join()
     if org.tracer is not None:
         org.tracer.joined(receiver, donor)
+
+
+def roster(env, org, dept):
+    """A department on a calendar: its scheduled headcount changes at each breakpoint (README "Working time")."""
+    sched = dept.schedule
+    for t, heads in zip(sched.breaks[1:], sched.heads[1:]):
+        yield env.timeout(float(t) - env.now)
+        was = dept.sched
+        dept.sched = int(heads)
+        now_on = dept.reconcile()
+        if org.tracer is not None:
+            org.tracer.shift(dept, was, now_on)
+
+
+def rehire(env, dept, count: int, hiring_delay: float):
+    """Replacements for *count* leavers of a department on a calendar fill their slots hiring_delay later."""
+    yield env.timeout(hiring_delay)
+    dept.gap -= count
+    dept.reconcile()

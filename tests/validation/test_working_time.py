@@ -1,0 +1,143 @@
+"""Staff on a calendar or in shifts: the schedule's time accounting exactly, and the engines against each other.
+
+Exact identities of the rule (README "Model", "Working time"), on both engines:
+with no work, present employee time is the scheduled headcount's integral;
+with work, it is that plus the overtime, overtime accrues only while the
+schedule is below the staff still finishing jobs, and in a period when the
+department is closed every busy employee is one finishing a job past closing,
+so busy time equals overtime there (nothing starts while closed).  The
+engines are compared with Welch's t on every metric of firms on calendars and
+in shifts (with patience, needs with hold, attrition), each comparison at
+ALPHA over the module's comparisons (Bonferroni).
+"""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import orgsim
+from orgsim.scenario.loader import validate_mapping
+
+ALPHA = 0.001
+COMPARISONS = 3 * 40  # three firms, at most 40 metrics each
+OPEN_DAYS = 9  # two weeks from Monday 6 Jan 2025 with Friday 10 Jan a holiday: 9 weekdays open
+
+
+def office(rate: float, horizon: float = 336.0, period: float = 1.0) -> dict:
+    """Finance (3 people) open Mon-Fri 09:00-17:00; callers all day long reach it at *rate* an hour."""
+    return {
+        "time_unit": "hour", "horizon": horizon, "period": period,
+        "clock": {"start": "2025-01-06 00:00"}, "holidays": ["2025-01-10"],
+        "calendars": {"office": ["mon-fri 09:00-17:00"]},
+        "departments": {
+            "finance": {"calendar": "office", "headcount": 3,
+                        "services": {"pay": {"time": {"dist": "exponential", "mean": 1.0}}}},
+            "desk": {"headcount": 1, "services": {"note": {"time": {"dist": "deterministic", "value": 0}}}},
+        },
+        "segments": {"payers": {"arrivals": {"rate": rate}, "journey": ["finance.pay" if rate > 0 else "desk.note"],
+                                "expectation": 1.0}},
+        "allow_unstable": True,
+    }
+
+
+def _closed_hours() -> np.ndarray:
+    """Per hour of the two weeks: True when the office is closed (by hand: weekday 09-17 open, Friday 10 a holiday)."""
+    hours = np.arange(336)
+    day, hour = hours // 24, hours % 24
+    open_ = (day % 7 < 5) & (day != 4) & (hour >= 9) & (hour < 17)
+    return ~open_
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_without_work_staffed_time_is_the_schedule_exactly(engine):
+    res = orgsim.run(validate_mapping(office(0.0)), engine=engine, replications=3, seed=1)
+    staffed = res.values["dept.finance.staffed"]
+    assert staffed == pytest.approx(np.full(3, 3 * 8 * OPEN_DAYS / 336), rel=1e-12)
+    assert np.all(res.values["dept.finance.overtime"] == 0.0)
+    ts = res.timeseries()
+    per_hour = ts[(ts.metric == "dept.finance.staffed") & (ts.replication == 0)].sort_values("period").value.to_numpy()
+    np.testing.assert_array_equal(per_hour, np.where(_closed_hours(), 0.0, 3.0))
+
+
+@pytest.mark.parametrize("engine,reps", [("simpy", 6), ("numba", 30)])
+def test_nothing_starts_while_closed_and_overtime_is_work_past_closing(engine, reps):
+    """An M/M/3 office (rate 2, mean service 1) open 09-17 fed around the clock: the queue waits overnight."""
+    res = orgsim.run(validate_mapping(office(2.0)), engine=engine, replications=reps, seed=2)
+    ts = res.timeseries()
+
+    def series(metric):
+        t = ts[ts.metric == metric].pivot(index="replication", columns="period", values="value")
+        return t.to_numpy()
+
+    busy = series("dept.finance.utilisation") * series("dept.finance.staffed")  # busy employee time per hour
+    busy = np.nan_to_num(busy)
+    overtime = series("dept.finance.overtime")
+    staffed = series("dept.finance.staffed")
+    closed = _closed_hours()
+    # closed: everyone present is finishing a job past closing, so present = busy = overtime; nothing starts
+    np.testing.assert_allclose(busy[:, closed], overtime[:, closed], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(staffed[:, closed], overtime[:, closed], rtol=1e-9, atol=1e-9)
+    assert np.all(overtime[:, ~closed] == 0.0)  # open: the schedule holds everyone present
+    assert np.all(staffed[:, ~closed] >= 3.0 - 1e-12)  # ... and all three are there
+    after_closing = closed & (np.arange(336) % 24 == 17)
+    assert overtime[:, after_closing].sum() > 0.0  # some job ran past 17:00
+    # staffed over the horizon: the schedule's hours x heads, plus the overtime
+    total = res.values["dept.finance.staffed"] * 336
+    assert total == pytest.approx(3 * 8 * OPEN_DAYS + res.values["dept.finance.overtime"] * 336, rel=1e-9)
+
+
+def _disagreements(ref, fast) -> list[str]:
+    assert set(ref.values) == set(fast.values)
+    assert len(ref.values) <= 40
+    bad = []
+    for name, x in ref.values.items():
+        y = fast.values[name]
+        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+        if len(x) < 3 or len(y) < 3 or (np.ptp(x) == 0 and np.ptp(y) == 0 and x[0] == y[0]):
+            continue
+        p = stats.ttest_ind(x, y, equal_var=False).pvalue
+        if p < ALPHA / COMPARISONS:
+            bad.append(f"{name}: simpy {x.mean():.4g} vs numba {y.mean():.4g} (p={p:.2g})")
+    return bad
+
+
+FIRM = {
+    "time_unit": "hour", "horizon": 336, "warmup": 24, "period": 24, "clock": {"start": "2025-03-03 00:00"},
+    "calendars": {"office": ["mon-fri 09:00-12:30", "mon-fri 13:00-17:00"],
+                  "early": ["mon-fri 07:00-15:00"], "late": ["mon-fri 13:00-21:00", "sat 09:00-13:00"],
+                  "night": ["daily 22:00-24:00", "daily 00:00-06:00"]},
+    "departments": {
+        "support": {"shifts": [{"calendar": "early", "headcount": 4}, {"calendar": "late", "headcount": 3},
+                               {"calendar": "night", "headcount": 1}],
+                    "services": {"help": {"time": {"dist": "exponential", "mean": 0.5},
+                                          "needs": [{"service": "finance.check", "probability": 0.2, "hold": True}]}}},
+        "finance": {"calendar": "office", "headcount": 2,
+                    "services": {"check": {"time": {"dist": "gamma", "mean": 0.4, "cv": 0.7}}}},
+    },
+    "segments": {"callers": {"arrivals": {"rate": {"mon-fri 08:00-12:00": 6.0, "mon-fri 12:00-20:00": 3.0,
+                                                   "daily 22:00-24:00": 0.5}},
+                             "journey": ["support.help"], "expectation": 1.0,
+                             "patience": {"dist": "exponential", "mean": 1.0}}},
+    "allow_unstable": True,
+}
+
+
+@pytest.mark.parametrize("overrides", [[], ["morale.enabled=true", "morale.attrition_rate=0.3", "morale.hiring_delay=30"]],
+                         ids=["shifts", "shifts-attrition"])
+def test_engines_agree_on_calendars_and_shifts(overrides):
+    from orgsim.scenario.loader import apply_overrides
+
+    raw, _ = apply_overrides(FIRM, overrides)
+    scenario = validate_mapping(raw)
+    ref = orgsim.run(scenario, engine="simpy", replications=60, seed=41)
+    fast = orgsim.run(scenario, engine="numba", replications=60, seed=42)
+    assert not _disagreements(ref, fast)
+    assert ref.values["dept.support.overtime"].mean() > 0.0  # shift ends caught people mid-job
+    assert ref.values["dept.finance.overtime"].mean() > 0.0
+
+
+def test_engines_agree_on_an_office_queue_that_waits_overnight():
+    scenario = validate_mapping(office(2.0, horizon=336, period=24))
+    ref = orgsim.run(scenario, engine="simpy", replications=40, seed=43)
+    fast = orgsim.run(scenario, engine="numba", replications=40, seed=44)
+    assert not _disagreements(ref, fast)
