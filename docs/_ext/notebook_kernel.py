@@ -21,7 +21,8 @@ def prepare(folder: Path) -> None:
     (spec / "kernel.json").write_text(
         json.dumps(
             {
-                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                # errors only: the kernel's note that it talks over local TCP would read as a build warning
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--log-level=ERROR"],
                 "display_name": "Python 3 (orgsim docs)",
                 "language": "python",
             }
