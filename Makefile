@@ -45,10 +45,11 @@ docs: $(VENV)/.installed-docs
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs $(DOCS_OUT)
 	@echo "the site is in $(DOCS_OUT)/index.html"
 
-# LAB_ARGS: more JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8890" (the tests start it so)
+# LAB_ARGS: more JupyterLab options, e.g. LAB_ARGS="--no-browser --port=8890" (the tests start it so);
+# as root (containers, CI) JupyterLab refuses to start without --allow-root
 LAB_ARGS ?=
 lab: $(VENV)/.installed-notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

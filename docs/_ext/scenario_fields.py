@@ -44,9 +44,9 @@ def _bounds(s: dict) -> str:
     return ", ".join(f"{sign} {_number(s[key])}" for key, sign in signs.items() if key in s)
 
 
-PATTERNS = {
-    r"^[a-z][a-z0-9_]*$": "a name (`[a-z][a-z0-9_]*`)",
-    r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$": "a service `department.service`",
+PATTERNS = {  # the page's introduction spells out what a name is
+    r"^[a-z][a-z0-9_]*$": "name",
+    r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$": "service `department.service`",
 }
 
 
@@ -70,7 +70,7 @@ class _Walk:
             inner = [o for o in s["anyOf"] if o.get("type") != "null"]
             return self.kind(inner[0], path) + " (optional)"
         if _is_distribution(s, self.distributions):
-            return _ref("Distributions")
+            return f"{{ref}}`distribution <{_label('Distributions')}>`"
         if "oneOf" in s:
             names = [_def_name(o) for o in s["oneOf"]]
             for n in names:
@@ -80,7 +80,7 @@ class _Walk:
             self.visit(name, path)
             kind = _ref(name)
             if "anyOf" in s:  # a journey step may also be written as its service name
-                kind += " or a service `department.service`"
+                kind += " or a service name `department.service`"
             return kind
         if "enum" in s:
             return "one of " + ", ".join(f"`{v}`" for v in s["enum"])
@@ -88,7 +88,7 @@ class _Walk:
             return f"`{s['const']}`"
         if s.get("type") == "object":
             ((pattern, value),) = s.get("patternProperties", {"": {}}).items()
-            key = PATTERNS.get(pattern, "a name")
+            key = PATTERNS.get(pattern, "name")
             return f"mapping: {key} → {self.kind(value, path + '.<name>')}"
         if s.get("type") == "array":
             return f"list of {self.kind(s['items'], path + '[]')}"
