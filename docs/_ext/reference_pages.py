@@ -8,6 +8,7 @@ text changes, so an unchanged build stays incremental.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cli_reference
@@ -25,7 +26,9 @@ def write(app) -> None:
         text = "<!-- written by docs/_ext/reference_pages.py during the build: edit the code, not this -->\n" + make()
         path = folder / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            fresh = path.with_suffix(f".{os.getpid()}.tmp")  # whole or not at all: another build may be reading it
+            fresh.write_text(text, encoding="utf-8")
+            os.replace(fresh, path)
 
 
 def setup(app):

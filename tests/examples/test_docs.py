@@ -11,7 +11,9 @@ cross-reference and on a notebook that raises.
 
 from __future__ import annotations
 
+import fcntl
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -53,10 +55,18 @@ def make_docs(out: Path, source: Path = DOCS) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "html"
-    done = make_docs(out)
-    assert done.returncode == 0, f"make docs failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
-    assert ": WARNING:" not in done.stderr and "ERROR" not in done.stderr, done.stderr[-3000:]
+    """The site, built once per test session: pytest-xdist workers share the build through a locked folder."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # xdist: the session's, all workers'
+    out, log = shared / "docs-site" / "html", shared / "docs-site.log"
+    with open(shared / "docs-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not log.exists():
+            done = make_docs(out)
+            log.write_text(f"{done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}", encoding="utf-8")
+    status, _, output = log.read_text(encoding="utf-8").partition("\n")
+    assert status == "0", f"make docs failed:\n{output}"
+    assert ": WARNING:" not in output and "ERROR" not in output, output[-3000:]
     return out
 
 
