@@ -12,7 +12,10 @@ Compares, on the same work and the same machine:
     uses against a fixed equal allocation with the same guarantee, on planted normal problems
     and on `baseline`'s allocation policies.
 
-Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only]
+  * time-varying demand: the kernel per `baseline` replication with its rates as weekly tables
+    against the plain rates (A/B in one process).
+
+Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only] [--demand-only]
 """
 
 from __future__ import annotations
@@ -317,6 +320,46 @@ def selection_savings(quick: bool) -> None:
               f"({fixed / sim:.1f}x); selected {', '.join(picks)}; {np.mean([t for _, t in runs]):.1f} s per selection")
 
 
+# baseline's hourly pattern for the speed of time-varying demand: multiples of the plain rate whose weekly average
+# is 1 (weekdays 4 x 0.5 + ... = 25.5 a day, so the weekend carries 168 - 5 x 25.5 = 40.5 over 48 hours)
+WEEK_SHAPE = {"mon-fri 00:00-08:00": 0.5, "mon-fri 08:00-12:00": 2.0, "mon-fri 12:00-18:00": 1.5,
+              "mon-fri 18:00-24:00": 0.75, "sat-sun 00:00-24:00": 40.5 / 48}
+
+
+def demand_speed(reps: int, rounds: int) -> tuple[float, float]:
+    """Kernel milliseconds per `baseline` replication on one thread: as written, and with every segment's rate
+    replaced by the same weekly average as a table of WEEK_SHAPE (A/B in one process, builds run alternately)."""
+    from orgsim.kernels.compile import compile_scenario
+    from orgsim.kernels.loop import run_replications
+    from orgsim.kernels.rng import states
+    from orgsim.policies import effective_scenario
+    from orgsim.studies.allocation import headcount
+
+    plain = orgsim.load("baseline")
+    sets = []
+    for name, seg in plain.segments.items():
+        key = "rate_per_customer" if hasattr(seg.arrivals, "population") else "rate"
+        rate = getattr(seg.arrivals, key)
+        table = ", ".join(f'"{w}": {rate * m!r}' for w, m in WEEK_SHAPE.items())
+        sets.append(f"segments.{name}.arrivals.{key}={{{table}}}")
+    varying = orgsim.load("baseline", sets)
+    times: dict[str, list[float]] = {"plain": [], "varying": []}
+    built = {}
+    for label, sc in (("plain", plain), ("varying", varying)):
+        sc = effective_scenario(sc)
+        cs = compile_scenario(sc, headcount(sc))
+        built[label] = (cs, states(1, np.arange(reps), cs.src_keys), np.zeros((reps, cs.row_len)),
+                        np.zeros((reps, cs.n_periods, cs.per_len)))
+        run_replications(*built[label][:1], *(a[:1] for a in built[label][1:]))  # compile outside the timing
+    for _ in range(rounds):
+        for label, (cs, st, rows, per) in built.items():
+            start = time.perf_counter()
+            run_replications(cs, st.copy(), rows, per)
+            secs = time.perf_counter() - start
+            times[label].append(1000 * secs / reps)
+    return float(np.median(times["plain"])), float(np.median(times["varying"]))
+
+
 def cpu_name() -> str:
     """The CPU's model name and family/model numbers (a guest may show only a vendor line: the numbers tell apart
     generations whose speeds differ by 2x), from /proc/cpuinfo where there is one."""
@@ -336,10 +379,16 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     ap.add_argument("--skip-scaling", action="store_true")
     ap.add_argument("--selection-only", action="store_true", help="only the selection measurement")
+    ap.add_argument("--demand-only", action="store_true", help="only the speed of time-varying demand")
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
     if args.selection_only:
         selection_savings(args.quick)
+        return 0
+    if args.demand_only:
+        plain_ms, varying_ms = demand_speed(200 // q, 7)
+        print(f"baseline, numba kernel per replication (1 thread, median of 7): constant rates {plain_ms:.2f} ms, "
+              f"time-varying table {varying_ms:.2f} ms: {plain_ms / varying_ms:.0%} of the constant-rate speed")
         return 0
 
     import numba
@@ -426,12 +475,17 @@ def main(argv=None) -> int:
 
     selection_savings(args.quick)
 
+    plain_ms, varying_ms = demand_speed(200 // q, 7)
+    print(f"\ntime-varying demand, baseline kernel per replication (1 thread): constant {plain_ms:.2f} ms, "
+          f"weekly tables {varying_ms:.2f} ms")
+
     print("\ntargets (issue 'The numba engine'), measured above:")
     checks = [
         ("M/M/c customers/s per core >= 5,000,000", nb1, nb1 >= 5e6),
         ("jackson customers/s per core >= 1,500,000", nbj, nbj >= 1.5e6),
         ("baseline numba/simpy per core >= 100", nb_b1 / ref_b, nb_b1 / ref_b >= 100),
         ("baseline 2 threads / 1 thread >= 1.8", nb_b2 / nb_b1, nb_b2 / nb_b1 >= 1.8),
+        ("time-varying baseline speed / constant >= 0.8", plain_ms / varying_ms, plain_ms / varying_ms >= 0.8),
         ("cold compile < 20 s", cold, cold < 20),
         ("cached start < 2 s", warm, warm < 2),
         ("app: first useful screen < 5 s (cold cache)", screen, screen < 5),

@@ -84,6 +84,11 @@ class CompiledScenario(NamedTuple):
     seg_churn: np.ndarray  # (S, 4) floor, ceiling, midpoint, steepness
     seg_acquisition: np.ndarray  # (S, 2) rate, word_of_mouth
     seg_first_step: np.ndarray  # (S,) global step index
+    # time-varying rates (kernels/demand.py): segment s owns rows dm_start[s]:dm_start[s + 1], none if constant
+    dm_start: np.ndarray  # (S + 1,) int64 CSR
+    dm_bp: np.ndarray  # breakpoints, the horizon last
+    dm_rt: np.ndarray  # rate on [bp[i], bp[i + 1]) (per customer for a population)
+    dm_cum: np.ndarray  # integrated rate up to bp[i]
     # journey steps, all segments concatenated
     step_svc: np.ndarray  # (T,) service index
     step_seg: np.ndarray  # (T,)
@@ -220,14 +225,19 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     seg_expectation, seg_sensitivity, seg_penalty, seg_value, seg_abandon = [], [], [], [], []
     seg_churn, seg_acquisition = [], []
     step_svc, step_seg, step_fixed, route_start, route_step, route_cum = [], [], [], [0], [], []
-    for s, seg in enumerate(scenario.segments.values()):
+    dm_start, dm_parts = [0], []
+    for s, (sname, seg) in enumerate(scenario.segments.items()):
         arr = seg.arrivals
+        varying = scenario.demand_profile(sname)
+        if varying is not None:  # the rate lives in the table; seg_rate scales it (by the population)
+            dm_parts.append(varying)
+        dm_start.append(dm_start[-1] + (len(varying.breaks) if varying is not None else 0))
         if hasattr(arr, "population"):
             seg_population.append(int(arr.population))
-            seg_rate.append(float(arr.rate_per_customer))
+            seg_rate.append(1.0 if varying is not None else float(arr.rate_per_customer))
         else:
             seg_population.append(-1)
-            seg_rate.append(float(arr.rate))
+            seg_rate.append(1.0 if varying is not None else float(arr.rate))
         seg_patience.append(_dist(seg.patience))
         seg_expectation.append(float(seg.expectation))
         seg_sensitivity.append(float(seg.sensitivity))
@@ -342,6 +352,10 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         seg_churn=_f(seg_churn, (n_seg, 4)),
         seg_acquisition=_f(seg_acquisition, (n_seg, 2)),
         seg_first_step=_i(seg_first_step),
+        dm_start=_i(dm_start),
+        dm_bp=_f([x for p in dm_parts for x in p.breaks]),
+        dm_rt=_f([x for p in dm_parts for x in p.rates]),
+        dm_cum=_f([x for p in dm_parts for x in p.cumulative]),
         step_svc=_i(step_svc),
         step_seg=_i(step_seg),
         step_fixed=_i(step_fixed),

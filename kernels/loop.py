@@ -32,6 +32,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from .demand import next_arrival
 from .layout import HIST_BINS, sojourn_bin
 from .model import (
     acquisition_mean,
@@ -494,8 +495,8 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
         new = poisson(st, 5 * s + 4, lam)
         if new > 0:  # the rate changed: the next order is drawn afresh (the gap is memoryless)
             pop[s] += new
-            rate = cs.seg_rate[s] * pop[s]
-            arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else math.inf
+            arr_t[s] = next_arrival(st, 5 * s, t, cs.seg_rate[s] * pop[s], cs.dm_start[s], cs.dm_start[s + 1], cs.dm_bp,
+                                    cs.dm_rt, cs.dm_cum)  # fmt: skip
     return free, n_free, hn, seq
 
 
@@ -613,6 +614,10 @@ def run_replications(cs, states, rows, periods):
     step_svc = cs.step_svc
     step_fixed = cs.step_fixed
     seg_rate = cs.seg_rate
+    dm_start = cs.dm_start  # time-varying rates (kernels/demand.py)
+    dm_bp = cs.dm_bp
+    dm_rt = cs.dm_rt
+    dm_cum = cs.dm_cum
     seg_pat = cs.seg_patience
     h_code = int(cs.handoff[0])
     h_p0 = cs.handoff[1]
@@ -701,7 +706,7 @@ def run_replications(cs, states, rows, periods):
         for s in range(S):
             pop[s] = cs.seg_population[s]
             rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-            arr_t[s] = exponential(st, 5 * s) / rate if rate > 0.0 else inf
+            arr_t[s] = next_arrival(st, 5 * s, 0.0, rate, dm_start[s], dm_start[s + 1], dm_bp, dm_rt, dm_cum)
         a_min, a_seg = _first(arr_t)
         ab_t = inf  # the earliest abandonment: deadline, key, department
         ab_k = zero
@@ -920,7 +925,10 @@ def run_replications(cs, states, rows, periods):
                             FF[ix(j), F_PAT] = draw_inline(st, 5 * s + 1, pc, seg_pat[s, 1], seg_pat[s, 2],
                                                            seg_pat[s, 3])  # fmt: skip
                         rate = seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-                        arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else inf
+                        if dm_start[s] == dm_start[s + 1]:
+                            arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else inf
+                        else:
+                            arr_t[s] = next_arrival(st, 5 * s, t, rate, dm_start[s], dm_start[s + 1], dm_bp, dm_rt, dm_cum)
                         a_min, a_seg = _first(arr_t)
                         code = A_ARRIVE
 
@@ -1031,8 +1039,9 @@ def run_replications(cs, states, rows, periods):
                             pop[s] -= 1
                             if counting:
                                 row[o_churn + s] += 1.0
-                            rate = seg_rate[s] * pop[s]  # the next order is drawn afresh at the new rate
-                            arr_t[s] = t + exponential(st, 5 * s) / rate if rate > 0.0 else inf
+                            # the next order is drawn afresh at the new rate
+                            arr_t[s] = next_arrival(st, 5 * s, t, seg_rate[s] * pop[s], dm_start[s], dm_start[s + 1],
+                                                    dm_bp, dm_rt, dm_cum)  # fmt: skip
                             a_min, a_seg = _first(arr_t)
 
                 # -------------------------------------------------------- the cascade

@@ -25,6 +25,11 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def _choices(values: list) -> str:
+    """Allowed keys in words: each of a few, the first and last of many (months)."""
+    return " or ".join(f"`{v}`" for v in values) if len(values) <= 6 else f"`{values[0]}` … `{values[-1]}`"
+
+
 def _def_name(schema: dict) -> str | None:
     ref = schema.get("$ref", "")
     return ref.rsplit("/", 1)[-1] if ref else None
@@ -72,10 +77,12 @@ class _Walk:
         if _is_distribution(s, self.distributions):
             return f"{{ref}}`distribution <{_label('Distributions')}>`"
         if "oneOf" in s:
-            names = [_def_name(o) for o in s["oneOf"]]
-            for n in names:
-                self.visit(n, path)
-            return "one of " + ", ".join(_ref(n) for n in names)
+            kinds = []
+            for option in s["oneOf"]:
+                if name := _def_name(option):
+                    self.visit(name, path)
+                kinds.append(_ref(name) if name else self.kind(option, path))
+            return "one of: " + "; ".join(kinds)
         if name := _def_name(s):
             self.visit(name, path)
             kind = _ref(name)
@@ -87,8 +94,12 @@ class _Walk:
         if "const" in s:
             return f"`{s['const']}`"
         if s.get("type") == "object":
-            ((pattern, value),) = s.get("patternProperties", {"": {}}).items()
-            key = PATTERNS.get(pattern, "name")
+            if "patternProperties" in s:
+                ((pattern, value),) = s["patternProperties"].items()
+                key = PATTERNS.get(pattern, "name")
+            else:
+                value, names = s.get("additionalProperties", {}), s.get("propertyNames", {})
+                key = _choices(names["enum"]) if "enum" in names else names.get("description", "name")
             return f"mapping: {key} → {self.kind(value, path + '.<name>')}"
         if s.get("type") == "array":
             return f"list of {self.kind(s['items'], path + '[]')}"

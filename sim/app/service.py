@@ -84,7 +84,7 @@ class Service:
             "investments": {k: getattr(sc.policy.investments, k) for k in INVESTMENTS},
             "budget": sc.policy.budget, "allocation": sc.policy.allocation,
             "priority": sc.policy.priority, "priorities": list(PRIORITIES),
-            "segments": [{"name": s, "rate": arrival_rate(seg)} for s, seg in sc.segments.items()],
+            "segments": [{"name": s, "rate": arrival_rate(seg, sc)} for s, seg in sc.segments.items()],
             "graph": graph(sc),
         }
 

@@ -98,7 +98,8 @@ def apply_edits(scenario: Scenario, edits: Edits, label: str = "what-if") -> Sce
         for s, m in edits.demand.items():
             arrivals = raw["segments"][s]["arrivals"]
             key = "rate_per_customer" if "rate_per_customer" in arrivals else "rate"
-            arrivals[key] = arrivals[key] * m
+            rate = arrivals[key]  # a number, or a table of windows: every window scaled
+            arrivals[key] = {w: r * m for w, r in rate.items()} if isinstance(rate, dict) else rate * m
 
     name = scenario.name if scenario.name.endswith("(what-if)") else f"{scenario.name} (what-if)"
     return edited(scenario, lambda raw: (change(raw), raw.update(name=name[:200])), label)

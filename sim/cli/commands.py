@@ -11,7 +11,8 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from orgsim.errors import BackendError, OptionError, one_line
-from orgsim.scenario.loader import load, shipped_scenarios
+from orgsim.scenario.checks import peak_warnings
+from orgsim.scenario.loader import dotted, load, shipped_scenarios
 from orgsim.scenario.schema import Scenario
 
 
@@ -132,8 +133,10 @@ def cmd_validate(args) -> int:
     status = 0
     for name in args.files:
         try:
-            load(name, args.overrides)
+            scenario = load(name, args.overrides)
             print(f"{name}: ok")
+            for path, message in peak_warnings(scenario):  # a queue that grows for a while: said, not refused
+                print(f"{name}: warning: {dotted(path)}: {message}", file=sys.stderr)
         except ScenarioError as exc:
             for line in exc.problems:
                 print(line, file=sys.stderr)

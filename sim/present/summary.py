@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orgsim.errors import one_line
+from orgsim.scenario.checks import peak_warnings
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import arrival_rate, solve
 
@@ -34,8 +35,9 @@ def describe(scenario: Scenario, source: str = "") -> str:
     )
     for s, seg in scenario.segments.items():
         kind = "population" if hasattr(seg.arrivals, "population") else "open stream"
+        kind += ", time-varying (long-run average)" if seg.arrivals.varies else ""
         lines.append(
-            f"  segment {s}: {kind}, {arrival_rate(seg):.3g} orders/{unit}, expects {seg.expectation:g} {unit}s, "
+            f"  segment {s}: {kind}, {arrival_rate(seg, scenario):.3g} orders/{unit}, expects {seg.expectation:g} {unit}s, "
             f"journey {' -> '.join(step.service for step in seg.journey)}"
         )
     lines.append(f"  {'department':<14}{'role':<13}{'heads':>6}{'load':>8}{'util':>7}  internal supplier of / customer of")
@@ -51,4 +53,6 @@ def describe(scenario: Scenario, source: str = "") -> str:
     for sup, rate in traffic.supplier_rates.items():
         paid = scenario.suppliers[sup].paid_by or "nobody"
         lines.append(f"  supplier {sup}: {rate:.3g} deliveries/{unit}, invoices paid by {paid}")
+    for path, message in peak_warnings(scenario):
+        lines.append(one_line(f"  warning: {'.'.join(map(str, path))}: {message}"))
     return "\n".join(lines)

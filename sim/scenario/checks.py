@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
+from orgsim.scenario.calendar import MAX_DAYS, UNIT_MINUTES
 from orgsim.scenario.schema import Scenario
 from orgsim.scenario.traffic import solve
 
@@ -126,10 +127,37 @@ def reference_problems(raw: dict) -> list[Problem]:
     horizon, warmup, period = (
         _number(raw.get(key, default)) for key, default in (("horizon", 2000.0), ("warmup", 0.0), ("period", 40.0))
     )
+    problems.extend(_time_problems(raw, horizon))
     if None not in (horizon, warmup) and warmup >= horizon:
         problems.append((("warmup",), f"must be < horizon ({horizon:g}) (got {warmup:g})"))
     if None not in (horizon, period) and period > horizon:
         problems.append((("period",), f"must be <= horizon ({horizon:g}) (got {period:g})"))
+    return problems
+
+
+def _time_problems(raw: dict, horizon: float | None) -> list[Problem]:
+    """Rate tables and seasonality need a calendar time unit; dates (months, holidays) need the clock."""
+    problems: list[Problem] = []
+    unit = raw.get("time_unit", "hour")
+    clock = "clock" in raw
+    varies = False
+    for seg, spec in _mapping(raw.get("segments")).items():
+        arrivals = _mapping(_mapping(spec).get("arrivals"))
+        base = ("segments", seg, "arrivals")
+        for key in ("rate", "rate_per_customer", "seasonality"):
+            if not isinstance(arrivals.get(key), dict):
+                continue
+            varies = True
+            what = "seasonality" if key == "seasonality" else "a rate table"
+            if unit not in UNIT_MINUTES:
+                problems.append((base + (key,), f"{what} needs `time_unit` minute, hour or day (got `{unit}`)"))
+            if key == "seasonality" and not clock:
+                problems.append((base + (key,), 'needs `clock: {start: "YYYY-MM-DD HH:MM"}` to know the month'))
+    if raw.get("holidays") and not clock:
+        problems.append((("holidays",), 'need `clock: {start: "YYYY-MM-DD HH:MM"}` to know the date of each day'))
+    if varies and unit in UNIT_MINUTES and horizon is not None and horizon * UNIT_MINUTES[unit] / 1440 > MAX_DAYS:
+        problems.append((("horizon",), f"a time-varying rate is laid out day by day: at most {MAX_DAYS:,} days "
+                                       f"(got {horizon * UNIT_MINUTES[unit] / 1440:.3g})"))
     return problems
 
 
@@ -270,3 +298,27 @@ def stability_problems(scenario: Scenario) -> list[Problem]:
                 )
             )
     return problems
+
+
+def peak_warnings(scenario: Scenario) -> list[Problem]:
+    """Windows of a rate table whose rate alone offers some department more work than its headcount can do.
+
+    Stability is judged on the long-run (weekly average) load; a window above capacity only builds a queue
+    while it lasts, which is worth knowing but no reason to refuse the scenario.
+    """
+    warnings: list[Problem] = []
+    for name, seg in scenario.segments.items():
+        table = seg.arrivals.per_order_rate
+        if not isinstance(table, dict):
+            continue
+        per_unit = solve(scenario, {s: float(s == name) for s in scenario.segments}).load
+        scale = getattr(seg.arrivals, "population", 1) * max((seg.arrivals.seasonality or {}).values(), default=1.0)
+        key = "rate_per_customer" if hasattr(seg.arrivals, "population") else "rate"
+        for window, rate in table.items():
+            for d, unit_load in per_unit.items():
+                load, heads = rate * scale * unit_load, scenario.departments[d].headcount
+                if load > heads:
+                    warnings.append((("segments", name, "arrivals", key, window),
+                                     f"this window alone offers `{d}` a load of {load:.3g} employees on headcount "
+                                     f"{heads}: its queue grows while the window lasts"))
+    return warnings

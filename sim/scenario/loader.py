@@ -32,6 +32,8 @@ UNION_TAGS = {
     "lead_time": set(DISTRIBUTIONS),
     "handoff": set(DISTRIBUTIONS),
     "arrivals": {"open", "population"},
+    "rate": {"number", "table"},
+    "rate_per_customer": {"number", "table"},
 }
 # what PyYAML's constructor raises besides YAMLError on malformed scalars (`!!float abc`, `!!float ""`, `2001-13-01`)
 CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, OverflowError)

@@ -10,10 +10,24 @@ these frozen, typed objects; unknown keys are errors.  Checks that span fields
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from orgsim.scenario import calendar
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 SERVICE_REF = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
@@ -210,17 +224,68 @@ def _step_from_string(value: Any) -> Any:
 JourneyStep = Annotated[Step, Field(json_schema_extra={"anyOf": [{"type": "string"}]})]
 
 
-class OpenArrivals(Frozen):
+def _window(text: str) -> str:
+    calendar.parse_window(text)
+    return text
+
+
+def _disjoint(windows):
+    if not windows:
+        raise ValueError("needs at least one window `DAYS HH:MM-HH:MM`")
+    calendar.check_disjoint(windows)
+    return windows
+
+
+Window = Annotated[str, AfterValidator(_window), Field(
+    description="`DAYS HH:MM-HH:MM`: DAYS is mon..sun, a range like mon-fri, or daily; 24:00 ends a day")]
+RateTable = Annotated[dict[Window, NonNegativeFloat], Field(
+    description="rate in each window (0 elsewhere), e.g. {\"mon-fri 08:00-12:00\": 6.0}"),
+    AfterValidator(_disjoint)]
+Rate = Annotated[
+    Annotated[NonNegativeFloat, Tag("number")] | Annotated[RateTable, Tag("table")],
+    Discriminator(lambda v: "table" if isinstance(v, dict) else "number"),
+]
+Seasonality = dict[Literal[calendar.MONTHS], NonNegativeFloat]
+
+
+class Demand(Frozen):
+    """What arrivals of every kind share: monthly seasonality, and leaving it out of dumps when unused."""
+
+    seasonality: Seasonality | None = Field(
+        None, description="monthly rate multipliers, e.g. {dec: 1.4, jan: 0.8} (other months 1); needs `clock`")
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        if self.seasonality is None:
+            data.pop("seasonality", None)  # scenarios without it dump as before (their definitions and hashes)
+        return data
+
+    @property
+    def varies(self) -> bool:
+        """Whether the rate changes with time (a table, or seasonality)."""
+        return self.seasonality is not None or isinstance(self.per_order_rate, dict)
+
+
+class OpenArrivals(Demand):
     """An open Poisson stream: every order comes from a new customer."""
 
-    rate: NonNegativeFloat = Field(description="orders per time unit")
+    rate: Rate = Field(description="orders per time unit: a number, or a table of windows")
+
+    @property
+    def per_order_rate(self):
+        return self.rate
 
 
-class PopulationArrivals(Frozen):
+class PopulationArrivals(Demand):
     """A population of customers, each ordering as a Poisson process; they can churn and be acquired."""
 
     population: Annotated[int, Field(strict=True, ge=0, le=10_000_000)] = Field(description="active customers at the start")
-    rate_per_customer: NonNegativeFloat = Field(description="orders per customer per time unit")
+    rate_per_customer: Rate = Field(description="orders per customer per time unit: a number, or a table of windows")
+
+    @property
+    def per_order_rate(self):
+        return self.rate_per_customer
 
 
 Arrivals = Annotated[
@@ -395,6 +460,38 @@ class Policy(Frozen):
     def training_share(self) -> float:
         return self.share(self.investments.training)
 
+# --------------------------------------------------------------------------- working time
+
+
+def _written(value: Any) -> Any:
+    """A date or date-time YAML read as such (unquoted `2025-12-25`) back to the text the format uses."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if value.second == 0 and value.microsecond == 0 else str(value)
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _start(text: str) -> str:
+    calendar.parse_start(text)
+    return text
+
+
+def _date(text: str) -> str:
+    calendar.parse_date(text)
+    return text
+
+
+class Clock(Frozen):
+    """What t = 0 is on the calendar: its weekday places weekly windows, its date months and holidays."""
+
+    start: Annotated[str, BeforeValidator(_written), AfterValidator(_start)] = Field(
+        calendar.DEFAULT_START, description="date and time of t = 0, `YYYY-MM-DD HH:MM` (default: a Monday 00:00)")
+
+
+Calendar = Annotated[tuple[Window, ...], AfterValidator(_disjoint)]
+Holiday = Annotated[str, BeforeValidator(_written), AfterValidator(_date), Field(description="`YYYY-MM-DD`")]
+NEW_TOP_FIELDS = ("clock", "holidays", "calendars")  # left out of dumps when unused: older scenarios dump as before
+
+
 # --------------------------------------------------------------------------- the scenario
 
 
@@ -415,6 +512,26 @@ class Scenario(Frozen):
     allow_unstable: bool = Field(False, description=(
         "run even if work that cannot leave (internal requests, orders without patience) gives some department "
         "a utilisation >= 1; orders with patience that overload a department never need it: they abandon"))
+    clock: Clock | None = Field(None, description="what t = 0 is (default: a Monday 00:00); needed by dates")
+    holidays: tuple[Holiday, ...] = Field((), description="whole days on which every rate table is 0; need `clock`")
+    calendars: dict[Identifier, Calendar] = Field(
+        default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"]")
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        for key in NEW_TOP_FIELDS:
+            if not getattr(self, key):
+                data.pop(key, None)
+        return data
+
+    def demand_profile(self, segment: str) -> calendar.Profile | None:
+        """The segment's rate (per customer for a population) over [0, horizon] when it varies, else None."""
+        arr = self.segments[segment].arrivals
+        if not arr.varies:
+            return None
+        return calendar.profile(arr.per_order_rate, self.time_unit, self.horizon, self.clock.start if self.clock else None,
+                                self.holidays, arr.seasonality)
 
     # ---- convenience views shared by engines, checks and reports
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orgsim.scenario.calendar import long_run_rate
 from orgsim.scenario.schema import Scenario, mean_of
 
 
@@ -38,10 +39,15 @@ class Traffic:
         return {d: (load[d] / h if h > 0 else (np.inf if load[d] > 0 else 0.0)) for d, h in headcount.items()}
 
 
-def arrival_rate(segment) -> float:
-    """Orders per time unit at t=0: the open rate, or population x rate per customer."""
+def arrival_rate(segment, scenario: Scenario) -> float:
+    """Orders per time unit at t=0: the open rate, or population x rate per customer; a rate that varies in time
+    counts by its long-run average (``calendar.long_run_rate``: the week's, times seasonality's over the horizon)."""
     arr = segment.arrivals
-    return arr.rate if hasattr(arr, "rate") else arr.population * arr.rate_per_customer
+    rate = arr.per_order_rate
+    if arr.varies:
+        start = scenario.clock.start if scenario.clock else None
+        rate = long_run_rate(rate, scenario.time_unit, scenario.horizon, start, arr.seasonality)
+    return rate if hasattr(arr, "rate") else arr.population * rate
 
 
 DENSE_SIZE = 200  # journeys and service sets up to this size are solved densely (the results every golden file pins)
@@ -110,15 +116,19 @@ def morale_speed(scenario: Scenario) -> float:
     return max(0.1, 1.0 + m.productivity_effect * (m.start - m.baseline))
 
 
-def solve(scenario: Scenario) -> Traffic:
-    """Solve the traffic equations of a validated scenario (needs and invoices must form a DAG)."""
+def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
+    """Solve the traffic equations of a validated scenario (needs and invoices must form a DAG).
+
+    *rates* (segment -> orders per time unit, every segment) replaces the segments' own long-run rates: the
+    equations are linear in them, so one segment at rate 1 gives its load per unit of demand.
+    """
     refs = scenario.service_refs()
     index = {r: i for i, r in enumerate(refs)}
     n = len(refs)
     journey_demand, journey_exec = np.zeros(n), np.zeros(n)
     captive_demand, captive_exec = np.zeros(n), np.zeros(n)  # the part from segments without patience
-    for seg in scenario.segments.values():
-        rate = arrival_rate(seg)
+    for name, seg in scenario.segments.items():
+        rate = arrival_rate(seg, scenario) if rates is None else rates[name]
         steps, visits, cont = journey_visits(seg)
         for ref, v, c in zip(steps, visits, cont):
             svc = scenario.service(ref)

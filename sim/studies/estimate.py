@@ -71,7 +71,7 @@ def available_memory() -> int:
 def events_per_replication(scenario: Scenario) -> float:
     """Arrivals, service starts and ends, deliveries and payments over one horizon, from the traffic equations."""
     t = solve(scenario)
-    per_time = (sum(arrival_rate(s) for s in scenario.segments.values()) + 2 * sum(t.executions.values())
+    per_time = (sum(arrival_rate(s, scenario) for s in scenario.segments.values()) + 2 * sum(t.executions.values())
                 + 2 * sum(t.supplier_rates.values()))
     return per_time * scenario.horizon + scenario.n_periods()
 

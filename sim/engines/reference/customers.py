@@ -4,16 +4,20 @@ A segment is an open Poisson stream of orders, or a population of *N*
 customers each ordering as a Poisson process, which is a Poisson stream at
 rate N x rate_per_customer.  When *N* changes (churn, acquisition) the time to
 the next order is drawn afresh at the new rate: the exponential gap is
-memoryless, so this is exact.  Every order that ends is scored (the model's
+memoryless, so this is exact.  A time-varying rate (a table of windows, or
+seasonality) is sampled exactly by inverting its integrated rate
+(``orgsim.kernels.demand``, the numba engine's rule).  Every order that ends is scored (the model's
 satisfaction formula), counted after warm-up, and may cost the segment its
 customer (the model's churn curve).
 """
 
 from __future__ import annotations
 
+import math
+
 import simpy
 
-from orgsim.kernels import layout, model
+from orgsim.kernels import demand, layout, model
 
 # the shared formulas, plain Python (bound once: they are called for every order)
 satisfaction = model.satisfaction.py_func
@@ -81,6 +85,7 @@ class Segment:
         self.active = arrivals.population if self.population else 0
         self.rate = arrivals.rate_per_customer if self.population else arrivals.rate
         self.gaps = streams.exponential(f"arrivals/{name}")
+        self.profile = org.scenario.demand_profile(name)  # a time-varying rate (per customer), or None: constant
         self.patience = streams.of(f"patience/{name}", spec.patience) if spec.patience is not None else None
         self.churn_draws = streams.uniform(f"churn/{name}") if self.population else None
         self._acquisitions = None
@@ -125,9 +130,20 @@ class Segment:
         return self.entered - self.left
 
     def gap(self) -> float | None:
-        """Time to the next order at the current rate, or None when nobody orders."""
+        """Time to the next order at the current rate, or None when nobody orders (before the horizon)."""
+        if self.profile is not None:
+            return self._varying_gap()
         rate = self.active * self.rate if self.population else self.rate
         return self.gaps() / rate if rate > 0.0 else None
+
+    def _varying_gap(self) -> float | None:
+        """The exact next order of a time-varying rate: the integrated rate inverted at an Exp(1) draw."""
+        scale = self.active if self.population else 1.0
+        if scale <= 0.0:
+            return None
+        now, p = self.env.now, self.profile
+        t = demand.invert.py_func(now, self.gaps() / scale, 0, len(p.breaks), p.breaks, p.rates, p.cumulative)
+        return t - now if t < math.inf else None
 
     def arrive(self) -> Order:
         """A new order, with its patience drawn."""
@@ -233,9 +249,14 @@ class Segment:
 
 def open_arrivals(env, org, segment: Segment):
     """An open Poisson stream: every order comes from a new customer."""
+    start = org.start_journey
+    if segment.profile is not None:  # a time-varying rate
+        while (gap := segment.gap()) is not None:
+            yield env.timeout(gap)
+            start(segment)
+        return
     if segment.rate <= 0.0:
         return
-    start = org.start_journey
     gaps, rate = segment.gaps, segment.rate
     while True:
         yield env.timeout(gaps() / rate)
