@@ -69,6 +69,33 @@ KINDS = {
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
+# What each metric is, by name (<d> a department, <c> the department that asks, <s> a segment), in the words
+# of the README's Metrics table; the documentation's metric reference is written from this and KINDS.
+MEANINGS = {
+    "external.arrivals": "orders that arrived (count)",
+    "external.completed": "orders completed (count)",
+    "external.abandoned": "orders abandoned: their queue waits outlasted their patience (count)",
+    "external.abandon_rate": "abandoned / ended orders",
+    "external.wait_mean": "mean total queue wait of completed orders",
+    "external.sojourn_mean": "mean time from arrival to completion of completed orders",
+    "external.sojourn_p90": "90th percentile of arrival to completion (from a log-binned histogram, ~1 % resolution)",
+    "external.csat": "mean satisfaction score of ended orders",
+    "external.nps": "100 × (promoters − detractors) / ended orders",
+    "external.churn_rate": "churned / customers active at warm-up end (population segments; customers who joined "
+    "later churn too, so it can pass 1)",
+    "external.revenue": "value of completed orders",
+    "dept.<d>.utilisation": "busy (blocked included) employee time / available employee time",
+    "dept.<d>.staffed": "employees present, time-average (leavers gone, vacancies unfilled)",
+    "dept.<d>.wait_mean": "mean queue wait per visit",
+    "dept.<d>.blocked_share": "share of employee time held while blocked on a need",
+    "dept.<d>.morale": "morale at the horizon (when morale is on); per period, at the period's end",
+    "dept.<d>.headcount": "employees present at the period's end (time series only)",
+    "internal.<c>.<d>.response_mean": "mean time department c waits on supplier d (a department or an external supplier)",
+    "internal.rework_rate": "redone services / completed services",
+    "segment.<s>.*": "each external metric for one segment (when there are several)",
+    "segment.<s>.active": "customers of a population segment at the period's end (time series only)",
+}
+
 
 @dataclass(frozen=True)
 class Structure:

@@ -53,8 +53,8 @@ class Frozen(BaseModel):
 class Exponential(Frozen):
     """Exponential with the given mean (cv = 1)."""
 
-    dist: Literal["exponential"]
-    mean: PositiveFloat
+    dist: Literal["exponential"] = Field(description="names the distribution")
+    mean: PositiveFloat = Field(description="mean time")
 
     def moments(self) -> tuple[float, float]:
         return self.mean, 1.0
@@ -63,8 +63,8 @@ class Exponential(Frozen):
 class Deterministic(Frozen):
     """A constant time."""
 
-    dist: Literal["deterministic"]
-    value: NonNegativeFloat
+    dist: Literal["deterministic"] = Field(description="names the distribution")
+    value: NonNegativeFloat = Field(description="the time, every time")
 
     def moments(self) -> tuple[float, float]:
         return self.value, 0.0
@@ -73,9 +73,9 @@ class Deterministic(Frozen):
 class Gamma(Frozen):
     """Gamma with the given mean and coefficient of variation."""
 
-    dist: Literal["gamma"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    dist: Literal["gamma"] = Field(description="names the distribution")
+    mean: PositiveFloat = Field(description="mean time")
+    cv: PositiveFloat = Field(description="coefficient of variation: standard deviation / mean")
 
     def moments(self) -> tuple[float, float]:
         return self.mean, self.cv**2
@@ -84,9 +84,9 @@ class Gamma(Frozen):
 class Lognormal(Frozen):
     """Lognormal with the given mean and cv; call-centre service times are lognormal (Brown et al. 2005)."""
 
-    dist: Literal["lognormal"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    dist: Literal["lognormal"] = Field(description="names the distribution")
+    mean: PositiveFloat = Field(description="mean time")
+    cv: PositiveFloat = Field(description="coefficient of variation: standard deviation / mean")
 
     def moments(self) -> tuple[float, float]:
         return self.mean, self.cv**2
@@ -95,9 +95,9 @@ class Lognormal(Frozen):
 class Erlang(Frozen):
     """Erlang-k with the given mean (sum of k exponential phases)."""
 
-    dist: Literal["erlang"]
-    mean: PositiveFloat
-    k: Annotated[int, Field(strict=True, ge=1, le=1000)]
+    dist: Literal["erlang"] = Field(description="names the distribution")
+    mean: PositiveFloat = Field(description="mean time")
+    k: Annotated[int, Field(strict=True, ge=1, le=1000)] = Field(description="number of exponential phases (cv = 1 / sqrt(k))")
 
     def moments(self) -> tuple[float, float]:
         return self.mean, 1.0 / self.k
@@ -106,9 +106,9 @@ class Erlang(Frozen):
 class Uniform(Frozen):
     """Uniform on [low, high]."""
 
-    dist: Literal["uniform"]
-    low: NonNegativeFloat
-    high: NonNegativeFloat
+    dist: Literal["uniform"] = Field(description="names the distribution")
+    low: NonNegativeFloat = Field(description="shortest time")
+    high: NonNegativeFloat = Field(description="longest time")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -125,10 +125,10 @@ class Uniform(Frozen):
 class Triangular(Frozen):
     """Triangular on [low, high] with the given mode."""
 
-    dist: Literal["triangular"]
-    low: NonNegativeFloat
-    mode: NonNegativeFloat
-    high: NonNegativeFloat
+    dist: Literal["triangular"] = Field(description="names the distribution")
+    low: NonNegativeFloat = Field(description="shortest time")
+    mode: NonNegativeFloat = Field(description="most likely time")
+    high: NonNegativeFloat = Field(description="longest time")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -222,7 +222,7 @@ class Department(Frozen):
 
     headcount: Heads = Field(description="employees (fixed allocation); with `shifts`: their sum, not written")
     skill: Annotated[float, Field(ge=0.001, le=1000)] = Field(1.0, description="service time is divided by skill")
-    services: dict[Identifier, Service] = Field(min_length=1)
+    services: dict[Identifier, Service] = Field(min_length=1, description="the kinds of work it does, by name")
     calendar: Identifier | None = Field(None, description="name of a calendar: the department works only while it is open")
     shifts: tuple[Shift, ...] | None = Field(
         None, min_length=1, description="shifts, each a calendar and a headcount (then no `headcount`, no `calendar`)")
@@ -335,7 +335,7 @@ class OpenArrivals(Demand):
 class PopulationArrivals(Demand):
     """A population of customers, each ordering as a Poisson process; they can churn and be acquired."""
 
-    population: Annotated[int, Field(strict=True, ge=0, le=10_000_000)]
+    population: Annotated[int, Field(strict=True, ge=0, le=10_000_000)] = Field(description="active customers at the start")
     rate_per_customer: Rate = Field(description="orders per customer per time unit: a number, or a table of windows")
 
     @property
@@ -379,8 +379,8 @@ class Acquisition(Frozen):
 class Segment(Frozen):
     """External customers of one kind: how they arrive, what they go through, what they expect and pay."""
 
-    arrivals: Arrivals
-    journey: tuple[JourneyStep, ...] = Field(min_length=1)
+    arrivals: Arrivals = Field(description="an open stream (`rate`) or a population (`population`, `rate_per_customer`)")
+    journey: tuple[JourneyStep, ...] = Field(min_length=1, description="the steps of an order, in order")
     patience: Distribution | None = Field(None, description="total queue wait tolerated before abandoning")
     expectation: PositiveFloat = Field(description="lead time the customer expects")
     value: NonNegativeFloat = Field(0.0, description="revenue per completed order")
@@ -417,7 +417,7 @@ class Supplier(Frozen):
     by 1 + payment_sensitivity * max(0, mean payment time / payment_terms - 1).
     """
 
-    lead_time: Distribution
+    lead_time: Distribution = Field(description="time from request to delivery, before the late-payment stretch")
     paid_by: ServiceRef | None = Field(None, description="service that pays each invoice")
     payment_terms: PositiveFloat = Field(40.0, description="payment time the supplier accepts")
     payment_sensitivity: NonNegativeFloat = Field(0.5, description="lead-time stretch per unit of late ratio")
@@ -433,7 +433,7 @@ class Morale(Frozen):
     per period attrition_rate * exp(attrition_effect * (baseline - m)).
     """
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="off: morale stays at baseline, nobody leaves, its effects are neutral")
     baseline: Probability = Field(0.75, description="morale with no stress; effects are neutral here")
     initial: Probability | None = Field(None, description="morale at t=0 (default: baseline)")
     adjust_rate: Probability = Field(0.3, description="share of the gap closed each period (lagged, Koys 2001)")
@@ -593,15 +593,15 @@ NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile")  # left 
 class Scenario(Frozen):
     """A whole organisation: time settings, departments, customers, suppliers, morale and policy."""
 
-    name: str = Field("unnamed", max_length=200)
+    name: str = Field("unnamed", max_length=200, description="shown in tables and reports")
     time_unit: str = Field("hour", max_length=40, description="label of the one time unit")
     horizon: PositiveFloat = Field(2000.0, description="simulated time per replication")
     warmup: NonNegativeFloat = Field(0.0, description="statistics ignore what happens before this")
     period: PositiveFloat = Field(40.0, description="length of a reporting/management period")
     handoff: Distribution | None = Field(None, description="delay when work moves between two departments")
-    departments: dict[Identifier, Department] = Field(min_length=1)
-    segments: dict[Identifier, Segment] = Field(default_factory=dict)
-    suppliers: dict[Identifier, Supplier] = Field(default_factory=dict)
+    departments: dict[Identifier, Department] = Field(min_length=1, description="the organisation's departments, by name")
+    segments: dict[Identifier, Segment] = Field(default_factory=dict, description="external customers, by segment name")
+    suppliers: dict[Identifier, Supplier] = Field(default_factory=dict, description="external suppliers, by name")
     morale: Morale = Morale()
     policy: Policy = Policy()
     allow_unstable: bool = Field(False, description=(
@@ -666,10 +666,12 @@ class Scenario(Frozen):
     # ---- convenience views shared by engines, checks and reports
 
     def service(self, ref: str) -> Service:
+        """The service named ``department.service``."""
         dept, name = ref.split(".")
         return self.departments[dept].services[name]
 
     def service_refs(self) -> list[str]:
+        """Every service as ``department.service``, departments and services in file order."""
         return [f"{d}.{s}" for d, dept in self.departments.items() for s in dept.services]
 
     def front_office(self) -> list[str]:
@@ -678,4 +680,5 @@ class Scenario(Frozen):
         return [d for d in self.departments if d in seen]
 
     def n_periods(self) -> int:
+        """Reporting periods in a replication; the last one ends at the horizon."""
         return int(math.ceil(self.horizon / self.period - 1e-9))

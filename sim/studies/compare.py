@@ -140,6 +140,7 @@ class Comparison:
 
     @property
     def direction(self) -> int:
+        """+1 if a higher metric is better, -1 if lower (a metric with no direction ranks higher first)."""
         return metrics.direction(self.metric) or 1
 
     def title(self, label: str) -> str:
@@ -152,6 +153,7 @@ class Comparison:
         return cost(res.scenario, self.allocations[label])
 
     def values(self, label: str) -> np.ndarray:
+        """The arm's per-replication values of the ranked metric, in replication order."""
         return self.results[label].values[self.metric]
 
     def analyse(self, boot: int = 4000) -> Comparison:
@@ -209,6 +211,7 @@ class Comparison:
         return self
 
     def max_half_width(self) -> float:
+        """The widest CI half-width of any arm's mean (what ``--precision`` drives down)."""
         return max(
             (p["ci_high"] - p["ci_low"]) / 2 if np.isfinite(p["ci_high"]) else math.inf
             for p in self.stats["policies"].values()

@@ -58,6 +58,7 @@ class Optimum:
         return pd.DataFrame([{"step": p["step"], self.objective: p["mean"], **p["allocation"]} for p in self.path])
 
     def to_json(self) -> dict:
+        """The `orgsim optimise --format json` object: the winner, its CI, the path and what reruns the search."""
         out = {
             "objective": self.objective,
             "allocation": self.allocation,

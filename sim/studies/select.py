@@ -50,17 +50,20 @@ class Selection:
     results: dict[str, RunResult] = field(default_factory=dict)
 
     def guarantee(self) -> str:
+        """The promise the procedure keeps, in one clause (the indifference zone and the probability)."""
         better = {1: "higher", -1: "lower"}[metrics.direction(self.metric) or 1]
         return (f"if the best policy's {self.metric} is at least {self.delta:g} {better} than every other's, "
                 f"it is the one selected with probability at least {1 - self.alpha:.0%}")
 
     def answer(self) -> str:
+        """The selection in one sentence, with its guarantee and the replications it saved."""
         total = sum(self.simulated.values())
         equal = self.fixed * len(self.labels)
         return (f"{self.selected} is selected: {self.guarantee()} (Kim-Nelson procedure on common random numbers; "
                 f"{total} replications simulated, against {equal} for a fixed equal allocation with the same guarantee).")
 
     def to_json(self) -> dict:
+        """The `orgsim compare --select --format json` object."""
         return {
             "metric": self.metric,
             "selected": self.selected,

@@ -106,6 +106,7 @@ class SweepResult:
         return {**cell.point, "policy": cell.policy}
 
     def to_json(self) -> dict:
+        """The `orgsim sweep --format json` object: the table's rows and what reruns the sweep."""
         table = self.table()
         records = [
             metrics.json_safe({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()})

@@ -10,20 +10,18 @@ silently: the commands that need a running cluster are listed in CLUSTER with th
 
 from __future__ import annotations
 
-import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from commands import sh_commands, small
 
 from orgsim.scenario.loader import shipped_scenarios
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ORGSIM = str(Path(sys.executable).with_name("orgsim"))
-SIZED = {"compare", "optimise", "demo", "sweep"}
 # commands that need a Dask cluster on another machine: they cannot run here (the local Dask backend is tested
 # in tests/distributed); `...` in them stands for the sweep's grid above
 CLUSTER = {
@@ -39,33 +37,8 @@ SERVERS = {
 
 
 def readme_commands() -> list[str]:
-    """Each `orgsim` line of a ```sh block, continuation lines joined and the trailing comment removed."""
-    text = README.read_text(encoding="utf-8")
-    commands = []
-    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
-        for line in block.replace("\\\n", " ").splitlines():
-            line = re.sub(r"\s+#.*$", "", line).strip()
-            line = re.sub(r"\s+", " ", line)
-            if line.startswith("orgsim "):
-                commands.append(line)
-    return commands
-
-
-def small(command: str) -> list[str]:
-    """The command as an argument list, with small sizes and no shell redirection."""
-    words = shlex.split(command)
-    if ">" in words:
-        words = words[: words.index(">")]
-    if "--select" in words:
-        return words[1:]  # -r is the selection's first stage, not its size: the procedure sizes itself from --delta
-    for i, w in enumerate(words[:-1]):
-        if w in ("-r", "--replications"):
-            words[i + 1] = "2"
-    if words[1] in SIZED | {"run"} and "-r" not in words and "--replications" not in words:
-        words += ["-r", "2"]
-    if words[1] == "run" and "--horizon" not in words:
-        words += ["--horizon", "400"]  # the reference engine on a full baseline horizon takes a minute per replication
-    return words[1:]
+    """Each `orgsim` line of the README's ```sh blocks."""
+    return sh_commands(README.read_text(encoding="utf-8"))
 
 
 def test_the_readme_has_commands_and_every_exemption_is_used():
