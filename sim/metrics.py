@@ -84,12 +84,23 @@ MEANINGS = {
     "external.churn_rate": "churned / customers active at warm-up end (population segments; customers who joined "
     "later churn too, so it can pass 1)",
     "external.revenue": "value of completed orders",
+    "external.service_level": "completed orders whose total queue wait is within their segment's "
+    "`service_level_target`, over ended orders of the segments that set one (abandoned orders are misses)",
+    "firm.cost": "what the firm paid from warm-up to horizon (scenarios with `costs`): the sum of its parts",
+    "firm.labour_cost": "pay per employee per time unit present",
+    "firm.rework_cost": "price of each service redone after a caught defect",
+    "firm.defect_cost": "price of each defect that reached the customer of a completed order",
+    "firm.late_payment_cost": "penalty per time unit an invoice was paid past its supplier's payment terms",
+    "firm.churn_cost": "value lost with each customer who churned",
+    "firm.profit": "external.revenue − firm.cost",
     "dept.<d>.utilisation": "busy (blocked included) employee time / available employee time",
     "dept.<d>.staffed": "employees present, time-average (leavers gone, vacancies unfilled)",
     "dept.<d>.wait_mean": "mean queue wait per visit",
     "dept.<d>.blocked_share": "share of employee time held while blocked on a need",
     "dept.<d>.morale": "morale at the horizon (when morale is on); per period, at the period's end",
     "dept.<d>.headcount": "employees present at the period's end (time series only)",
+    "dept.<d>.overtime": "departments on a calendar or in shifts: employee time past the schedule (finishing a job "
+    "after the shift ends), per period",
     "internal.<c>.<d>.response_mean": "mean time department c waits on supplier d (a department or an external supplier)",
     "internal.rework_rate": "redone services / completed services",
     "segment.<s>.*": "each external metric for one segment (when there are several)",
