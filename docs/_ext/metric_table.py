@@ -29,10 +29,18 @@ def pattern(name: str) -> str:
 
 
 def produced() -> tuple[set[str], set[str]]:
-    """Metric names of a tiny baseline run: per replication, and per period (the time series)."""
-    scenario = orgsim.load("baseline", ["horizon=200", "warmup=40"])
-    result = orgsim.run(scenario, engine="simpy", replications=2, seed=0)
-    return set(result.values), set(result.timeseries()["metric"].unique())
+    """Metric names of tiny runs: per replication, and per period (the time series).
+
+    ``baseline`` as shipped, and ``contact_centre`` (shifts) with the optional metrics switched on: prices
+    (the firm's money) and a service-level target."""
+    runs = [("baseline", []), ("contact_centre", ["costs.labour=1", "segments.callers.service_level_target=0.1"])]
+    per_replication, per_period = set(), set()
+    for name, sets in runs:
+        scenario = orgsim.load(name, ["horizon=200", "warmup=40", "period=40", *sets])
+        result = orgsim.run(scenario, engine="simpy", replications=2, seed=0)
+        per_replication |= set(result.values)
+        per_period |= set(result.timeseries()["metric"].unique())
+    return per_replication, per_period
 
 
 def _checked(per_replication: set[str], per_period: set[str]) -> None:

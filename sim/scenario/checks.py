@@ -154,6 +154,7 @@ def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
     if missing:
         problems.append((("costs", "labour"), f"no rate for {listing(missing)}: name every department, "
                                               "or give one number for all"))
+    return problems
 
 
 def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
