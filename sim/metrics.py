@@ -85,8 +85,8 @@ MEANINGS = {
     "later churn too, so it can pass 1)",
     "external.revenue": "value of completed orders",
     "external.service_level": "completed orders whose total queue wait is within their segment's "
-    "`service_level_target`, over ended orders of the segments that set one (abandoned orders are misses)",
-    "firm.cost": "what the firm paid from warm-up to horizon (scenarios with `costs`): the sum of its parts",
+    "service_level_target, over ended orders of the segments that set one (abandoned orders are misses)",
+    "firm.cost": "what the firm paid from warm-up to horizon (scenarios with costs): the sum of its parts",
     "firm.labour_cost": "pay per employee per time unit present",
     "firm.rework_cost": "price of each service redone after a caught defect",
     "firm.defect_cost": "price of each defect that reached the customer of a completed order",
