@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 import yaml
+from refusals import problems
 
-from orgsim.errors import ScenarioError
 from orgsim.scenario import calendar
 from orgsim.scenario.checks import peak_warnings
 from orgsim.scenario.loader import validate_mapping
@@ -23,12 +23,6 @@ def base(**top) -> dict:
                               "expectation": 1}}}
     raw.update(top)
     return raw
-
-
-def problems(raw: dict) -> list[str]:
-    with pytest.raises(ScenarioError) as exc:
-        validate_mapping(raw, "f.yaml")
-    return exc.value.problems
 
 
 # --------------------------------------------------------------------------- windows

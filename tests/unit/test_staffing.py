@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 import yaml
+from refusals import problems
 
 import orgsim
-from orgsim.errors import OptionError, ScenarioError
+from orgsim.errors import OptionError
 from orgsim.scenario import shifts
 from orgsim.scenario.checks import peak_warnings
 from orgsim.scenario.loader import dump, validate_mapping
@@ -31,12 +32,6 @@ def firm(**top) -> dict:
                               "expectation": 1}}}
     raw.update(top)
     return raw
-
-
-def problems(raw: dict) -> list[str]:
-    with pytest.raises(ScenarioError) as exc:
-        validate_mapping(raw, "f.yaml")
-    return exc.value.problems
 
 
 # --------------------------------------------------------------------------- format

@@ -8,10 +8,9 @@ deterministic; the two engines use different generators, so their samples
 are independent and the test has real power.
 """
 
-import numpy as np
+import agreement
 import pytest
 from hypothesis import HealthCheck, given, settings
-from scipy import stats
 from strategies import scenarios
 
 import orgsim
@@ -33,22 +32,7 @@ COMPARISONS = MAX_METRICS * (len(SHIPPED) + GENERATED)
 
 def disagreements(a: orgsim.RunResult, b: orgsim.RunResult) -> list[str]:
     """Metrics whose means differ at the Bonferroni-corrected level, with their numbers."""
-    assert set(a.values) == set(b.values), set(a.values) ^ set(b.values)
-    assert len(a.values) <= MAX_METRICS
-    bad = []
-    for name, x in a.values.items():
-        y = b.values[name]
-        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-        if len(x) < 3 or len(y) < 3:
-            continue
-        if np.ptp(x) == 0 and np.ptp(y) == 0:
-            if x[0] != pytest.approx(y[0], rel=1e-9, abs=1e-12):
-                bad.append(f"{name}: constant {x[0]} vs {y[0]}")
-            continue
-        p = stats.ttest_ind(x, y, equal_var=False).pvalue
-        if p < ALPHA / COMPARISONS:
-            bad.append(f"{name}: simpy {x.mean():.4g}±{x.std(ddof=1):.2g} vs numba {y.mean():.4g}±{y.std(ddof=1):.2g} (p={p:.2g})")
-    return bad
+    return agreement.disagreements(a, b, ALPHA / COMPARISONS, MAX_METRICS)
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))

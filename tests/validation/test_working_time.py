@@ -11,9 +11,9 @@ in shifts (with patience, needs with hold, attrition), each comparison at
 ALPHA over the module's comparisons (Bonferroni).
 """
 
+import agreement
 import numpy as np
 import pytest
-from scipy import stats
 
 import orgsim
 from orgsim.scenario.loader import validate_mapping
@@ -87,18 +87,7 @@ def test_nothing_starts_while_closed_and_overtime_is_work_past_closing(engine, r
 
 
 def _disagreements(ref, fast) -> list[str]:
-    assert set(ref.values) == set(fast.values)
-    assert len(ref.values) <= 40
-    bad = []
-    for name, x in ref.values.items():
-        y = fast.values[name]
-        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-        if len(x) < 3 or len(y) < 3 or (np.ptp(x) == 0 and np.ptp(y) == 0 and x[0] == y[0]):
-            continue
-        p = stats.ttest_ind(x, y, equal_var=False).pvalue
-        if p < ALPHA / COMPARISONS:
-            bad.append(f"{name}: simpy {x.mean():.4g} vs numba {y.mean():.4g} (p={p:.2g})")
-    return bad
+    return agreement.disagreements(ref, fast, ALPHA / COMPARISONS, 40)
 
 
 FIRM = {
