@@ -357,9 +357,9 @@ def kernel_ab(plain, other, reps: int, rounds: int) -> tuple[float, float]:
     from orgsim.policies import effective_scenario
     from orgsim.studies.allocation import headcount
 
-    times: dict[str, list[float]] = {"plain": [], "varying": []}
+    times: dict[str, list[float]] = {"plain": [], "other": []}
     built = {}
-    for label, sc in (("plain", plain), ("varying", other)):
+    for label, sc in (("plain", plain), ("other", other)):
         sc = effective_scenario(sc)
         cs = compile_scenario(sc, headcount(sc))
         built[label] = (cs, states(1, np.arange(reps), cs.src_keys), np.zeros((reps, cs.row_len)),
@@ -371,7 +371,7 @@ def kernel_ab(plain, other, reps: int, rounds: int) -> tuple[float, float]:
             run_replications(cs, st.copy(), rows, per)
             secs = time.perf_counter() - start
             times[label].append(1000 * secs / reps)
-    return float(np.median(times["plain"])), float(np.median(times["varying"]))
+    return float(np.median(times["plain"])), float(np.median(times["other"]))
 
 
 # shifts for the speed of staffing: three a day, overlapping half an hour at each hand-over, so every department
@@ -379,28 +379,9 @@ def kernel_ab(plain, other, reps: int, rounds: int) -> tuple[float, float]:
 SHIFTS = {"early": ["daily 06:00-14:30"], "late": ["daily 14:00-22:30"], "night": ["daily 22:00-24:00", "daily 00:00-06:30"]}
 
 
-def _builds(scenarios: dict, reps: int) -> dict:
-    """Compiled kernels, random states and accumulators per label, each run once to compile outside the timing."""
-    from orgsim.kernels.compile import compile_scenario
-    from orgsim.kernels.loop import run_replications
-    from orgsim.kernels.rng import states
-    from orgsim.policies import effective_scenario
-    from orgsim.studies.allocation import headcount
-
-    built = {}
-    for label, sc in scenarios.items():
-        sc = effective_scenario(sc)
-        cs = compile_scenario(sc, headcount(sc))
-        built[label] = (cs, states(1, np.arange(reps), cs.src_keys), np.zeros((reps, cs.row_len)),
-                        np.zeros((reps, cs.n_periods, cs.per_len)))
-        run_replications(*built[label][:1], *(a[:1] for a in built[label][1:]))
-    return built
-
-
 def staffing_speed(reps: int, rounds: int) -> tuple[float, float]:
     """Kernel milliseconds per `baseline` replication on one thread: as written, and with weekly rate tables
     (WEEK_SHAPE) and every department in the three SHIFTS (A/B in one process, builds run alternately, median)."""
-    from orgsim.kernels.loop import run_replications
     from orgsim.scenario.loader import read_mapping, resolve_path, validate_mapping
 
     raw, _ = read_mapping(resolve_path("baseline"))
@@ -413,14 +394,23 @@ def staffing_speed(reps: int, rounds: int) -> tuple[float, float]:
     for dept in raw["departments"].values():
         heads = dept.pop("headcount")
         dept["shifts"] = [{"calendar": name, "headcount": heads} for name in SHIFTS]
-    built = _builds({"plain": orgsim.load("baseline"), "shifts": validate_mapping(raw)}, reps)
-    times: dict[str, list[float]] = {label: [] for label in built}
-    for _ in range(rounds):
-        for label, (cs, st, rows, per) in built.items():
-            start = time.perf_counter()
-            run_replications(cs, st.copy(), rows, per)
-            times[label].append(1000 * (time.perf_counter() - start) / reps)
-    return float(np.median(times["plain"])), float(np.median(times["shifts"]))
+    return kernel_ab(orgsim.load("baseline"), validate_mapping(raw), reps, rounds)
+
+
+# the speed of each optional feature on baseline: --FLAG-only measures one; the full run measures all
+FEATURE_SPEEDS = {
+    "demand": (demand_speed, "constant rates", "weekly rate tables"),
+    "profile": (profile_speed, "as written", "with profile and service-level targets"),
+    "staffing": (staffing_speed, "as written", "weekly tables and three shifts"),
+}
+
+
+def print_feature_speed(measure, plain_label: str, other_label: str, reps: int, rounds: int = 7) -> float:
+    """Print one feature's A/B and return its speed as a share of baseline as written."""
+    plain_ms, other_ms = measure(reps, rounds)
+    print(f"baseline, numba kernel per replication (1 thread, median of {rounds}): {plain_label} {plain_ms:.2f} ms, "
+          f"{other_label} {other_ms:.2f} ms: {plain_ms / other_ms:.0%} of the speed")
+    return plain_ms / other_ms
 
 
 def cpu_name() -> str:
@@ -450,21 +440,10 @@ def main(argv=None) -> int:
     if args.selection_only:
         selection_savings(args.quick)
         return 0
-    if args.staffing_only:
-        plain_ms, shifts_ms = staffing_speed(200 // q, 7)
-        print(f"baseline, numba kernel per replication (1 thread, median of 7): as written {plain_ms:.2f} ms, "
-              f"weekly tables and three shifts {shifts_ms:.2f} ms: {plain_ms / shifts_ms:.0%} of its speed")
-        return 0
-    if args.demand_only:
-        plain_ms, varying_ms = demand_speed(200 // q, 7)
-        print(f"baseline, numba kernel per replication (1 thread, median of 7): constant rates {plain_ms:.2f} ms, "
-              f"time-varying table {varying_ms:.2f} ms: {plain_ms / varying_ms:.0%} of the constant-rate speed")
-        return 0
-    if args.profile_only:
-        plain_ms, on_ms = profile_speed(200 // q, 7)
-        print(f"baseline, numba kernel per replication (1 thread, median of 7): as written {plain_ms:.2f} ms, "
-              f"with profile and service-level targets {on_ms:.2f} ms: {plain_ms / on_ms:.0%} of the speed")
-        return 0
+    for flag, (measure, plain_label, other_label) in FEATURE_SPEEDS.items():
+        if getattr(args, f"{flag}_only"):
+            print_feature_speed(measure, plain_label, other_label, 200 // q)
+            return 0
 
     import numba
 
@@ -550,13 +529,8 @@ def main(argv=None) -> int:
 
     selection_savings(args.quick)
 
-    plain_ms, varying_ms = demand_speed(200 // q, 7)
-    print(f"\ntime-varying demand, baseline kernel per replication (1 thread): constant {plain_ms:.2f} ms, "
-          f"weekly tables {varying_ms:.2f} ms")
-
-    plain2_ms, shifts_ms = staffing_speed(200 // q, 7)
-    print(f"shifts and weekly tables, baseline kernel per replication (1 thread): as written {plain2_ms:.2f} ms, "
-          f"in shifts {shifts_ms:.2f} ms")
+    print()
+    share = {flag: print_feature_speed(*spec, 200 // q) for flag, spec in FEATURE_SPEEDS.items()}
 
     print("\ntargets (issue 'The numba engine'), measured above:")
     checks = [
@@ -564,9 +538,8 @@ def main(argv=None) -> int:
         ("jackson customers/s per core >= 1,500,000", nbj, nbj >= 1.5e6),
         ("baseline numba/simpy per core >= 100", nb_b1 / ref_b, nb_b1 / ref_b >= 100),
         ("baseline 2 threads / 1 thread >= 1.8", nb_b2 / nb_b1, nb_b2 / nb_b1 >= 1.8),
-        ("time-varying baseline speed / constant >= 0.8", plain_ms / varying_ms, plain_ms / varying_ms >= 0.8),
-        ("baseline in shifts, weekly tables: speed / as written >= 0.8", plain2_ms / shifts_ms,
-         plain2_ms / shifts_ms >= 0.8),
+        ("time-varying baseline speed / constant >= 0.8", share["demand"], share["demand"] >= 0.8),
+        ("baseline in shifts, weekly tables: speed / as written >= 0.8", share["staffing"], share["staffing"] >= 0.8),
         ("cold compile < 20 s", cold, cold < 20),
         ("cached start < 2 s", warm, warm < 2),
         ("app: first useful screen < 5 s (cold cache)", screen, screen < 5),
