@@ -25,31 +25,39 @@ would explode.
   below `target_utilisation`; any budget left goes, one head at a time, to
   the most utilised department.
 * ``optimised`` — searched by simulation (``orgsim.studies.optimise``).
+
+With departments on a calendar or in shifts every rule but ``optimised`` allocates per shift
+(``orgsim.scenario.shift_rules``): ``effective_scenario`` writes the heads of each shift into the
+scenario the engines run.
 """
 
 from __future__ import annotations
 
 from orgsim.errors import BudgetError
 from orgsim.kernels.model import investment_scale
-from orgsim.scenario.budget import allocate, budget_of, head_budget, investment_problem, least_stable
+from orgsim.scenario.budget import allocate, budget_of, head_budget, investment_problem, least_stable, shift_heads
 from orgsim.scenario.edit import edited
 from orgsim.scenario.schema import Scenario
 
-__all__ = ["allocate", "budget_of", "effective_scenario", "head_budget", "least_stable", "scaled"]
+__all__ = ["allocate", "budget_of", "effective_scenario", "head_budget", "least_stable", "scaled", "with_shift_heads"]
 
 
 def effective_scenario(scenario: Scenario) -> Scenario:
-    """The scenario the engines run: budget made explicit, tooling applied to handoffs and defect rates.
+    """The scenario the engines run: budget made explicit, heads per shift by the rule, tooling applied to
+    handoffs and defect rates.
 
     Training and recognition act during the run (skill grows, morale target
     lifts); the engines read them from ``policy.training_share`` and
-    ``policy.morale_lift``.
+    ``policy.morale_lift``.  An ``optimised`` plan's shifts are searched, so they are
+    taken as written (``with_shift_heads`` writes them).
     """
     inv = scenario.policy.investments
     budget = budget_of(scenario)
     problem = investment_problem(scenario)
     if problem:
         raise BudgetError(problem)
+    if scenario.policy.allocation != "optimised" and any(d.shifts for d in scenario.departments.values()):
+        scenario = with_shift_heads(scenario, shift_heads(scenario))
     if scenario.policy.budget == budget and inv.tooling == 0:
         return scenario
 
@@ -64,6 +72,20 @@ def effective_scenario(scenario: Scenario) -> Scenario:
                     svc["defect_rate"] = svc["defect_rate"] * f
 
     return edited(scenario, apply, f"{scenario.name} (investments applied)")
+
+
+def with_shift_heads(scenario: Scenario, heads: dict[str, tuple[int, ...]]) -> Scenario:
+    """The scenario with these heads per shift for the departments named (the same scenario if none changes)."""
+    changed = {d: h for d, h in heads.items() if tuple(s.headcount for s in scenario.departments[d].shifts) != tuple(h)}
+    if not changed:
+        return scenario
+
+    def apply(raw: dict) -> None:
+        for d, h in changed.items():
+            for shift, n in zip(raw["departments"][d]["shifts"], h):
+                shift["headcount"] = int(n)
+
+    return edited(scenario, apply, scenario.name)
 
 
 def scaled(dist: dict, factor: float) -> dict:

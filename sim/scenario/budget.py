@@ -11,6 +11,7 @@ import math
 
 from orgsim.errors import BudgetError
 from orgsim.scenario.schema import Scenario
+from orgsim.scenario.shift_rules import allocate_slots
 from orgsim.scenario.traffic import solve
 
 
@@ -78,8 +79,10 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
         return _fixed(scenario)
     if name == "optimised":
         raise ValueError("the optimised allocation is searched by simulation: use orgsim.studies.allocation.headcount")
-    load = loads if loads is not None else solve(scenario).load
     budget = head_budget(scenario)
+    if rostered(scenario):
+        return {d: sum(x) for d, x in allocate_slots(scenario, budget).items()}
+    load = loads if loads is not None else solve(scenario).load
     floor = policy.min_per_department
     if name == "front_line_first":
         front = set(scenario.front_office())
@@ -105,6 +108,28 @@ def allocate(scenario: Scenario, loads: dict[str, float] | None = None) -> dict[
     else:  # pragma: no cover - the schema admits only the names above
         raise BudgetError(f"unknown allocation policy {name!r}")
     return _check(scenario, heads, load, budget, name)
+
+
+def rostered(scenario: Scenario) -> bool:
+    """Whether some department works by a calendar or in shifts (then the rules allocate per shift)."""
+    return any(dept.rostered for dept in scenario.departments.values())
+
+
+def shift_heads(scenario: Scenario) -> dict[str, tuple[int, ...]]:
+    """Heads per shift of every department in shifts under the scenario's rule (not ``optimised``): the load-based
+    rules' per-shift plan (``shift_rules``); ``fixed`` spreads a department's share of a larger budget over its
+    shifts in proportion to their written heads (largest remainder), as it does over departments."""
+    in_shifts = {d: dept for d, dept in scenario.departments.items() if dept.shifts is not None}
+    if scenario.policy.allocation != "fixed":
+        slots = allocate_slots(scenario, head_budget(scenario))
+        return {d: slots[d] for d in in_shifts}
+    heads = _fixed(scenario)
+    out = {}
+    for d, dept in in_shifts.items():
+        written = {str(k): s.headcount for k, s in enumerate(dept.shifts)}
+        spread = _spread(heads[d] - dept.headcount, {k: float(h) for k, h in written.items()}, written)
+        out[d] = tuple(spread[str(k)] for k in range(len(dept.shifts)))
+    return out
 
 
 def _fixed(scenario: Scenario) -> dict[str, int]:

@@ -159,7 +159,7 @@ def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
 
 def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
     """Calendars a department names must exist; working time needs a calendar time unit; shifts and calendars
-    do not combine with the parts of a policy that move heads between departments (not modelled for them)."""
+    do not combine with the periodic review, which moves heads during the run (not modelled for them)."""
     problems: list[Problem] = []
     calendars = _mapping(raw.get("calendars"))
     unit = raw.get("time_unit", "hour")
@@ -183,10 +183,6 @@ def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
     if rostered and policy.get("review") is not None:
         problems.append((("policy", "review"), f"a periodic review cannot move heads of departments on a calendar "
                                                f"or in shifts (`{rostered[0][0]}`); remove `review`"))
-    if rostered and policy.get("allocation", "fixed") != "fixed":
-        problems.append((("policy", "allocation"), f"allocation `{policy.get('allocation')}` does not staff departments "
-                                                   f"on a calendar or in shifts (`{rostered[0][0]}`); use `fixed` (the "
-                                                   "heads, per shift, written in the scenario)"))
     return problems
 
 
