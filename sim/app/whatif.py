@@ -17,7 +17,7 @@ from orgsim import metrics
 from orgsim.errors import OptionError, ScenarioError
 from orgsim.scenario.edit import edited
 from orgsim.scenario.schema import PRIORITIES, Scenario
-from orgsim.studies.allocation import headcount as resolve_headcount
+from orgsim.studies.allocation import resolve
 from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import Variant, simulate
 
@@ -107,7 +107,7 @@ def apply_edits(scenario: Scenario, edits: Edits, label: str = "what-if") -> Sce
 
 def staffed(label: str, scenario: Scenario) -> Variant:
     """A variant with the headcount its allocation policy gives (``BudgetError`` if none fits)."""
-    return Variant(label, scenario, resolve_headcount(scenario))
+    return Variant(label, *resolve(scenario))
 
 
 def paired(scenario: Scenario, whatif: Scenario | None, replications: int, seed: int, engine: str,

@@ -13,6 +13,7 @@ from orgsim.present import plots
 from orgsim.present.html_parts import STYLE
 from orgsim.present.html_parts import figure as _img
 from orgsim.present.html_parts import number as _num
+from orgsim.studies.plans import heads_text
 
 
 def _notes(comparison) -> str:
@@ -53,7 +54,7 @@ def render(comparison, question: str | None = None) -> str:
             f"<tr><td>{rank}</td><td>{html.escape(comparison.title(label))}{tie}</td><td>{_num(p['mean'])}</td>"
             f"<td>{_num(p['ci_low'])} – {_num(p['ci_high'])}</td><td>{p['p_best']:.0%}</td>"
             f"<td>{_num(d['mean'])} [{_num(d['ci_low'])}, {_num(d['ci_high'])}]</td>"
-            f"<td>{html.escape(', '.join(f'{k} {v}' for k, v in c['allocation'].items()))}</td>"
+            f"<td>{html.escape(heads_text(c))}</td>"
             f"<td>{c['heads']} + {c['cost'] - c['heads']} = {c['cost']} of {c['budget']}</td></tr>"
         )
     reduction = [v for v in s["variance_reduction"].values() if np.isfinite(v)]

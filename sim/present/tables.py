@@ -8,6 +8,7 @@ from orgsim import metrics
 from orgsim.errors import one_line
 from orgsim.studies.compare import Comparison
 from orgsim.studies.optimise import Optimum
+from orgsim.studies.plans import heads_text
 from orgsim.studies.results import RunResult
 from orgsim.studies.select import Selection
 from orgsim.studies.sweep import SweepResult
@@ -169,7 +170,7 @@ def comparison_table(comp: Comparison) -> str:
         lines += _columns([[f"  {comp.title(label)}", f"{r['mean']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"]
                            for label, r in s["against_reference"].items() if label != comp.reference])
     lines += ["", "plans: heads per department; cost = heads + invested (headcount-equivalents), of the budget"]
-    lines += _columns([[f"  {comp.title(label)}", ", ".join(f"{d} {h}" for d, h in c["allocation"].items()),
+    lines += _columns([[f"  {comp.title(label)}", heads_text(c),
                         f"{c['heads']} + {c['cost'] - c['heads']} = {c['cost']} of {c['budget']}", _besides(comp, label)]
                        for label, c in spent.items()])
     if len({c["cost"] for c in spent.values()}) > 1:
@@ -210,9 +211,9 @@ def optimum_table(best: Optimum, header: str) -> str:
     """The optimiser's search path, one step a line, then the best allocation and its fresh estimate."""
     lines = [header]
     for step in best.path:
-        alloc = ", ".join(f"{d} {h}" for d, h in step["allocation"].items())
+        alloc = heads_text({"allocation": step["allocation"], "shifts": step.get("shifts", {})})
         lines.append(f"  {step['step']:<40} {best.objective} {step['mean']:.3f}   [{alloc}]")
-    lines.append(f"best allocation: {', '.join(f'{d} {h}' for d, h in best.allocation.items())}")
+    lines.append(f"best allocation: {heads_text({'allocation': best.allocation, 'shifts': best.shifts})}")
     note = "" if best.ci_reliable else f"; {metrics.UNRELIABLE}"
     lines.append(f"{best.objective} {best.mean:.3f} (95 % CI {best.ci_low:.3f} to {best.ci_high:.3f}, fresh replications{note})")
     return "\n".join(lines)

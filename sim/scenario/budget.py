@@ -11,7 +11,7 @@ import math
 
 from orgsim.errors import BudgetError
 from orgsim.scenario.schema import Scenario
-from orgsim.scenario.shift_rules import allocate_slots
+from orgsim.scenario.shift_rules import allocate_slots, least_plan
 from orgsim.scenario.traffic import solve
 
 
@@ -191,8 +191,11 @@ def budget_problems(scenario: Scenario) -> list[tuple[tuple, str]]:
         return [(where, problem)]
     try:
         if scenario.policy.allocation == "optimised":
-            load = solve(scenario).load
-            need = {d: least_stable(load[d], scenario.policy.min_per_department) for d in load}
+            if rostered(scenario):
+                need = {d: sum(x) for d, x in least_plan(scenario).items()}
+            else:
+                load = solve(scenario).load
+                need = {d: least_stable(load[d], scenario.policy.min_per_department) for d in load}
             budget = head_budget(scenario)
             if sum(need.values()) > budget:
                 return [(where, f"optimised: a budget of {budget} cannot keep every department stable; "

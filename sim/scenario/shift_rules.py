@@ -183,6 +183,14 @@ def _plan(rule: str, wk: Week, front: set[str], theta: float, target: float, flo
             for d in wk.load}
 
 
+def least_plan(scenario: Scenario, floor: int | None = None, wk: Week | None = None) -> dict[str, tuple[int, ...]]:
+    """Per department the fewest heads per slot that keep it stable with *floor* heads in all (default: the policy's;
+    no requirement; among equals the least time on duty): where the optimiser starts, what any budget must cover."""
+    wk = wk or week(scenario)
+    floor = scenario.policy.min_per_department if floor is None else floor
+    return {d: cover(np.zeros(len(wk.length)), wk.open[d], wk.duty(d), wk.long_run[d], floor) for d in wk.load}
+
+
 def _total(plan: dict[str, tuple[int, ...]]) -> int:
     return sum(sum(x) for x in plan.values())
 

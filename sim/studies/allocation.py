@@ -13,12 +13,20 @@ from orgsim.studies.optimise import optimise
 OPTIMISED_SEED = 10_000  # the search runs on its own seed, so a comparison is not judged on its search runs
 
 
-def headcount(scenario: Scenario, on_batch=None, on_plan=None) -> dict[str, int]:
-    """Heads per department under the scenario's allocation policy and budget (``BudgetError`` if none fits).
+def resolve(scenario: Scenario, on_batch=None, on_plan=None) -> tuple[Scenario, dict[str, int]]:
+    """The scenario to run and its heads per department under its allocation policy and budget (``BudgetError``
+    if none fits).  For ``optimised`` with departments in shifts, the scenario has the searched heads per shift
+    written in; the other rules' heads per shift are written by ``orgsim.policies.effective_scenario``.
 
     *on_batch*, *on_plan*: progress of the search for ``optimised`` (see ``orgsim.studies.optimise``).
     """
     if scenario.policy.allocation == "optimised":
-        return optimise(scenario, replications=20, final_replications=40, seed=OPTIMISED_SEED,
-                        on_batch=on_batch, on_plan=on_plan).allocation
-    return allocate(scenario)
+        best = optimise(scenario, replications=20, final_replications=40, seed=OPTIMISED_SEED,
+                        on_batch=on_batch, on_plan=on_plan)
+        return best.scenario, best.allocation
+    return scenario, allocate(scenario)
+
+
+def headcount(scenario: Scenario, on_batch=None, on_plan=None) -> dict[str, int]:
+    """Heads per department under the scenario's allocation policy and budget (see ``resolve``)."""
+    return resolve(scenario, on_batch, on_plan)[1]

@@ -25,7 +25,7 @@ from orgsim.scenario.checks import suggest
 from orgsim.scenario.edit import with_policy
 from orgsim.scenario.loader import read_mapping
 from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES, Scenario
-from orgsim.studies.allocation import headcount
+from orgsim.studies.allocation import resolve
 from orgsim.studies.estimate import choose_engine
 from orgsim.studies.plans import VariantSpec, apply_variant, cost, group, variant_specs
 from orgsim.studies.results import RunResult, concat
@@ -88,7 +88,7 @@ def staffed(scenario: Scenario, spec: PolicySpec | VariantSpec | None, on_batch=
     else:
         label, what, changed = spec.label, "policy", apply_policy(scenario, spec)
     try:
-        return Variant(label, changed, headcount(changed, on_batch, on_plan))
+        return Variant(label, *resolve(changed, on_batch, on_plan))
     except BudgetError as exc:
         raise BudgetError(f"{what} {label}: {exc.problems[0]}") from None
 

@@ -20,13 +20,13 @@ import pandas as pd
 
 from orgsim import metrics
 from orgsim.errors import OptionError
-from orgsim.policies import head_budget, least_stable
+from orgsim.policies import head_budget
 from orgsim.scenario.checks import suggest
 from orgsim.scenario.schema import Scenario
-from orgsim.scenario.traffic import solve
 from orgsim.studies.estimate import choose_engine
 from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import Variant, simulate
+from orgsim.studies.slots import Slots
 
 
 @dataclass
@@ -48,20 +48,24 @@ class Optimum:
     evaluations: int = 0
     final: RunResult | None = None
     settings: dict = field(default_factory=dict)  # budget, floor, replications, seeds, engine, max_moves
+    shifts: dict[str, dict[str, int]] = field(default_factory=dict)  # heads per shift of departments in shifts
+    scenario: Scenario | None = None  # what the winner runs: its heads per shift written in
 
     def summary(self) -> pd.DataFrame:
         """One row per metric of the best allocation, on its fresh replications: mean, ci_low, ci_high, std, n."""
         return self.final.summary()
 
     def path_frame(self) -> pd.DataFrame:
-        """The search: one row per step, its objective mean and the heads of every department."""
-        return pd.DataFrame([{"step": p["step"], self.objective: p["mean"], **p["allocation"]} for p in self.path])
+        """The search: one row per step, its objective mean and the heads of every department (of every shift,
+        as ``department.calendar``, for a department in shifts)."""
+        return pd.DataFrame([{"step": p["step"], self.objective: p["mean"], **_per_slot(p)} for p in self.path])
 
     def to_json(self) -> dict:
         """The `orgsim optimise --format json` object: the winner, its CI, the path and what reruns the search."""
         out = {
             "objective": self.objective,
             "allocation": self.allocation,
+            **({"shifts": self.shifts} if self.shifts else {}),
             "mean": self.mean,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
@@ -76,6 +80,15 @@ class Optimum:
             out["scenario"] = self.final.scenario.name
             out["scenario_definition"] = self.final.scenario.model_dump(mode="json")
         return metrics.json_safe(out)
+
+
+def _per_slot(step: dict) -> dict[str, int]:
+    """A path step's heads: per department, a department in shifts split into its shifts."""
+    shifts = step.get("shifts", {})
+    out: dict[str, int] = {}
+    for d, h in step["allocation"].items():
+        out.update({f"{d}.{k}": n for k, n in shifts[d].items()} if d in shifts else {d: h})
+    return out
 
 
 def optimise(
@@ -136,20 +149,15 @@ def optimise(
     sign = metrics.direction(objective)
     if sign == 0:
         raise OptionError("objective", f"{objective} has no better direction; choose e.g. external.nps or external.wait_mean")
-    rostered = [d for d, spec in scenario.departments.items() if spec.rostered]
-    if rostered:
-        raise OptionError("scenario", f"has departments on a calendar or in shifts ({', '.join(rostered)}): the "
-                                      "optimiser searches headcount around the clock only; write the heads per "
-                                      "shift and compare variants with `orgsim compare` instead")
-    load = solve(scenario).load
-    depts = list(scenario.departments)
-    start = {d: least_stable(load[d], floor) for d in depts}
+    slots = Slots(scenario, floor)
+    units = slots.names
+    start = slots.start()
     if sum(start.values()) > budget:
         raise OptionError(
             "budget", f"{budget} is too small to keep every department stable; it needs at least "
             f"{sum(start.values())} ({', '.join(f'{d} {n}' for d, n in start.items())})"
         )
-    expected = (budget - sum(start.values()) + len(depts)) * len(depts)  # greedy candidates and one round of moves
+    expected = (budget - sum(start.values()) + len(units)) * len(units)  # greedy candidates and one round of moves
     engine = choose_engine(engine, [scenario], expected * replications + final_replications)
     if cost_ceiling is not None and scenario.costs is None:
         raise OptionError("cost_ceiling", "needs money: the scenario has no `costs` block to price its plans")
@@ -158,10 +166,10 @@ def optimise(
         on_plan(None, "searching")
 
     def values(alloc: dict[str, int]) -> dict[str, np.ndarray]:
-        key = tuple(alloc[d] for d in depts)
+        key = tuple(alloc[u] for u in units)
         if key not in cache:
-            (res,) = simulate([Variant("candidate", scenario, alloc)], engine, replications, seed, backend=backend,
-                              on_batch=on_batch)
+            (res,) = simulate([Variant("candidate", slots.staffed(alloc), slots.headcount(alloc))], engine, replications,
+                              seed, backend=backend, on_batch=on_batch)
             if objective not in res.values:
                 raise OptionError("objective", f"{objective} is not a metric of this scenario{suggest(objective, res.values)}")
             cache[key] = res.values
@@ -174,31 +182,34 @@ def optimise(
             return -np.inf
         return sign * float(np.nanmean(v[objective]))
 
+    def step(what: str, alloc: dict[str, int], mean: float) -> dict:
+        out = {"step": what, "allocation": slots.headcount(alloc), "mean": mean}
+        return {**out, "shifts": slots.shifts(alloc)} if slots.shifted else out
+
     current = dict(start)
     if score(current) == -np.inf:
         raise OptionError("cost_ceiling", f"{cost_ceiling:g} is below what the least stable headcount costs "
                                           f"({float(np.nanmean(values(current)['firm.cost'])):,.0f})")
-    path = [{"step": "start: least stable headcount", "allocation": dict(current), "mean": sign * score(current)}]
+    path = [step("start: least stable headcount", current, sign * score(current))]
     while sum(current.values()) < budget:
         best_d, best_s = None, -np.inf
-        for d in depts:
+        for d in units:
             trial = {**current, d: current[d] + 1}
             s = score(trial)
             if s > best_s:
                 best_d, best_s = d, s
         if best_d is None:
-            path.append({"step": f"stop: cost ceiling {cost_ceiling:,.6g} reached",
-                         "allocation": dict(current), "mean": sign * score(current)})
+            path.append(step(f"stop: cost ceiling {cost_ceiling:,.6g} reached", current, sign * score(current)))
             break
         current[best_d] += 1
-        path.append({"step": f"add a head to {best_d}", "allocation": dict(current), "mean": sign * best_s})
+        path.append(step(f"add a head to {best_d}", current, sign * best_s))
     for _ in range(max_moves):
         here = score(current)
         best_move, best_s = None, here
-        for a in depts:
-            if current[a] - 1 < start[a]:
+        for i, a in enumerate(units):
+            if current[a] == 0 or not slots.stable({**current, a: current[a] - 1}, slots.dept[i]):
                 continue
-            for b in depts:
+            for b in units:
                 if a == b:
                     continue
                 trial = {**current, a: current[a] - 1, b: current[b] + 1}
@@ -209,14 +220,15 @@ def optimise(
             break
         a, b = best_move
         current = {**current, a: current[a] - 1, b: current[b] + 1}
-        path.append({"step": f"move a head from {a} to {b}", "allocation": dict(current), "mean": sign * best_s})
+        path.append(step(f"move a head from {a} to {b}", current, sign * best_s))
     if on_plan is not None:
         on_plan(final_replications, "final estimate")
-    (final,) = simulate([Variant("optimised", scenario, current)], engine, final_replications, seed + 1, backend=backend,
-                        on_batch=on_batch)
+    staffed = slots.staffed(current)
+    (final,) = simulate([Variant("optimised", staffed, slots.headcount(current))], engine, final_replications, seed + 1,
+                        backend=backend, on_batch=on_batch)
     agg = metrics.aggregate(final.values[objective], objective)
     settings = {"budget": budget, "min_per_department": floor, "replications": replications,
                 "final_replications": final_replications, "seed": seed, "final_seed": seed + 1, "engine": engine,
                 "max_moves": max_moves, "cost_ceiling": cost_ceiling}
-    return Optimum(objective, current, agg["mean"], agg["ci_low"], agg["ci_high"], agg["ci_method"], agg["ci_reliable"],
-                   path, len(cache), final, settings)
+    return Optimum(objective, slots.headcount(current), agg["mean"], agg["ci_low"], agg["ci_high"], agg["ci_method"],
+                   agg["ci_reliable"], path, len(cache), final, settings, slots.shifts(current), staffed)

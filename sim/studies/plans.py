@@ -19,6 +19,7 @@ from orgsim.policies import budget_of, effective_scenario
 from orgsim.scenario.edit import override_text, with_overrides
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.simulate import Variant
+from orgsim.studies.slots import shift_plan
 
 # policy fields that only choose the headcount: once it is resolved, the engines never read them
 ALLOCATION_ONLY = ("allocation", "beta", "target_utilisation", "objective")
@@ -92,6 +93,13 @@ def plan_key(variant: Variant) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def heads_text(spent: dict) -> str:
+    """A plan's heads for a table: ``front_line 11 (early 7, late 4), back_office 6``."""
+    shifts = spent.get("shifts", {})
+    return ", ".join(f"{d} {h}" + (f" ({', '.join(f'{k} {n}' for k, n in shifts[d].items())})" if d in shifts else "")
+                     for d, h in spent["allocation"].items())
+
+
 def group(variants: Sequence[Variant]) -> list[list[Variant]]:
     """Arms sharing one plan, together, in the order each plan first appears (the first arm names the group)."""
     groups: dict[str, list[Variant]] = {}
@@ -104,8 +112,10 @@ def cost(scenario: Scenario, headcount: Mapping[str, int]) -> dict:
     """An arm's spending: heads, investments (headcount-equivalents), their sum and the budget it had."""
     inv = scenario.policy.investments
     heads = int(sum(headcount.values()))
+    shifts = shift_plan(scenario)
     return {
         "allocation": {d: int(h) for d, h in headcount.items()},
+        **({"shifts": shifts} if shifts else {}),
         "investments": {"training": inv.training, "recognition": inv.recognition, "tooling": inv.tooling},
         "heads": heads,
         "cost": heads + inv.total,

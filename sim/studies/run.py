@@ -19,7 +19,7 @@ from orgsim.engines.reference import simulate as reference_simulate
 from orgsim.policies import effective_scenario
 from orgsim.scenario.loader import load
 from orgsim.scenario.schema import Scenario
-from orgsim.studies.allocation import headcount as resolve_headcount
+from orgsim.studies.allocation import resolve
 from orgsim.studies.estimate import Estimate
 from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
@@ -90,9 +90,10 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    heads = headcount if headcount is not None else resolve_headcount(scenario)
+    if headcount is None:
+        scenario, headcount = resolve(scenario)
     (result,) = simulate(
-        [Variant(AS_SCENARIO, scenario, heads)], engine, replications, seed, first=first, backend=backend,
+        [Variant(AS_SCENARIO, scenario, headcount)], engine, replications, seed, first=first, backend=backend,
         batch_size=batch_size, checkpoints=None if checkpoint is None else [checkpoint], resume=resume,
         on_batch=on_batch, on_restore=on_restore, on_note=on_note, on_estimate=on_estimate,
     )
@@ -118,6 +119,7 @@ def trace(scenario: Scenario | str | os.PathLike, until: float | None = None, se
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    out = reference_simulate(effective_scenario(scenario), resolve_headcount(scenario), seed, [replication],
+    scenario, heads = resolve(scenario)
+    out = reference_simulate(effective_scenario(scenario), heads, seed, [replication],
                              trace=True, until=until)
     return pd.DataFrame(out.trace, columns=TRACE_COLUMNS)

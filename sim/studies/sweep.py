@@ -42,7 +42,7 @@ from orgsim.execution.checkpoint import (
 )
 from orgsim.scenario.edit import override_text, with_overrides
 from orgsim.scenario.schema import Scenario
-from orgsim.studies.allocation import headcount
+from orgsim.studies.allocation import resolve
 from orgsim.studies.compare import PolicySpec, apply_policy, check_labels
 from orgsim.studies.estimate import choose_engine
 from orgsim.studies.results import SUMMARY_COLUMNS
@@ -170,7 +170,7 @@ def plan(scenario: Scenario, grid: list[tuple[str, list]], policies: list[Policy
             variant = apply_policy(sc, spec) if spec is not None else sc
             label = spec.label if spec is not None else AS_SCENARIO
             try:
-                heads = headcount(variant)
+                variant, heads = resolve(variant)
             except BudgetError as exc:
                 problems.append(f"{name} --policy {label}: {exc}")
                 continue
