@@ -163,12 +163,17 @@ def least_on_duty(load: float, duty: float) -> int:
     return math.inf if duty <= 0 else math.floor(load / duty + EPS) + 1
 
 
+def base_load(wk: Week, dept: str) -> np.ndarray:
+    """The load a rule staffs on each piece: ``carried`` for a department on a calendar or in shifts; around the
+    clock its long-run load on every piece (its heads stay through the week's peaks and troughs)."""
+    if wk.slots[dept] == [None]:
+        return np.full(len(wk.length), wk.long_run[dept])
+    return carried(wk, dept)
+
+
 def _requirement(rule: str, wk: Week, dept: str, front: set[str], theta: float, target: float) -> np.ndarray:
     """The rule's requirement on every piece of the week, at its parameter *theta* (see ``allocate_slots``)."""
-    if wk.slots[dept] == [None]:  # around the clock: its staff carry the week's peaks; the long-run load counts
-        a = np.full(len(wk.length), wk.long_run[dept])
-    else:
-        a = carried(wk, dept)
+    a = base_load(wk, dept)
     if rule == "sqrt_staffing":
         return a + theta * np.sqrt(a)
     if rule == "utilisation_target":
@@ -204,8 +209,7 @@ def allocate_slots(scenario: Scenario, budget: int) -> dict[str, tuple[int, ...]
     front = set(scenario.front_office())
     # the least parameter: the requirement is 0 everywhere and only stability and the floor remain (a negative
     # beta lets square-root staffing fall below the load at the peaks when the budget cannot cover them)
-    least = -math.sqrt(max(float(np.max(carried(wk, d), initial=0)) for d in wk.load) + wk_peak(wk)) \
-        if rule == "sqrt_staffing" else 0.0
+    least = -math.sqrt(max(float(base_load(wk, d).max(initial=0)) for d in wk.load)) if rule == "sqrt_staffing" else 0.0
     lo = 0.0 if rule == "utilisation_target" else least
     plan = _plan(rule, wk, front, lo, target, floor)
     if _total(plan) > budget:
@@ -224,11 +228,6 @@ def allocate_slots(scenario: Scenario, budget: int) -> dict[str, tuple[int, ...]
     return _spend_rest(wk, {d: list(x) for d, x in plan.items()}, budget)
 
 
-def wk_peak(wk: Week) -> float:
-    """The highest long-run load of a department around the clock (its requirement is that load all week)."""
-    return max((wk.long_run[d] for d in wk.load if wk.slots[d] == [None]), default=0.0)
-
-
 def _spend_rest(wk: Week, plan: dict[str, list[int]], budget: int) -> dict[str, tuple[int, ...]]:
     """Heads the rule's parameter leaves go one at a time to the slot whose open time holds the highest load per
     head on duty (a department around the clock: its long-run load per head); ties to the first slot."""
@@ -239,7 +238,7 @@ def _spend_rest(wk: Week, plan: dict[str, list[int]], budget: int) -> dict[str, 
                 per_head = [wk.long_run[d] / heads[0] if heads[0] else math.inf]
             else:
                 on = wk.open[d].T @ np.array(heads, dtype=float)
-                a = carried(wk, d)
+                a = base_load(wk, d)
                 ratio = np.where(on > 0, a / np.where(on > 0, on, 1.0), np.where(a > 0, math.inf, 0.0))
                 per_head = [float(ratio[wk.open[d][k] > 0].max(initial=0)) for k in range(len(heads))]
             for k, value in enumerate(per_head):

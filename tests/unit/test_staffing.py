@@ -11,7 +11,6 @@ import yaml
 from refusals import problems
 
 import orgsim
-from orgsim.errors import OptionError
 from orgsim.scenario import shifts
 from orgsim.scenario.checks import peak_warnings
 from orgsim.scenario.loader import dump, validate_mapping
@@ -96,16 +95,15 @@ def test_headcount_and_shifts_exclude_each_other():
     assert msg.startswith("f.yaml: departments.support: `calendar` and `shifts` exclude each other")
 
 
-def test_calendars_need_a_clock_unit_and_refuse_moving_heads():
+def test_calendars_need_a_clock_unit_and_refuse_the_periodic_review():
     assert problems(firm(time_unit="tick"))[0] == (
         "f.yaml: departments.finance.calendar: a calendar needs `time_unit` minute, hour or day (got `tick`)")
     review = {"review": {"every": 4, "threshold": 0.2}}
     assert problems(firm(policy=review)) == [
         "f.yaml: policy.review: a periodic review cannot move heads of departments on a calendar or in shifts "
         "(`finance`); remove `review`"]
-    (msg,) = problems(firm(policy={"allocation": "sqrt_staffing"}))
-    assert msg.startswith("f.yaml: policy.allocation: allocation `sqrt_staffing` does not staff departments on a "
-                          "calendar or in shifts (`finance`)")
+    sc = validate_mapping(firm(policy={"allocation": "sqrt_staffing"}))  # allocated per shift (test_shift_rules)
+    assert sc.policy.allocation == "sqrt_staffing"
 
 
 def test_a_department_with_work_and_nobody_ever_on_duty_is_an_error():
@@ -138,11 +136,6 @@ def test_unknown_calendar_through_the_command_line_exits_2(tmp_path):
     assert out.stderr.startswith(f"{path}:{row}: departments.finance.calendar: unknown calendar `ofice`; did you mean "
                                  "`office`?"), out.stderr
     assert "Traceback" not in out.stderr
-
-
-def test_optimise_refuses_departments_on_a_calendar():
-    with pytest.raises(OptionError, match="departments on a calendar or in shifts \\(finance, support\\)"):
-        orgsim.optimise(validate_mapping(firm()), budget=12)
 
 
 # --------------------------------------------------------------------------- the compiled schedule, by hand
