@@ -47,6 +47,10 @@ def test_the_optimiser_moves_heads_to_the_short_shift_and_beats_the_written_spli
     assert comp.stats["ranking"][0] == "optimised"
     assert comp.stats["differences"]["fixed"]["ci_low"] > 0.05  # the written split abandons surely, and by far
     assert comp.cost("optimised")["shifts"] == {"desk": best.shifts["desk"]}
+    out = best.to_json()  # what reruns it: the heads per shift, and the scenario with them written in
+    assert out["shifts"] == best.shifts and out["allocation"] == {"desk": 7}
+    assert [s["headcount"] for s in out["scenario_definition"]["departments"]["desk"]["shifts"]] == \
+        [best.shifts["desk"]["early"], best.shifts["desk"]["late"]]
 
 
 def test_the_path_moves_heads_between_shifts_and_keeps_the_desk_stable():
