@@ -9,6 +9,9 @@ Weber 1980).  A local search then moves one head at a time between
 departments while that improves the objective, for objectives (NPS, churn)
 where convexity is not guaranteed.  Every candidate is simulated on the
 same replications and seed, so comparisons between candidates are paired.
+
+With departments in shifts the unit a head is given to or moved between is a shift, not a
+department (``orgsim.studies.slots``): the early shift's heads are not the late shift's.
 """
 
 from __future__ import annotations
@@ -113,7 +116,8 @@ def optimise(
     scenario : Scenario
         The organisation to staff.
     budget : int, optional
-        Heads to allocate; default: the policy budget less what is invested.
+        Heads to allocate; default: the policy budget less what is invested.  With departments in shifts,
+        heads go to shifts (``department.calendar``), and ``Optimum.shifts`` holds their split.
     objective : str, optional
         The metric to improve, in its direction (``orgsim.metrics.direction``); default:
         ``policy.objective`` (``external.nps``).
