@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from refusals import problems
 
 import orgsim
@@ -58,6 +62,25 @@ def test_too_many_shifts_to_search_exactly_are_refused():
     opened = np.eye(6, dtype=int)
     with pytest.raises(BudgetError, match="6 shifts in one department are too many to staff exactly"):
         cover([30] * 6, opened, [1 / 6] * 6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), k=st.integers(1, 3), pieces=st.integers(1, 4))
+def test_the_covering_search_is_exact_against_brute_force(data, k, pieces):
+    opened = np.array([data.draw(st.lists(st.integers(0, 1), min_size=pieces, max_size=pieces).filter(any))
+                       for _ in range(k)])
+    length = np.full(pieces, 1.0 / pieces)
+    duty = opened @ length  # at least a quarter of the week each
+    covered = opened.max(axis=0) > 0
+    req = np.array([data.draw(st.integers(0, 5)) if c else 0 for c in covered])
+    load = data.draw(st.sampled_from([0.0, 0.3, 1.0, 1.7]))
+    floor = data.draw(st.integers(0, 3))
+    feasible = []
+    for plan in itertools.product(range(13), repeat=k):  # 12 >= any one slot's need: 5 + 3, or 1.7 / 0.25
+        x = np.array(plan)
+        if np.all(opened.T @ x >= req) and x.sum() >= floor and (load == 0 or duty @ x > load):
+            feasible.append((x.sum(), float(duty @ x), tuple(-h for h in plan), plan))
+    assert cover(req, opened, duty, load, floor) == min(feasible)[3]
 
 
 # --------------------------------------------------------------------------- SIPP loads on contact_centre, by hand
