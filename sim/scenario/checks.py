@@ -164,21 +164,26 @@ def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
     calendars = _mapping(raw.get("calendars"))
     unit = raw.get("time_unit", "hour")
     rostered = []
+    named = []  # (path, calendar name) of every department, shift and supplier that names one
     for dname, dept in departments.items():
         dept = _mapping(dept)
-        named = [(("departments", dname, "calendar"), dept.get("calendar"))] if "calendar" in dept else []
+        mine = [(("departments", dname, "calendar"), dept.get("calendar"))] if "calendar" in dept else []
         shifts = dept.get("shifts")
         if isinstance(shifts, list):
-            named += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
-                      for k, s in enumerate(shifts)]
-        if named or shifts is not None:
+            mine += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
+                     for k, s in enumerate(shifts)]
+        if mine or shifts is not None:
             rostered.append((dname,))
-        for path, name in named:
-            if isinstance(name, str) and name not in calendars:
-                problems.append((path, f"unknown calendar `{name}`{suggest(name, calendars)} (calendars: "
-                                       f"{listing(calendars) if calendars else 'none; define them under `calendars:`'})"))
-            elif unit not in UNIT_MINUTES:
-                problems.append((path, f"a calendar needs `time_unit` minute, hour or day (got `{unit}`)"))
+        named += mine
+    for uname, sup in _mapping(raw.get("suppliers")).items():
+        if "calendar" in _mapping(sup):
+            named.append((("suppliers", uname, "calendar"), _mapping(sup).get("calendar")))
+    for path, name in named:
+        if isinstance(name, str) and name not in calendars:
+            problems.append((path, f"unknown calendar `{name}`{suggest(name, calendars)} (calendars: "
+                                   f"{listing(calendars) if calendars else 'none; define them under `calendars:`'})"))
+        elif unit not in UNIT_MINUTES:
+            problems.append((path, f"a calendar needs `time_unit` minute, hour or day (got `{unit}`)"))
     policy = _mapping(raw.get("policy"))
     if rostered and policy.get("review") is not None:
         problems.append((("policy", "review"), f"a periodic review cannot move heads of departments on a calendar "
@@ -372,7 +377,8 @@ def _heads_text(scenario: Scenario, d: str, heads: float) -> str:
 
 
 def closed_problems(scenario: Scenario, traffic) -> list[Problem]:
-    """A department with work to do whose calendar (or every shift's) is never open over the horizon."""
+    """A department with work to do whose calendar (or every shift's) is never open over the horizon, and a
+    supplier whose calendar is never open (its lead time would never run)."""
     problems = []
     for d, spec in scenario.departments.items():
         if not spec.rostered or not traffic.load.get(d, 0.0) > 0.0:
@@ -381,6 +387,11 @@ def closed_problems(scenario: Scenario, traffic) -> list[Problem]:
             field = ("calendar",) if spec.calendar is not None else ("shifts",)
             problems.append((("departments", d) + field, "has work to do but nobody is ever on duty over the "
                                                           "horizon: open its calendar, or staff a shift"))
+    for u in scenario.suppliers:
+        clock = scenario.supplier_clock(u)
+        if clock is not None and clock.cumulative[-1] == 0.0:
+            problems.append((("suppliers", u, "calendar"), "is never open over the horizon: no delivery would "
+                                                            "ever come; name a calendar that opens"))
     return problems
 
 
