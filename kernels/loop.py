@@ -34,7 +34,6 @@ from numba.extending import intrinsic
 
 from . import staffing
 from .demand import next_arrival
-from .opentime import advance, elapsed
 from .layout import HIST_BINS, sojourn_bin
 from .model import (
     acquisition_mean,
@@ -48,6 +47,7 @@ from .model import (
     speed_factor,
     training_factor,
 )
+from .opentime import advance, elapsed
 from .profile import hour_of_week, split
 from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
 from .staffing import (
