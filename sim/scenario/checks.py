@@ -345,7 +345,7 @@ def stability_problems(scenario: Scenario) -> list[Problem]:
     and runs; internal work and orders without patience never leave, so their offered utilisation (internal work
     counted as if no order abandoned) must stay below 1.
     """
-    endless = size_problems(scenario) + endless_problems(scenario)
+    endless = size_problems(scenario) + endless_problems(scenario) + closed_supplier_problems(scenario)
     if endless or scenario.allow_unstable:
         return endless
     traffic = solve(scenario)
@@ -377,8 +377,7 @@ def _heads_text(scenario: Scenario, d: str, heads: float) -> str:
 
 
 def closed_problems(scenario: Scenario, traffic) -> list[Problem]:
-    """A department with work to do whose calendar (or every shift's) is never open over the horizon, and a
-    supplier whose calendar is never open (its lead time would never run)."""
+    """A department with work to do whose calendar (or every shift's) is never open over the horizon."""
     problems = []
     for d, spec in scenario.departments.items():
         if not spec.rostered or not traffic.load.get(d, 0.0) > 0.0:
@@ -387,6 +386,13 @@ def closed_problems(scenario: Scenario, traffic) -> list[Problem]:
             field = ("calendar",) if spec.calendar is not None else ("shifts",)
             problems.append((("departments", d) + field, "has work to do but nobody is ever on duty over the "
                                                           "horizon: open its calendar, or staff a shift"))
+    return problems
+
+
+def closed_supplier_problems(scenario: Scenario) -> list[Problem]:
+    """A supplier whose calendar is never open over the horizon: its lead time would never run (refused even with
+    allow_unstable, like other endless work)."""
+    problems = []
     for u in scenario.suppliers:
         clock = scenario.supplier_clock(u)
         if clock is not None and clock.cumulative[-1] == 0.0:

@@ -32,6 +32,13 @@ def open_advance(clock, t: float, x: float) -> float:
     return advance(t, x, 0, len(clock.breaks), clock.breaks, clock.rates, clock.cumulative)
 
 
+def open_elapsed(clock, a: float, b: float) -> float:
+    """Open time over [a, b] on *clock* (None: always open)."""
+    if clock is None:
+        return b - a
+    return elapsed(a, b, 0, len(clock.breaks), clock.breaks, clock.rates, clock.cumulative)
+
+
 class Request:
     """Internal work: a sub-request from a department, or an invoice to pay.  It never abandons."""
 
@@ -102,6 +109,8 @@ def abandon(env, org, order, dept, since: float):
     """The order's patience is spent: it leaves the organisation (its request is withdrawn as the
     ``with`` block around it closes: SimPy's ``req.cancel()``)."""
     order.waited += env.now - since
+    if order.segment.open_clock:
+        order.opened += open_elapsed(dept.clock, since, env.now)
     order.segment.abandon(order)
     if org.tracer is not None:
         org.tracer.abandon(order, dept)
@@ -163,8 +172,7 @@ def queue(env, org, item, dept, req):
     waited = env.now - since
     item.waited += waited
     if on_open:
-        item.opened += waited if clock is None else elapsed(since, env.now, 0, len(clock.breaks), clock.breaks,
-                                                            clock.rates, clock.cumulative)
+        item.opened += open_elapsed(clock, since, env.now)
     dept.seize(waited)
     return True
 
