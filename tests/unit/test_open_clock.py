@@ -135,6 +135,25 @@ def test_a_supplier_on_office_hours_delivers_after_its_lead_time_in_open_hours()
     assert [round(r["time"], 9) for r in records if r["event"] == "deliver"] == [35.0, 36.5, 37.0]
 
 
+def test_requests_and_invoices_follow_the_calendar_of_the_department_that_does_the_work():
+    """Monday 20:00 a walk-in at an all-night desk needs a check by the office clerks and a part (lead time 1 h,
+    no calendar) whose invoice they pay: the request and the invoice (raised at 21:00) wait for Tuesday 09:00;
+    the walk-in is served (in no time) when the check is done, at 09:30."""
+    raw = office_firm("wall")
+    raw["departments"] = {
+        "desk": {"headcount": 1, "services": {"order": {"time": det(0.0), "needs": [
+            {"service": "clerk.check", "probability": 1.0}, {"supplier": "parts", "probability": 1.0}]}}},
+        "clerk": {"calendar": "office", "headcount": 2,
+                  "services": {"check": {"time": det(0.5)}, "pay": {"time": det(0.25)}}},
+    }
+    raw["segments"] = {"walk_in": {"arrivals": {"rate": 0.0}, "journey": ["desk.order"], "expectation": 100.0}}
+    raw["suppliers"] = {"parts": {"lead_time": det(1.0), "paid_by": "clerk.pay"}}
+    records = _run(raw, {"walk_in": [20.0]})
+    assert [round(r["time"], 9) for r in records if r["event"] == "deliver"] == [21.0]
+    starts = sorted((round(r["time"], 9), r["service"]) for r in records if r["event"] == "start")
+    assert starts == [(33.0, "clerk.check"), (33.0, "clerk.pay"), (33.5, "desk.order")]  # the order, once both are in
+
+
 def test_open_clock_at_departments_without_a_calendar_is_the_wall_clock_bit_for_bit():
     """Always open, so the open clock counts every moment queued: the same numbers, both engines."""
     wall = orgsim.load("call_centre", ["horizon=300"])
