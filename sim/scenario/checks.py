@@ -158,7 +158,7 @@ def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
 
 
 def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
-    """Calendars a department names must exist; working time needs a calendar time unit; shifts and calendars
+    """Calendars a department, shift or supplier names must exist; working time needs a calendar time unit; shifts and calendars
     do not combine with the parts of a policy that move heads between departments (not modelled for them)."""
     problems: list[Problem] = []
     calendars = _mapping(raw.get("calendars"))
