@@ -158,8 +158,9 @@ def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
 
 
 def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
-    """Calendars a department, shift or supplier names must exist; working time needs a calendar time unit; shifts and calendars
-    do not combine with the parts of a policy that move heads between departments (not modelled for them)."""
+    """Calendars a department, shift or supplier names must exist; working time needs a calendar time unit;
+    shifts and calendars do not combine with the parts of a policy that move heads between departments (not
+    modelled for them)."""
     problems: list[Problem] = []
     calendars = _mapping(raw.get("calendars"))
     unit = raw.get("time_unit", "hour")
