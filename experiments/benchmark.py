@@ -17,7 +17,11 @@ Compares, on the same work and the same machine:
 
   * staffing: the same, with every department in three overlapping shifts around the clock too.
 
+  * open clock: contact-centre style, the front office closed at night, patience on the open clock
+    and the supplier on office hours.
+
 Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only] [--demand-only] [--staffing-only]
+       [--profile-only] [--open-clock-only]
 """
 
 from __future__ import annotations
@@ -379,21 +383,54 @@ def kernel_ab(plain, other, reps: int, rounds: int) -> tuple[float, float]:
 SHIFTS = {"early": ["daily 06:00-14:30"], "late": ["daily 14:00-22:30"], "night": ["daily 22:00-24:00", "daily 00:00-06:30"]}
 
 
-def staffing_speed(reps: int, rounds: int) -> tuple[float, float]:
-    """Kernel milliseconds per `baseline` replication on one thread: as written, and with weekly rate tables
-    (WEEK_SHAPE) and every department in the three SHIFTS (A/B in one process, builds run alternately, median)."""
-    from orgsim.scenario.loader import read_mapping, resolve_path, validate_mapping
+def _baseline_in_shifts(front_shifts: dict, front_heads: int) -> dict:
+    """`baseline` as a mapping with weekly rate tables (WEEK_SHAPE) and every department in shifts: the front
+    office (departments in a journey) in *front_shifts*, *front_heads* times its written headcount each, the back
+    office in the three SHIFTS with its written headcount."""
+    from orgsim.scenario.loader import read_mapping, resolve_path
 
     raw, _ = read_mapping(resolve_path("baseline"))
+    front = {step if isinstance(step, str) else step["service"] for seg in raw["segments"].values()
+             for step in seg["journey"]}
+    front = {ref.split(".")[0] for ref in front}
     for seg in raw["segments"].values():
         arr = seg["arrivals"]
         key = "rate_per_customer" if "population" in arr else "rate"
         arr[key] = {w: arr[key] * m for w, m in WEEK_SHAPE.items()}
-    raw["calendars"] = SHIFTS
-    raw["policy"].pop("budget", None)  # three shifts are three times the people
-    for dept in raw["departments"].values():
+    raw["calendars"] = {**SHIFTS, **front_shifts, "office": ["mon-fri 09:00-17:00"]}
+    raw["policy"].pop("budget", None)  # shifts need more people than the budget
+    for name, dept in raw["departments"].items():
         heads = dept.pop("headcount")
-        dept["shifts"] = [{"calendar": name, "headcount": heads} for name in SHIFTS]
+        plan = (front_shifts, heads * front_heads) if name in front else (SHIFTS, heads)
+        dept["shifts"] = [{"calendar": c, "headcount": plan[1]} for c in plan[0]]
+    return raw
+
+
+def staffing_speed(reps: int, rounds: int) -> tuple[float, float]:
+    """Kernel milliseconds per `baseline` replication on one thread: as written, and with weekly rate tables
+    (WEEK_SHAPE) and every department in the three SHIFTS (A/B in one process, builds run alternately, median)."""
+    from orgsim.scenario.loader import validate_mapping
+
+    return kernel_ab(orgsim.load("baseline"), validate_mapping(_baseline_in_shifts(SHIFTS, 1)), reps, rounds)
+
+
+# two day shifts for the speed of the open clock: the front office is closed from 22:30 to 06:00, so orders placed at
+# night queue for the opening, their patience on the open clock (kept whole overnight)
+DAY_SHIFTS = {"day_early": ["daily 06:00-14:30"], "day_late": ["daily 14:00-22:30"]}
+
+
+def open_clock_speed(reps: int, rounds: int) -> tuple[float, float]:
+    """Kernel milliseconds per `baseline` replication on one thread: as written, and contact-centre style: weekly
+    rate tables, the front office in two DAY_SHIFTS of twice its written headcount (closed at night), the back office
+    in the three SHIFTS, every segment's patience on the open clock and every supplier on office hours (A/B in one
+    process, builds run alternately, median)."""
+    from orgsim.scenario.loader import validate_mapping
+
+    raw = _baseline_in_shifts(DAY_SHIFTS, 2)
+    for seg in raw["segments"].values():
+        seg["patience_clock"] = "open"
+    for sup in raw["suppliers"].values():
+        sup["calendar"] = "office"
     return kernel_ab(orgsim.load("baseline"), validate_mapping(raw), reps, rounds)
 
 
@@ -402,6 +439,8 @@ FEATURE_SPEEDS = {
     "demand": (demand_speed, "constant rates", "weekly rate tables"),
     "profile": (profile_speed, "as written", "with profile and service-level targets"),
     "staffing": (staffing_speed, "as written", "weekly tables and three shifts"),
+    "open_clock": (open_clock_speed, "as written", "front office closed at night, open-clock patience, supplier "
+                   "on office hours"),
 }
 
 
@@ -435,6 +474,8 @@ def main(argv=None) -> int:
     ap.add_argument("--demand-only", action="store_true", help="only the speed of time-varying demand")
     ap.add_argument("--profile-only", action="store_true", help="only the speed with hour-of-week profiles on")
     ap.add_argument("--staffing-only", action="store_true", help="only the speed of shifts with time-varying demand")
+    ap.add_argument("--open-clock-only", action="store_true",
+                    help="only the speed with the front office closed at night and patience on the open clock")
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
     if args.selection_only:
@@ -540,6 +581,8 @@ def main(argv=None) -> int:
         ("baseline 2 threads / 1 thread >= 1.8", nb_b2 / nb_b1, nb_b2 / nb_b1 >= 1.8),
         ("time-varying baseline speed / constant >= 0.8", share["demand"], share["demand"] >= 0.8),
         ("baseline in shifts, weekly tables: speed / as written >= 0.8", share["staffing"], share["staffing"] >= 0.8),
+        ("baseline closed at night, open clock: speed / as written >= 0.8", share["open_clock"],
+         share["open_clock"] >= 0.8),
         ("cold compile < 20 s", cold, cold < 20),
         ("cached start < 2 s", warm, warm < 2),
         ("app: first useful screen < 5 s (cold cache)", screen, screen < 5),

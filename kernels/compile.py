@@ -87,6 +87,7 @@ class CompiledScenario(NamedTuple):
     seg_acquisition: np.ndarray  # (S, 2) rate, word_of_mouth
     seg_first_step: np.ndarray  # (S,) global step index
     seg_sl_target: np.ndarray  # (S,) service-level target: a completed order's total queue wait within it counts; -1 none
+    seg_open: np.ndarray  # (S,) int64 1: patience runs on the open clock of the department waited at
     # time-varying rates (kernels/demand.py): segment s owns rows dm_start[s]:dm_start[s + 1], none if constant
     dm_start: np.ndarray  # (S + 1,) int64 CSR
     dm_bp: np.ndarray  # breakpoints, the horizon last
@@ -129,6 +130,12 @@ class CompiledScenario(NamedTuple):
     stf_t: np.ndarray  # (C,) times of the changes after t = 0, sorted (department order on ties)
     stf_d: np.ndarray  # (C,) int64 department
     stf_v: np.ndarray  # (C,) int64 new scheduled headcount
+    # open clocks (kernels/opentime.py): departments then suppliers, clock k on rows oc_start[k]:oc_start[k + 1],
+    # none when always open (a department without a calendar, a supplier without one)
+    oc_start: np.ndarray  # (D + U + 1,) int64 CSR
+    oc_bp: np.ndarray  # breakpoints, the horizon last
+    oc_rt: np.ndarray  # 1.0 open, 0.0 closed on [bp[i], bp[i + 1])
+    oc_cum: np.ndarray  # open time up to bp[i]
     # pool sizing: items one event can create at most (2 + twice the largest needs cascade)
     event_items: int
     # accumulator layout
@@ -192,8 +199,9 @@ def _cascade_sizes(need_start, need_supplier, need_index) -> list[int]:
 
 
 def _schedules(scenario, departments: list[str], heads: dict[str, int]) -> dict:
-    """The scheduled headcount of departments on a calendar as one change list, merged in time order."""
-    on, first, changes = [], [], []
+    """The scheduled headcount of departments on a calendar as one change list, merged in time order, and the
+    open clocks of departments and suppliers."""
+    on, first, changes, clocks = [], [], [], []
     for i, d in enumerate(departments):
         spec = scenario.departments[d]
         if spec.shifts is not None and heads[d] != spec.headcount:
@@ -204,9 +212,15 @@ def _schedules(scenario, departments: list[str], heads: dict[str, int]) -> dict:
         first.append(0 if sched is None else int(sched.heads[0]))
         if sched is not None:
             changes += [(float(t), i, int(v)) for t, v in zip(sched.breaks[1:], sched.heads[1:])]
+        clocks.append(sched.open_clock() if sched is not None else None)
     changes.sort()
+    clocks += [scenario.supplier_clock(u) for u in scenario.suppliers]
+    used = [c for c in clocks if c is not None]
     return dict(stf_on=_i(on), stf_first=_i(first), stf_t=_f([c[0] for c in changes]), stf_d=_i([c[1] for c in changes]),
-                stf_v=_i([c[2] for c in changes]))
+                stf_v=_i([c[2] for c in changes]),
+                oc_start=_i(np.cumsum([0] + [len(c.breaks) if c is not None else 0 for c in clocks])),
+                oc_bp=_f([x for c in used for x in c.breaks]), oc_rt=_f([x for c in used for x in c.rates]),
+                oc_cum=_f([x for c in used for x in c.cumulative]))
 
 
 def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> CompiledScenario:
@@ -393,6 +407,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         seg_acquisition=_f(seg_acquisition, (n_seg, 2)),
         seg_first_step=_i(seg_first_step),
         seg_sl_target=_f([-1.0 if x is None else float(x) for x in sl_targets]),
+        seg_open=_i([1 if seg.patience_clock == "open" else 0 for seg in scenario.segments.values()]),
         pf_on=1 if clock is not None else 0,
         pf_offset=float(pf_offset),
         pf_per_unit=float(pf_per_unit),

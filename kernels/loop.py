@@ -47,6 +47,7 @@ from .model import (
     speed_factor,
     training_factor,
 )
+from .opentime import advance, elapsed
 from .profile import hour_of_week, split
 from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
 from .staffing import (
@@ -116,7 +117,8 @@ F_WACC = 2  # total queue wait so far
 F_TENQ = 3  # time it joined the current queue
 F_PDEF = 4  # defect probability fixed when the service began
 F_DEAD = 5  # order queued with finite patience: when it abandons (inf: it does not)
-NF = 6
+F_OPEN = 6  # queue wait so far on the open clock (orders of segments whose patience runs on it)
+NF = 7
 
 # ---- flags
 FL_REDO = 1  # the current service is a redo
@@ -638,6 +640,11 @@ def run_replications(cs, states, rows, periods):
     dm_rt = cs.dm_rt
     dm_cum = cs.dm_cum
     seg_pat = cs.seg_patience
+    seg_open = cs.seg_open  # patience on the open clock (kernels/opentime.py), per segment
+    oc_start = cs.oc_start
+    oc_bp = cs.oc_bp
+    oc_rt = cs.oc_rt
+    oc_cum = cs.oc_cum
     h_code = int(cs.handoff[0])
     h_p0 = cs.handoff[1]
     h_p1 = cs.handoff[2]
@@ -973,6 +980,7 @@ def run_replications(cs, states, rows, periods):
                         II[ix(j), I_FIRED] = -1
                         FF[ix(j), F_T0] = t
                         FF[ix(j), F_WACC] = 0.0
+                        FF[ix(j), F_OPEN] = 0.0
                         pc = int(seg_pat[s, 0])
                         if pc == NONE:
                             FF[ix(j), F_PAT] = inf
@@ -1217,10 +1225,14 @@ def run_replications(cs, states, rows, periods):
                             if kind == K_ORDER:
                                 pat = FF[ix(j), F_PAT]
                                 if pat < inf:  # abandons when its total queue wait reaches its patience
-                                    rem = pat - FF[ix(j), F_WACC]
+                                    on_open = seg_open[II[ix(j), I_SEG]] == 1
+                                    rem = pat - FF[ix(j), F_OPEN if on_open else F_WACC]
                                     if rem < 0.0:
                                         rem = 0.0
-                                    dead = t + rem
+                                    if on_open:  # ... counted while the department is open: then it is known now
+                                        dead = advance(t, rem, oc_start[d], oc_start[d + 1], oc_bp, oc_rt, oc_cum)
+                                    else:
+                                        dead = t + rem
                                     akey = (seq << 4) | EV_ABANDON
                                     seq += 1
                                     FF[ix(j), F_DEAD] = dead
@@ -1278,6 +1290,9 @@ def run_replications(cs, states, rows, periods):
                             row[o_dvis + d] += 1.0
                         if II[ix(j), I_KIND] == K_ORDER:
                             FF[ix(j), F_WACC] += wait
+                            if wait > 0.0 and seg_open[II[ix(j), I_SEG]]:
+                                FF[ix(j), F_OPEN] += elapsed(FF[ix(j), F_TENQ], t, oc_start[d], oc_start[d + 1], oc_bp,
+                                                             oc_rt, oc_cum)  # fmt: skip
                         _advance(DI, DF, d, t)
                         DI[d, DI_BUSY] += 1
                         if fl & FL_HOLD:  # the employee is taken, then blocked until every request is fulfilled
@@ -1324,7 +1339,9 @@ def run_replications(cs, states, rows, periods):
                                 II[ix(r), I_SEG] = u
                                 lt = draw(st, cs.src_lead + u, int(cs.sup_lead[u, 0]), cs.sup_lead[u, 1],
                                           cs.sup_lead[u, 2], cs.sup_lead[u, 3]) * factor[u]  # fmt: skip
-                                hn = _hadd(ht, hk, he, hn, spent, t + lt, (seq << 4) | EV_DELIVER, r << 32)
+                                uk = D + u  # the supplier's clock: its lead time counts open time only
+                                td = advance(t, lt, oc_start[uk], oc_start[uk + 1], oc_bp, oc_rt, oc_cum)
+                                hn = _hadd(ht, hk, he, hn, spent, td, (seq << 4) | EV_DELIVER, r << 32)
                                 spent = False
                                 seq += 1
                             else:

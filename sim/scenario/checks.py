@@ -158,27 +158,33 @@ def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
 
 
 def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
-    """Calendars a department names must exist; working time needs a calendar time unit; shifts and calendars
-    do not combine with the periodic review, which moves heads during the run (not modelled for them)."""
+    """Calendars a department, shift or supplier names must exist; working time needs a calendar time unit;
+    shifts and calendars do not combine with the periodic review, which moves heads during the run (not
+    modelled for them)."""
     problems: list[Problem] = []
     calendars = _mapping(raw.get("calendars"))
     unit = raw.get("time_unit", "hour")
     rostered = []
+    named = []  # (path, calendar name) of every department, shift and supplier that names one
     for dname, dept in departments.items():
         dept = _mapping(dept)
-        named = [(("departments", dname, "calendar"), dept.get("calendar"))] if "calendar" in dept else []
+        mine = [(("departments", dname, "calendar"), dept.get("calendar"))] if "calendar" in dept else []
         shifts = dept.get("shifts")
         if isinstance(shifts, list):
-            named += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
-                      for k, s in enumerate(shifts)]
-        if named or shifts is not None:
+            mine += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
+                     for k, s in enumerate(shifts)]
+        if mine or shifts is not None:
             rostered.append((dname,))
-        for path, name in named:
-            if isinstance(name, str) and name not in calendars:
-                problems.append((path, f"unknown calendar `{name}`{suggest(name, calendars)} (calendars: "
-                                       f"{listing(calendars) if calendars else 'none; define them under `calendars:`'})"))
-            elif unit not in UNIT_MINUTES:
-                problems.append((path, f"a calendar needs `time_unit` minute, hour or day (got `{unit}`)"))
+        named += mine
+    for uname, sup in _mapping(raw.get("suppliers")).items():
+        if "calendar" in _mapping(sup):
+            named.append((("suppliers", uname, "calendar"), _mapping(sup).get("calendar")))
+    for path, name in named:
+        if isinstance(name, str) and name not in calendars:
+            problems.append((path, f"unknown calendar `{name}`{suggest(name, calendars)} (calendars: "
+                                   f"{listing(calendars) if calendars else 'none; define them under `calendars:`'})"))
+        elif unit not in UNIT_MINUTES:
+            problems.append((path, f"a calendar needs `time_unit` minute, hour or day (got `{unit}`)"))
     policy = _mapping(raw.get("policy"))
     if rostered and policy.get("review") is not None:
         problems.append((("policy", "review"), f"a periodic review cannot move heads of departments on a calendar "
@@ -336,7 +342,7 @@ def stability_problems(scenario: Scenario) -> list[Problem]:
     and runs; internal work and orders without patience never leave, so their offered utilisation (internal work
     counted as if no order abandoned) must stay below 1.
     """
-    endless = size_problems(scenario) + endless_problems(scenario)
+    endless = size_problems(scenario) + endless_problems(scenario) + closed_supplier_problems(scenario)
     if endless or scenario.allow_unstable:
         return endless
     traffic = solve(scenario)
@@ -377,6 +383,18 @@ def closed_problems(scenario: Scenario, traffic) -> list[Problem]:
             field = ("calendar",) if spec.calendar is not None else ("shifts",)
             problems.append((("departments", d) + field, "has work to do but nobody is ever on duty over the "
                                                           "horizon: open its calendar, or staff a shift"))
+    return problems
+
+
+def closed_supplier_problems(scenario: Scenario) -> list[Problem]:
+    """A supplier whose calendar is never open over the horizon: its lead time would never run (refused even with
+    allow_unstable, like other endless work)."""
+    problems = []
+    for u in scenario.suppliers:
+        clock = scenario.supplier_clock(u)
+        if clock is not None and clock.cumulative[-1] == 0.0:
+            problems.append((("suppliers", u, "calendar"), "is never open over the horizon: no delivery would "
+                                                            "ever come; name a calendar that opens"))
     return problems
 
 

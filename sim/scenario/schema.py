@@ -382,6 +382,9 @@ class Segment(Frozen):
     arrivals: Arrivals = Field(description="an open stream (`rate`) or a population (`population`, `rate_per_customer`)")
     journey: tuple[JourneyStep, ...] = Field(min_length=1, description="the steps of an order, in order")
     patience: Distribution | None = Field(None, description="total queue wait tolerated before abandoning")
+    patience_clock: Literal["wall", "open"] = Field(
+        "wall", description="`wall`: patience counts every moment queued; `open`: only queued moments while the "
+        "department waited at is open (scheduled headcount above 0), e.g. e-mails that nobody expects answered at night")
     expectation: PositiveFloat = Field(description="lead time the customer expects")
     value: NonNegativeFloat = Field(0.0, description="revenue per completed order")
     sensitivity: PositiveFloat = Field(
@@ -399,6 +402,8 @@ class Segment(Frozen):
         data = handler(self)
         if self.service_level_target is None:
             data.pop("service_level_target", None)  # segments without a target dump as before
+        if self.patience_clock == "wall":
+            data.pop("patience_clock", None)  # ... and on the default clock too
         return data
 
     @field_validator("journey", mode="before")
@@ -421,6 +426,16 @@ class Supplier(Frozen):
     paid_by: ServiceRef | None = Field(None, description="service that pays each invoice")
     payment_terms: PositiveFloat = Field(40.0, description="payment time the supplier accepts")
     payment_sensitivity: NonNegativeFloat = Field(0.5, description="lead-time stretch per unit of late ratio")
+    calendar: Identifier | None = Field(
+        None, description="name of a calendar: the supplier works only while it is open, so its lead time counts "
+        "only open time")
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        if self.calendar is None:
+            data.pop("calendar", None)  # suppliers without one dump as before
+        return data
 
 
 class Morale(Frozen):
@@ -657,6 +672,14 @@ class Scenario(Frozen):
             return None
         return shifts.schedule(pairs, self.time_unit, self.horizon, self.clock.start if self.clock else None,
                                self.holidays)
+
+    def supplier_clock(self, supplier: str) -> calendar.Profile | None:
+        """The open clock of a supplier on a calendar over [0, horizon] (None: always open)."""
+        name = self.suppliers[supplier].calendar
+        if name is None:
+            return None
+        return shifts.schedule([(self.calendars[name], 1)], self.time_unit, self.horizon,
+                               self.clock.start if self.clock else None, self.holidays).open_clock()
 
     def capacity(self, dept: str) -> float:
         """Heads the department has for the long-run load: its headcount, or its weekly time-average on duty."""

@@ -40,6 +40,18 @@ class Schedule:
         ends = np.append(self.breaks[1:], self.horizon)
         return float(np.sum((ends - self.breaks)[self.heads > 0]))
 
+    def open_clock(self) -> calendar.Profile:
+        """The clock that runs while someone is scheduled: a rate of 1 while open, 0 while closed, and its integral.
+
+        Advancing by open time is inverting that integral (``kernels/opentime.py``).
+        """
+        is_open = (self.heads > 0).astype(np.float64)
+        keep = np.concatenate(([True], is_open[1:] != is_open[:-1]))
+        breaks = np.append(self.breaks[keep], self.horizon)
+        rates = np.append(is_open[keep], 0.0)
+        cumulative = np.concatenate(([0.0], np.cumsum(np.diff(breaks) * rates[:-1])))
+        return calendar.Profile(breaks, rates, cumulative)
+
     def mean(self) -> float:
         """The time-average scheduled headcount over [0, horizon]."""
         ends = np.append(self.breaks[1:], self.horizon)

@@ -29,7 +29,7 @@ sojourn_bin = layout.sojourn_bin.py_func
 class Order:
     """One external order on its journey."""
 
-    __slots__ = ("id", "segment", "arrived", "patience", "waited", "escaped", "ended")
+    __slots__ = ("id", "segment", "arrived", "patience", "waited", "opened", "escaped", "ended")
 
     def __init__(self, id: int, segment: Segment, arrived: float, patience: float | None):
         self.id = id
@@ -37,6 +37,7 @@ class Order:
         self.arrived = arrived
         self.patience = patience  # total queue wait tolerated, or None: never abandons
         self.waited = 0.0  # total time in department queues so far
+        self.opened = 0.0  # ... of it while the department waited at was open (patience on the open clock)
         self.escaped = 0  # defects that reached the customer
         self.ended = False
 
@@ -87,6 +88,7 @@ class Segment:
         self.gaps = streams.exponential(f"arrivals/{name}")
         self.profile = org.scenario.demand_profile(name)  # a time-varying rate (per customer), or None: constant
         self.patience = streams.of(f"patience/{name}", spec.patience) if spec.patience is not None else None
+        self.open_clock = spec.patience_clock == "open"  # patience counts queue time only while the department is open
         self.churn_draws = streams.uniform(f"churn/{name}") if self.population else None
         self._acquisitions = None
         self._streams = streams

@@ -96,6 +96,7 @@ class Department:
         # on a calendar or in shifts: the scheduled headcount (orgsim.scenario.shifts), vacant slots, and the
         # pending off-duty departures (requests queued ahead of all work)
         self.schedule = schedule
+        self.clock = schedule.open_clock() if schedule is not None else None  # open while someone is scheduled
         self.sched = int(schedule.heads[0]) if schedule is not None else headcount
         self.gap = 0
         self.off: list = []

@@ -136,7 +136,8 @@ class Narrator:
     def abandon(self, order, dept) -> None:
         self._emit(
             "abandon",
-            f"{self._who(order)} abandons after waiting {self._h(order.waited)} in queues, the last in {dept.name}'s",
+            f"{self._who(order)} abandons after waiting {self._h(order.waited)} in queues"
+            f"{f' ({self._h(order.opened)} while open)' if order.segment.open_clock else ''}, the last in {dept.name}'s",
             order.label,
             order.segment.name,
             dept.name,

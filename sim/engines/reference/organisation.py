@@ -80,7 +80,8 @@ class Organisation:
         }
         n_depts = len(self.departments)
         self.suppliers = [
-            Supplier(name, n_depts + k, spec, streams, self.desks) for k, (name, spec) in enumerate(scenario.suppliers.items())
+            Supplier(name, n_depts + k, spec, streams, self.desks, scenario.supplier_clock(name))
+            for k, (name, spec) in enumerate(scenario.suppliers.items())
         ]
         self._link_needs()
         for dept in self.departments:

@@ -14,8 +14,9 @@ from orgsim.kernels import model
 class Supplier:
     """One external supplier as it runs."""
 
-    def __init__(self, name: str, target: int, spec, streams, desks: dict):
+    def __init__(self, name: str, target: int, spec, streams, desks: dict, clock=None):
         self.name = name
+        self.clock = clock  # on a calendar: its open clock (the lead time counts open time only); None: always open
         self.target = target  # index among the structure's targets (departments, then suppliers)
         self.lead = streams.of(f"lead_time/{name}", spec.lead_time)
         self.paid_by = desks[spec.paid_by] if spec.paid_by is not None else None

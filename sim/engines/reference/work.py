@@ -16,11 +16,27 @@ was asked for, so the plain path pays one ``is not None`` test per hook.
 
 from __future__ import annotations
 
-from orgsim.kernels import model
+import math
+
+from orgsim.kernels import model, opentime
 
 from .departments import VACANCY
 
 training_factor = model.training_factor.py_func
+advance = opentime.advance.py_func
+elapsed = opentime.elapsed.py_func
+
+
+def open_advance(clock, t: float, x: float) -> float:
+    """The moment open time *x* has passed since *t* on *clock* (a Profile; inf: not before the horizon)."""
+    return advance(t, x, 0, len(clock.breaks), clock.breaks, clock.rates, clock.cumulative)
+
+
+def open_elapsed(clock, a: float, b: float) -> float:
+    """Open time over [a, b] on *clock* (None: always open)."""
+    if clock is None:
+        return b - a
+    return elapsed(a, b, 0, len(clock.breaks), clock.breaks, clock.rates, clock.cumulative)
 
 
 class Request:
@@ -93,6 +109,8 @@ def abandon(env, org, order, dept, since: float):
     """The order's patience is spent: it leaves the organisation (its request is withdrawn as the
     ``with`` block around it closes: SimPy's ``req.cancel()``)."""
     order.waited += env.now - since
+    if order.segment.open_clock:
+        order.opened += open_elapsed(dept.clock, since, env.now)
     order.segment.abandon(order)
     if org.tracer is not None:
         org.tracer.abandon(order, dept)
@@ -137,17 +155,24 @@ def queue(env, org, item, dept, req):
     since = env.now
     if org.tracer is not None:
         org.tracer.queue(item, dept, req)
+    patience = item.patience
+    on_open = patience is not None and item.segment.open_clock  # patience counts queue time only while open
+    clock = dept.clock
     if not req.triggered:
-        patience = item.patience
         if patience is None:
             yield req
         else:
-            yield req | env.timeout(max(0.0, patience - item.waited))
+            left = max(0.0, patience - (item.opened if on_open else item.waited))
+            if on_open and clock is not None:  # the calendar is known: so is the moment patience runs out
+                left = open_advance(clock, since, left) - since
+            yield (req | env.timeout(left)) if left < math.inf else req
             if not req.triggered:
                 abandon(env, org, item, dept, since)
                 return False
     waited = env.now - since
     item.waited += waited
+    if on_open:
+        item.opened += open_elapsed(clock, since, env.now)
     dept.seize(waited)
     return True
 
@@ -231,7 +256,12 @@ def request_internal(env, org, desk, requester, root, kind: str = "request"):
 def order_supply(env, org, supplier, requester, root):
     """A delivery from an external supplier after lead time x its current factor; it raises an invoice."""
     sent = env.now
-    yield env.timeout(supplier.lead() * supplier.factor)
+    lead = supplier.lead() * supplier.factor
+    if supplier.clock is None:
+        yield env.timeout(lead)
+    else:  # on a calendar: the lead time counts open time only
+        until = open_advance(supplier.clock, sent, lead)
+        yield env.timeout(until - sent) if until < math.inf else env.event()
     org.responded(requester, supplier.target, sent)
     if org.tracer is not None:
         org.tracer.delivered(supplier, requester, root, sent)
