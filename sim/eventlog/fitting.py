@@ -204,6 +204,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
             spec["calendar"] = dname
         departments[dname] = {**spec, "services": svc}
     waits = _waits(frame)
+    labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
     if waits:
         delay = discovery.identifier("waits", set(departments))
         taken = set()
@@ -214,6 +215,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
             wait_svc[sname] = {"time": fits[0].dist}
             model.services[f"wait before {act}"] = ServiceFit(f"wait before {act}", len(positive), float(positive.mean()),
                                                              float(positive.mean()), fits)
+            labels[f"{delay}.{sname}"] = f"wait before {act}"
             dname, svc_name = ref(act).split(".")
             departments[dname]["services"][svc_name].setdefault("needs", []).append(
                 {"service": f"{delay}.{sname}", "probability": min(1.0, _round(len(positive) / n))})
@@ -234,5 +236,5 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         "holidays": closed, "calendars": {d: hours.windows(flags) for d, flags in open_by.items()},
         "departments": departments, "segments": segments,
     }
-    model.notes = {"flow": flow, "needs": needs, "owner": owner, "ids": ids, "origin": origin, "horizon": horizon}
+    model.notes = {"flow": flow, "needs": needs, "owner": owner, "ids": ids, "labels": labels, "origin": origin, "horizon": horizon}
     return model
