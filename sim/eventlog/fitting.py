@@ -117,7 +117,7 @@ def _calendars(frame, depts, origin, days) -> tuple[dict, list[str]]:
         if not dept.unlimited:
             mine = frame[frame["activity"].isin(dept.activities)]
             flags = hours.open_hours(pd.concat([mine["start"], mine["end"]]))
-            if flags.any():  # a department seen too seldom for any hour to count as open works around the clock
+            if flags.any() and not flags.all():  # open all week, or never seen open: around the clock, no calendar
                 open_by[name] = flags
     open_days = {h // 24 for flags in open_by.values() for h in np.flatnonzero(flags)}
     instants = pd.concat([frame["start"], frame["end"], frame["enabled"]])
