@@ -55,7 +55,7 @@ def _round(x: float, digits: int = 4) -> float:
     return float(f"{x:.{digits}g}") if x else 0.0
 
 
-def _case_times(frame: pd.DataFrame) -> pd.DataFrame:
+def case_times(frame: pd.DataFrame) -> pd.DataFrame:
     """Per case: arrival (first enabled, else first start), end (last end) and cycle time in hours."""
     first = frame["enabled"].fillna(frame["start"])
     cases = pd.DataFrame({"case": frame["case"], "arrival": first, "end": frame["end"]}).groupby("case", sort=False)
@@ -190,7 +190,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     frame = log.frame
     if frame["end"].isna().all():
         raise EventLogError(f"{log.path}: no event has an end time")
-    cases = _case_times(frame)
+    cases = case_times(frame)
     origin = cases["arrival"].min().normalize()
     horizon = math.ceil((frame["end"].max() - origin).total_seconds() / 3600.0)
     days = int(math.ceil(horizon / 24.0))
