@@ -1,0 +1,267 @@
+"""Learn a scenario from an event log: departments, calendars, arrivals, journey, service times, expectation.
+
+``fit_log`` returns a ``FittedModel``: the scenario as a plain mapping (what ``orgsim.load`` reads)
+and, beside it, where each number came from (counts, fit statistics), for the commented YAML and
+the report.  Times are in hours, on the log's local wall clock; t = 0 is midnight of the first
+arrival's day.  The rules are in the docstrings of ``hours`` and ``discovery`` and in the README.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from orgsim.errors import EventLogError
+from orgsim.eventlog import busy, discovery, hours
+from orgsim.eventlog.families import Fit, fit_all
+from orgsim.eventlog.reading import EventLog
+from orgsim.scenario.calendar import DAYS
+
+UNLIMITED_HEADS = 1000  # a delay department: so many heads that no order ever queues for one
+PERIOD = 168.0
+MIN_WAIT = 1.0 / 60.0  # a wait under a minute between work and the next enabling is bookkeeping, not a delay
+
+
+@dataclass
+class ServiceFit:
+    """Where a service's time came from: its activity, the events, observed means and every family's fit."""
+
+    activity: str
+    events: int
+    wall_mean: float
+    working_mean: float
+    fits: list[Fit]
+
+
+@dataclass
+class FittedModel:
+    """The fitted scenario (a plain mapping) and, by path, the facts behind its numbers."""
+
+    scenario: dict
+    source: str
+    events: int
+    cases: int
+    departments: dict = field(default_factory=dict)
+    services: dict = field(default_factory=dict)
+    segments: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+
+
+def _round(x: float, digits: int = 4) -> float:
+    return float(f"{x:.{digits}g}") if x else 0.0
+
+
+def case_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per case: arrival (first enabled, else first start), end (last end) and cycle time in hours."""
+    first = frame["enabled"].fillna(frame["start"])
+    cases = pd.DataFrame({"case": frame["case"], "arrival": first, "end": frame["end"]}).groupby("case", sort=False)
+    out = cases.agg(arrival=("arrival", "min"), end=("end", "max"))
+    out["cycle"] = (out["end"] - out["arrival"]).dt.total_seconds() / 3600.0
+    return out
+
+
+def _rate_table(arrivals: pd.Series, origin: pd.Timestamp, horizon: float, closed: set) -> dict[str, float]:
+    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in [0, horizon)."""
+    grid = pd.Series(pd.date_range(origin, periods=int(math.ceil(horizon)), freq="h"))
+    grid = grid[~grid.dt.date.astype(str).isin(closed)]
+    exposure = np.bincount(hours.hour_of_week(grid), minlength=hours.HOURS)
+    counts = np.bincount(hours.hour_of_week(arrivals), minlength=hours.HOURS)
+    table = {}
+    for how in np.flatnonzero(counts):
+        if exposure[how]:
+            d, h = divmod(int(how), 24)
+            table[f"{DAYS[d]} {h:02d}:00-{h + 1:02d}:00"] = _round(counts[how] / exposure[how])
+    return table
+
+
+def _probabilities(counter: Counter, total: int, ref) -> dict[str, float]:
+    """Shares of *total*, rounded down to 4 decimals so they never sum past 1."""
+    return {ref(k): math.floor(v / total * 1e4) / 1e4 for k, v in sorted(counter.items(), key=lambda kv: -kv[1]) if v}
+
+
+def _journey(first: str, flow: discovery.Flow, ref) -> list[dict]:
+    """The steps reachable from *first*, first step first, each with its routing from the directly-follows counts."""
+    order, todo = [], [first]
+    while todo:
+        a = todo.pop(0)
+        if a in order:
+            continue
+        order.append(a)
+        todo += [b for b, _ in flow.moves[a].most_common()]
+    return [{"service": ref(a), "next": _probabilities(flow.moves[a], flow.visits[a], ref)} for a in order]
+
+
+def _acyclic_needs(needs: dict) -> dict:
+    """Needs with self-needs and cycle-closing needs left out (the scenario's needs graph must be acyclic)."""
+    kept: dict = {}
+    for join in sorted(needs):
+        for act in needs[join]:
+            stack, seen = [act], set()
+            while stack:
+                x = stack.pop()
+                seen.add(x)
+                stack += [y for y in kept.get(x, ()) if y not in seen]
+            if act != join and join not in seen:
+                kept.setdefault(join, {})[act] = needs[join][act]
+    return kept
+
+
+def _calendars(frame, depts, origin, days) -> tuple[dict, list[str]]:
+    """Each non-delay department's open hours (from its events) and the log's holidays."""
+    open_by = {}
+    for name, dept in depts.items():
+        if not dept.unlimited:
+            mine = frame[frame["activity"].isin(dept.activities)]
+            flags = hours.open_hours(pd.concat([mine["start"], mine["end"]]))
+            if flags.any() and not flags.all():  # open all week, or never seen open: around the clock, no calendar
+                open_by[name] = flags
+    open_days = {h // 24 for flags in open_by.values() for h in np.flatnonzero(flags)}
+    instants = pd.concat([frame["start"], frame["end"], frame["enabled"]])
+    closed = hours.holidays(instants, origin.date(), frame["end"].max().date(), open_days)
+    return open_by, closed
+
+
+def _earlier_end(frame: pd.DataFrame) -> pd.Series:
+    """Per event: the latest end of the events of its case that started before it (NaT for the first)."""
+    return frame.groupby("case", sort=False)["end"].transform(lambda s: s.cummax().shift(1))
+
+
+def _hours_since(times: pd.Series, origin: pd.Timestamp) -> np.ndarray:
+    return ((times - origin).dt.total_seconds() / 3600.0).to_numpy()
+
+
+def _working(frame, depts, owner, closed, origin, days) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: its working time, and the working time it waited that its department's queue does not explain (hours).
+
+    Both are measured on the resource's own open hours (the rule of ``hours``, from that resource's
+    events), so a job left at closing time and finished next morning counts only the minutes worked,
+    and a night is no wait.  The wait runs from *ready* (the enabled time, else the end of the
+    case's earlier work) to the start, less the time in it when every person of the activity's
+    department was busy (``busy.AllBusy``): only that part is a queue the scenario reproduces.
+    A delay department has neither calendar nor queue: wall-clock work, no wait.
+    """
+    work, idle = np.zeros(len(frame)), np.zeros(len(frame))
+    unlimited = {a for d in depts.values() if d.unlimited for a in d.activities}
+    ready = frame["enabled"].fillna(_earlier_end(frame)).fillna(frame["start"]).clip(upper=frame["start"])
+    resource = frame["resource"].fillna(frame["activity"])
+    queued = np.zeros(len(frame))
+    for name, dept in depts.items():
+        mine = frame[resource.isin(dept.resources)]
+        pool = busy.AllBusy(_hours_since(mine["start"], origin), _hours_since(mine["end"], origin),
+                            resource[mine.index].to_numpy(), len(dept.resources))
+        rows = np.flatnonzero(frame["activity"].map(owner).eq(name).to_numpy())
+        queued[rows] = pool.before(_hours_since(frame["start"].iloc[rows], origin)) - pool.before(
+            _hours_since(ready.iloc[rows], origin))
+    for _resource, ev in frame.groupby(resource, sort=False):
+        rows = frame.index.get_indexer(ev.index)
+        if ev["activity"].isin(unlimited).all():
+            work[rows] = (ev["end"] - ev["start"]).dt.total_seconds().to_numpy() / 3600.0
+            continue
+        flags = hours.open_hours(pd.concat([ev["start"], ev["end"]]))
+        clock = hours.WorkingClock(origin, days, flags if flags.any() else ~flags, closed)
+        at_start = clock.working(ev["start"])
+        work[rows] = (clock.working(ev["end"]) - at_start) / 60.0
+        idle[rows] = (at_start - clock.working(ready.loc[ev.index])) / 60.0 - queued[rows]
+    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
+    work = np.where((work <= 0) & (wall > 0), wall, work)  # work done wholly outside open hours still took time
+    return work, np.maximum(idle, 0.0)
+
+
+def _services(frame: pd.DataFrame, work: np.ndarray) -> dict:
+    """Per activity: the observed means and every family fitted to its events' working times."""
+    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
+    return {act: ServiceFit(act, len(idx), float(wall[idx].mean()), float(work[idx].mean()), fit_all(work[idx]))
+            for act, idx in frame.groupby("activity").indices.items()}
+
+
+def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
+    """Per activity: the positive delays before its events that no queue explains.
+
+    A delay is the wait from the end of the case's earlier work to the event's enabling (a timer,
+    a reply; only a log with enabled times has it) plus the working time the event then waited
+    that its department's queue does not explain (see ``_working``).  Returns {activity: (events, positive delays in hours)}.
+    """
+    gap = ((frame["enabled"] - _earlier_end(frame)).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0.0).to_numpy()
+    delay = gap + np.maximum(idle, 0.0)
+    out = {}
+    for act, idx in frame.groupby("activity").indices.items():
+        positive = delay[idx][delay[idx] > MIN_WAIT]
+        if len(positive):
+            out[act] = (len(idx), positive)
+    return out
+
+
+def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
+    """Fit a scenario to *log* (see the module docstring); raises EventLogError when the log cannot give one."""
+    frame = log.frame
+    if frame["end"].isna().all():
+        raise EventLogError(f"{log.path}: no event has an end time")
+    cases = case_times(frame)
+    origin = cases["arrival"].min().normalize()
+    horizon = math.ceil((frame["end"].max() - origin).total_seconds() / 3600.0)
+    days = int(math.ceil(horizon / 24.0))
+    depts, owner = discovery.departments(frame)
+    flow = discovery.flow(frame)
+    open_by, closed = _calendars(frame, depts, origin, days)
+    work, idle = _working(frame, depts, owner, closed, origin, days)
+    services = _services(frame, work)
+    ids: dict[str, str] = {}
+    for dept in depts.values():
+        taken: set[str] = set()
+        for act in dept.activities:
+            ids[act] = f"{dept.name}.{discovery.identifier(act, taken)}"
+    ref = ids.__getitem__
+    needs = _acyclic_needs(flow.needs)
+    model = FittedModel({}, log.path, len(frame), len(cases), departments=depts, services=services)
+    departments = {}
+    for dname, dept in depts.items():
+        svc = {}
+        for act in dept.activities:
+            entry = {"time": services[act].fits[0].dist}
+            if act in needs:
+                entry["needs"] = [{"service": ref(x), "probability": min(1.0, _round(n / flow.visits[act]))}
+                                  for x, n in sorted(needs[act].items())]
+            svc[ref(act).split(".")[1]] = entry
+        spec = {"headcount": UNLIMITED_HEADS if dept.unlimited else len(dept.resources)}
+        if dname in open_by:
+            spec["calendar"] = dname
+        departments[dname] = {**spec, "services": svc}
+    waits = _waits(frame, idle)
+    labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
+    if waits:
+        delay = discovery.identifier("waits", set(departments))
+        taken = set()
+        wait_svc = {}
+        for act, (n, positive) in sorted(waits.items()):
+            sname = discovery.identifier(f"before {act}", taken)
+            fits = fit_all(positive)
+            wait_svc[sname] = {"time": fits[0].dist}
+            model.services[f"wait before {act}"] = ServiceFit(f"wait before {act}", len(positive), float(positive.mean()),
+                                                             float(positive.mean()), fits)
+            labels[f"{delay}.{sname}"] = f"wait before {act}"
+            dname, svc_name = ref(act).split(".")
+            departments[dname]["services"][svc_name].setdefault("needs", []).append(
+                {"service": f"{delay}.{sname}", "probability": min(1.0, _round(len(positive) / n))})
+        departments[delay] = {"headcount": UNLIMITED_HEADS, "services": wait_svc}
+    segments, seg_taken = {}, set()
+    first_of = {c: s[0] for c, s in flow.sequence.items()}
+    for first, count in flow.first.most_common():
+        seg = "cases" if len(flow.first) == 1 else discovery.identifier(f"from {first}", seg_taken, limit=40)
+        mine = cases[cases.index.map(first_of) == first]
+        median = float(mine["cycle"].median())
+        segments[seg] = {"arrivals": {"rate": _rate_table(mine["arrival"], origin, horizon, set(closed))},
+                         "journey": _journey(first, flow, ref), "expectation": max(_round(median), 0.01)}
+        model.segments[seg] = {"first": first, "cases": count, "cycle_median": median,
+                               "cycle_mean": float(mine["cycle"].mean()), "cycle_p90": float(mine["cycle"].quantile(0.9))}
+    model.scenario = {
+        "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
+        "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},
+        "holidays": closed, "calendars": {d: hours.windows(flags) for d, flags in open_by.items()},
+        "departments": departments, "segments": segments,
+    }
+    model.notes = {"flow": flow, "needs": needs, "owner": owner, "ids": ids, "labels": labels, "origin": origin, "horizon": horizon}
+    return model
