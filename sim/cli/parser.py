@@ -16,7 +16,7 @@ FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
     "cost_ceiling": "--cost-ceiling", "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
-    "report": "--report", "variant": "--variant", "reference": "--reference", "port": "--port",
+    "report": "--report", "events": "--events", "log": "LOG", "variant": "--variant", "reference": "--reference", "port": "--port",
     "select": "--select", "delta": "--delta", "alpha": "--alpha", "first_stage": "-r", "precision": "--precision",
 }  # fmt: skip
 
@@ -155,6 +155,9 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in --out DIR")
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report: every per-period series as a plot, "
                    "the warm-up diagnostic and drift warnings")
+    p.add_argument("--events", metavar="FILE", help="also write the event log of external cases (case, activity, department, "
+                   "employee, enabled, start, end; replication with -r > 1) as CSV or Parquet by the extension; the "
+                   "reference engine records it")
     _add_backend(p)
     _add_progress(p)
 
