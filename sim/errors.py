@@ -6,7 +6,8 @@ A notebook user catches ``OrgsimError`` for all of them, or one kind:
 * ``BudgetError`` — a policy cannot staff the scenario within its budget (a scenario problem too);
 * ``OptionError`` — an argument of a library call is unknown or out of range; ``option`` names it;
 * ``CheckpointError`` — a checkpoint folder belongs to another run, or cannot be used;
-* ``BackendError`` — the backend cannot be used as asked (Dask missing, scheduler unreachable).
+* ``BackendError`` — the backend cannot be used as asked (Dask missing, scheduler unreachable);
+* ``EventLogError`` — an event log cannot be read (file type, missing column, bad time, empty log).
 """
 
 from __future__ import annotations
@@ -50,3 +51,7 @@ class CheckpointError(OrgsimError):
 
 class BackendError(OrgsimError):
     """The backend cannot be used as asked (Dask missing, scheduler unreachable, bad option)."""
+
+
+class EventLogError(OrgsimError, ValueError):
+    """An event log cannot be read as asked: unknown file type, missing column, bad time, empty log."""

@@ -10,7 +10,7 @@ import sys
 
 from orgsim.cli.commands import HANDLERS
 from orgsim.cli.parser import FLAGS, UsageError, build_parser
-from orgsim.errors import BackendError, CheckpointError, OptionError, ScenarioError
+from orgsim.errors import BackendError, CheckpointError, EventLogError, OptionError, ScenarioError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     except OptionError as exc:
         print(f"{command}: {FLAGS.get(exc.option, exc.option)} {exc.message}", file=sys.stderr)
         return 2
-    except (BackendError, CheckpointError) as exc:
+    except (BackendError, CheckpointError, EventLogError) as exc:
         print(f"{command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
