@@ -216,6 +216,23 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_score(args) -> int:
+    from orgsim.eventlog.reading import read_log
+    from orgsim.present.score import score_table
+    from orgsim.studies.score import score
+
+    scenario = _scenario(args)
+    columns = {c: getattr(args, c) for c in ("case", "activity", "resource", "role", "start", "end", "enabled")}
+    log = read_log(args.log, **columns)
+    result = score(scenario, log, replications=args.replications, seed=args.seed)
+    result.scenario, result.log = args.scenario, args.log
+    if args.format == "json":
+        _print_json(result.to_json())
+    else:
+        print(score_table(result))
+    return 0
+
+
 def cmd_trace(args) -> int:
     from orgsim.studies.run import trace
 
@@ -409,6 +426,6 @@ def cmd_app(args) -> int:
 
 
 HANDLERS = {
-    "validate": cmd_validate, "summary": cmd_summary, "schema": cmd_schema, "run": cmd_run, "trace": cmd_trace,
+    "validate": cmd_validate, "summary": cmd_summary, "schema": cmd_schema, "run": cmd_run, "score": cmd_score, "trace": cmd_trace,
     "compare": cmd_compare, "optimise": cmd_optimise, "sweep": cmd_sweep, "demo": cmd_demo, "app": cmd_app,
 }  # fmt: skip

@@ -117,6 +117,12 @@ def _add_select(p) -> None:
                    "at least 1-A (default 0.05)")
 
 
+def _add_log_columns(p) -> None:
+    g = p.add_argument_group("columns of the event log (found by their common names when not given)")
+    for column in ("case", "activity", "resource", "role", "start", "end", "enabled"):
+        g.add_argument(f"--{column}", metavar="COLUMN", help=f"the log's {column} column")
+
+
 def _policy_help() -> str:
     return f"a built-in policy ({', '.join((*ALLOCATIONS, *PRIORITIES))}) or a YAML file holding a `policy:` block (repeat)"
 
@@ -160,6 +166,14 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
                    "reference engine records it")
     _add_backend(p)
     _add_progress(p)
+
+    p = command("score", "simulate a scenario over an event log's time span and compare their KPIs and distances")
+    p.add_argument("log", metavar="LOG", help="the real event log: CSV, CSV.gz, Parquet or XES")
+    p.add_argument("-r", "--replications", type=_positive_int, default=20, metavar="N",
+                   help="replications of the reference engine, which records the simulated event logs")
+    _add_seed(p)
+    _add_format(p)
+    _add_log_columns(p)
 
     p = command("trace", "narrate one replication event by event (reference engine)")
     p.add_argument("--until", type=_positive_float, required=True, metavar="T", help="stop narrating at this time")
