@@ -81,7 +81,7 @@ def cycle_time_distance(first: pd.DataFrame, second: pd.DataFrame) -> float:
 
 def _weekday_hours(frame: pd.DataFrame) -> pd.DataFrame:
     instants = pd.concat([frame["start"], frame["end"]], ignore_index=True)
-    return pd.DataFrame({"weekday": instants.dt.dayofweek, "hour": instants.dt.hour})
+    return pd.DataFrame({"weekday": instants.dt.day_of_week, "hour": instants.dt.hour})
 
 
 def circadian_distance(first: pd.DataFrame, second: pd.DataFrame) -> float:

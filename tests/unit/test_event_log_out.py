@@ -97,7 +97,8 @@ def orgsim_cli(*args):
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_run_writes_the_log_it_simulated(tmp_path, suffix):
     path = tmp_path / f"cc{suffix}"
-    proc = orgsim_cli("run", "contact_centre", "--horizon", "200", "--set", "warmup=0", "-r", "2", "--events", str(path), "--format", "json")
+    proc = orgsim_cli("run", "contact_centre", "--horizon", "200", "--set", "warmup=0", "-r", "2", "--events", str(path),
+                      "--format", "json")
     assert proc.returncode == 0, proc.stderr
     log = pd.read_csv(path, parse_dates=["enabled", "start", "end"]) if suffix == ".csv" else pd.read_parquet(path)
     assert list(log.columns) == ["replication", *COLUMNS]
