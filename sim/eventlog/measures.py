@@ -5,8 +5,9 @@ Both logs are read the same way (a real log and a simulated one): a table with
 row.  A case's cycle time runs from its first ``enabled`` (its first ``start``
 when the real log has no enabled times) to its last ``end``; an activity's wait
 is ``start - enabled`` and its processing ``end - start``.  A department's
-utilisation is the activity time (start to end, within the scored span) of its
-activities over the employee time the scenario schedules it over that span.
+utilisation is the activity time (start to end, within the scored span and
+within the hours the scenario has it open) of its activities over the employee
+time the scenario schedules it over that span.
 
 The two distances are those of the business-process-simulation literature
 (Chapela-Campa et al. 2023, the ``log-distance-measures`` package, version
@@ -38,15 +39,26 @@ def cycle_times(frame: pd.DataFrame, since: str = "enabled") -> pd.Series:
     return (by_case["end"].max() - by_case[since].min()) / HOUR
 
 
-def busy_hours(frame: pd.DataFrame, low: pd.Timestamp, high: pd.Timestamp) -> pd.Series:
-    """Per department, hours of activity time (start to end) within [low, high]."""
-    start = frame["start"].clip(lower=low, upper=high)
-    end = frame["end"].clip(lower=low, upper=high)
-    return ((end - start) / HOUR).groupby(frame["department"]).sum()
+def busy_hours(frame: pd.DataFrame, low: pd.Timestamp, high: pd.Timestamp, on_duty: dict | None = None) -> pd.Series:
+    """Per department, hours of activity time (start to end) within [low, high] and within its on-duty hours.
+
+    *on_duty* maps a department to ``(hours, open)``: hours since *low* and the hours it was open (someone
+    scheduled) up to each, increasing; a department without an entry is always open.
+    """
+    start = ((frame["start"].clip(lower=low, upper=high) - low) / HOUR).to_numpy()
+    end = ((frame["end"].clip(lower=low, upper=high) - low) / HOUR).to_numpy()
+    busy = end - start
+    for dept, (hours, opened) in (on_duty or {}).items():
+        rows = (frame["department"] == dept).to_numpy()
+        busy[rows] = np.interp(end[rows], hours, opened) - np.interp(start[rows], hours, opened)
+    return pd.Series(busy, index=frame.index).groupby(frame["department"]).sum()
 
 
-def kpis(frame: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp], staffed: dict[str, float]) -> dict[str, float]:
-    """The KPIs of one log over *span*; *staffed* is each department's scheduled employee hours over it.
+def kpis(
+    frame: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp], staffed: dict[str, float], on_duty: dict | None = None
+) -> dict[str, float]:
+    """The KPIs of one log over *span*; *staffed* is each department's scheduled employee hours over it,
+    *on_duty* its open hours (``busy_hours``): activity time outside them is not counted as busy.
 
     ``cases`` counts the cases in *frame* (the caller keeps those that started within the span);
     the cycle-time KPIs are in hours.
@@ -60,7 +72,7 @@ def kpis(frame: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp], staffed: 
     for activity, rows in frame.groupby("activity", sort=True).groups.items():
         out[f"activity.{activity}.wait_mean"] = float(wait[rows].mean())
         out[f"activity.{activity}.processing_mean"] = float(processing[rows].mean())
-    busy = busy_hours(frame, *span)
+    busy = busy_hours(frame, *span, on_duty)
     for dept, hours in staffed.items():
         out[f"department.{dept}.utilisation"] = float(busy.get(dept, 0.0) / hours) if hours > 0 else float("nan")
     return out

@@ -120,18 +120,21 @@ def _span_scenario(scenario: Scenario, start: pd.Timestamp, end: pd.Timestamp, t
     return edited(scenario, change, "the scenario over the log's span")
 
 
-def _staffed_hours(scenario: Scenario, heads: dict[str, int], span_units: float, unit_hours: float) -> dict[str, float]:
-    """Each department's scheduled employee hours over [0, span]."""
-    out = {}
+def _schedules(scenario: Scenario, heads: dict[str, int], span_units: float, unit_hours: float) -> tuple[dict, dict]:
+    """Each department's scheduled employee hours over [0, span], and its open hours as ``busy_hours`` wants them."""
+    staffed, on_duty = {}, {}
     for dept in scenario.departments:
         sched = scenario.staff_schedule(dept, heads[dept])
         if sched is None:
-            out[dept] = heads[dept] * span_units * unit_hours
+            staffed[dept] = heads[dept] * span_units * unit_hours
             continue
         ends = np.append(sched.breaks[1:], sched.horizon)
         overlap = np.clip(np.minimum(ends, span_units) - sched.breaks, 0.0, None)
-        out[dept] = float(np.sum(overlap * sched.heads)) * unit_hours
-    return out
+        staffed[dept] = float(np.sum(overlap * sched.heads)) * unit_hours
+        points = np.append(sched.breaks, sched.horizon) * unit_hours
+        opened = np.concatenate(([0.0], np.cumsum((ends - sched.breaks) * unit_hours * (sched.heads > 0))))
+        on_duty[dept] = (points, opened)
+    return staffed, on_duty
 
 
 def score(
@@ -176,9 +179,9 @@ def score(
     heads = resolve_headcount(sc)
     unit_hours = UNIT_MINUTES[sc.time_unit] / 60.0
     span_units = (end - start) / HOUR / unit_hours
-    staffed = _staffed_hours(sc, heads, span_units, unit_hours)
+    staffed, on_duty = _schedules(sc, heads, span_units, unit_hours)
     window = (start, end)
-    log_kpis = kpis(real, window, staffed)
+    log_kpis = kpis(real, window, staffed, on_duty)
     runs: list[dict[str, float]] = []
     dist_runs: dict[str, list[float]] = {}
     for rec in record_events(sc, heads, seed, range(replications)):
@@ -188,8 +191,8 @@ def score(
         if not has_enabled:
             frame = fill_enabled(frame.assign(enabled=pd.NaT))
         done = frame[frame["case"].isin(set(rec.completed) & inside)]
-        values = kpis(frame, window, staffed)
-        values.update({k: v for k, v in kpis(done, window, staffed).items() if k.startswith("cycle_time")})
+        values = kpis(frame, window, staffed, on_duty)
+        values.update({k: v for k, v in kpis(done, window, staffed, on_duty).items() if k.startswith("cycle_time")})
         runs.append(values)
         for name, value in distances(real, done).items():
             dist_runs.setdefault(name, []).append(value)

@@ -57,6 +57,14 @@ def test_kpis_by_hand():
     assert out["department.d.utilisation"] == pytest.approx((1 + 0.5 + 0.5) / 3.0)  # 16:30-17:30 counts to 17:00
 
 
+def test_busy_time_counts_only_on_duty_hours():
+    # the span starts 08:00; d is open 09:00-12:00 only: the 08:00-10:00 activity was busy 1 h of it, 11:00-13:00 1 h
+    frame = log([(1, "a", "08:00", "10:00"), (2, "a", "11:00", "13:00")])
+    on_duty = {"d": ([0.0, 1.0, 4.0, 9.0], [0.0, 0.0, 3.0, 3.0])}
+    out = kpis(frame, (pd.Timestamp(MON + "08:00"), pd.Timestamp(MON + "17:00")), {"d": 6.0}, on_duty)
+    assert out["department.d.utilisation"] == pytest.approx(2.0 / 6.0)
+
+
 def test_enabled_times_filled_from_the_latest_end_before_the_start():
     frame = log([(1, "a", "09:00", "10:00"), (1, "b", "10:30", "11:00"), (1, "c", "09:30", "12:00")])
     frame["enabled"] = pd.NaT
