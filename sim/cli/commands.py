@@ -10,6 +10,7 @@ import threading
 from contextlib import nullcontext
 from pathlib import Path
 
+from orgsim.cli.fitting import cmd_fit
 from orgsim.errors import BackendError, OptionError, one_line
 from orgsim.scenario.checks import peak_warnings
 from orgsim.scenario.loader import dotted, load, shipped_scenarios
@@ -428,4 +429,5 @@ def cmd_app(args) -> int:
 HANDLERS = {
     "validate": cmd_validate, "summary": cmd_summary, "schema": cmd_schema, "run": cmd_run, "score": cmd_score, "trace": cmd_trace,
     "compare": cmd_compare, "optimise": cmd_optimise, "sweep": cmd_sweep, "demo": cmd_demo, "app": cmd_app,
+    "fit": cmd_fit,
 }  # fmt: skip

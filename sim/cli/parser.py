@@ -234,6 +234,17 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     _add_backend(p)
     _add_progress(p)
 
+    p = command("fit", "learn a scenario from an event log (CSV, CSV.gz, Parquet or XES)", scenario=None, overrides=False)
+    p.add_argument("log", metavar="LOG", help="the event log: one row per activity instance (case, activity, times)")
+    p.add_argument("--out", required=True, metavar="FILE", help="where the fitted, commented scenario YAML goes")
+    p.add_argument("--report", metavar="FILE", help="also write a self-contained HTML page of the fitted numbers")
+    p.add_argument("--name", metavar="TEXT", help="the scenario's name (default: 'fitted from' and the log's file name)")
+    g = p.add_argument_group("columns of the log (default: found by their common names, e.g. case_id, case:concept:name)")
+    for canon, example in (("case", "case_id"), ("activity", "concept:name"), ("resource", "org:resource"),
+                           ("role", "org:role"), ("start", "start_timestamp"), ("end", "time:timestamp"),
+                           ("enabled", "enabled_time")):
+        g.add_argument(f"--{canon}", metavar="COLUMN", help=f"the column holding each event's {canon}, e.g. {example}")
+
     p = command("app", "a local what-if page in the browser (needs orgsim[app]); runs until Ctrl-C", scenario=None,
                 overrides=False)
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="the scenario shown first (default: baseline)")

@@ -173,3 +173,14 @@ def week_heatmap(profile, names: list[str]):
     fig.suptitle("Mean per hour of the week (hour 0 = Monday 00:00 on the scenario's clock)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def week_rates(series: dict[str, np.ndarray], ylabel: str):
+    """Rates by hour of the week (168 values each, Monday 00:00 first), one step line per name."""
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    for name, week in series.items():
+        ax.step(np.arange(168), week, where="post", label=_literal(name))
+    ax.set_xticks(np.arange(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,240 @@
+"""Learn a scenario from an event log: departments, calendars, arrivals, journey, service times, expectation.
+
+``fit_log`` returns a ``FittedModel``: the scenario as a plain mapping (what ``orgsim.load`` reads)
+and, beside it, where each number came from (counts, fit statistics), for the commented YAML and
+the report.  Times are in hours, on the log's local wall clock; t = 0 is midnight of the first
+arrival's day.  The rules are in the docstrings of ``hours`` and ``discovery`` and in the README.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from orgsim.errors import EventLogError
+from orgsim.eventlog import discovery, hours
+from orgsim.eventlog.families import Fit, fit_all
+from orgsim.eventlog.reading import EventLog
+from orgsim.scenario.calendar import DAYS
+
+UNLIMITED_HEADS = 1000  # a delay department: so many heads that no order ever queues for one
+PERIOD = 168.0
+MIN_WAIT = 1.0 / 60.0  # a wait under a minute between work and the next enabling is bookkeeping, not a delay
+
+
+@dataclass
+class ServiceFit:
+    """Where a service's time came from: its activity, the events, observed means and every family's fit."""
+
+    activity: str
+    events: int
+    wall_mean: float
+    working_mean: float
+    fits: list[Fit]
+
+
+@dataclass
+class FittedModel:
+    """The fitted scenario (a plain mapping) and, by path, the facts behind its numbers."""
+
+    scenario: dict
+    source: str
+    events: int
+    cases: int
+    departments: dict = field(default_factory=dict)
+    services: dict = field(default_factory=dict)
+    segments: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+
+
+def _round(x: float, digits: int = 4) -> float:
+    return float(f"{x:.{digits}g}") if x else 0.0
+
+
+def _case_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per case: arrival (first enabled, else first start), end (last end) and cycle time in hours."""
+    first = frame["enabled"].fillna(frame["start"])
+    cases = pd.DataFrame({"case": frame["case"], "arrival": first, "end": frame["end"]}).groupby("case", sort=False)
+    out = cases.agg(arrival=("arrival", "min"), end=("end", "max"))
+    out["cycle"] = (out["end"] - out["arrival"]).dt.total_seconds() / 3600.0
+    return out
+
+
+def _rate_table(arrivals: pd.Series, origin: pd.Timestamp, horizon: float, closed: set) -> dict[str, float]:
+    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in [0, horizon)."""
+    grid = pd.Series(pd.date_range(origin, periods=int(math.ceil(horizon)), freq="h"))
+    grid = grid[~grid.dt.date.astype(str).isin(closed)]
+    exposure = np.bincount(hours.hour_of_week(grid), minlength=hours.HOURS)
+    counts = np.bincount(hours.hour_of_week(arrivals), minlength=hours.HOURS)
+    table = {}
+    for how in np.flatnonzero(counts):
+        if exposure[how]:
+            d, h = divmod(int(how), 24)
+            table[f"{DAYS[d]} {h:02d}:00-{h + 1:02d}:00"] = _round(counts[how] / exposure[how])
+    return table
+
+
+def _probabilities(counter: Counter, total: int, ref) -> dict[str, float]:
+    """Shares of *total*, rounded down to 4 decimals so they never sum past 1."""
+    return {ref(k): math.floor(v / total * 1e4) / 1e4 for k, v in sorted(counter.items(), key=lambda kv: -kv[1]) if v}
+
+
+def _journey(first: str, flow: discovery.Flow, ref) -> list[dict]:
+    """The steps reachable from *first*, first step first, each with its routing from the directly-follows counts."""
+    order, todo = [], [first]
+    while todo:
+        a = todo.pop(0)
+        if a in order:
+            continue
+        order.append(a)
+        todo += [b for b, _ in flow.moves[a].most_common()]
+    return [{"service": ref(a), "next": _probabilities(flow.moves[a], flow.visits[a], ref)} for a in order]
+
+
+def _acyclic_needs(needs: dict) -> dict:
+    """Needs with self-needs and cycle-closing needs left out (the scenario's needs graph must be acyclic)."""
+    kept: dict = {}
+    for join in sorted(needs):
+        for act in needs[join]:
+            stack, seen = [act], set()
+            while stack:
+                x = stack.pop()
+                seen.add(x)
+                stack += [y for y in kept.get(x, ()) if y not in seen]
+            if act != join and join not in seen:
+                kept.setdefault(join, {})[act] = needs[join][act]
+    return kept
+
+
+def _calendars(frame, depts, origin, days) -> tuple[dict, list[str]]:
+    """Each non-delay department's open hours (from its events) and the log's holidays."""
+    weeks = max(days / 7.0, 1.0)
+    open_by = {}
+    for name, dept in depts.items():
+        if not dept.unlimited:
+            mine = frame[frame["activity"].isin(dept.activities)]
+            flags = hours.open_hours(pd.concat([mine["start"], mine["end"]]), weeks)
+            if flags.any():  # a department seen too seldom for any hour to count as open works around the clock
+                open_by[name] = flags
+    open_days = {h // 24 for flags in open_by.values() for h in np.flatnonzero(flags)}
+    instants = pd.concat([frame["start"], frame["end"], frame["enabled"]])
+    closed = hours.holidays(instants, origin.date(), frame["end"].max().date(), open_days)
+    return open_by, closed
+
+
+def _services(frame, depts, closed, origin, days) -> dict:
+    """Per activity: working time of each event under its resource's own open hours, and the fitted families.
+
+    A resource's open hours come from its own events (the rule of ``hours``), so a job one person
+    leaves at their closing time and finishes the next morning counts only the minutes they worked.
+    """
+    weeks = max(days / 7.0, 1.0)
+    work = np.zeros(len(frame))
+    unlimited = {a for d in depts.values() if d.unlimited for a in d.activities}
+    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
+    for _resource, ev in frame.groupby(frame["resource"].fillna(frame["activity"]), sort=False):
+        rows = frame.index.get_indexer(ev.index)
+        flags = hours.open_hours(pd.concat([ev["start"], ev["end"]]), weeks)
+        if not flags.any() or ev["activity"].isin(unlimited).all():
+            work[rows] = wall[rows]
+            continue
+        clock = hours.WorkingClock(origin, days, flags, closed)
+        work[rows] = (clock.working(ev["end"]) - clock.working(ev["start"])) / 60.0
+    work = np.where((work <= 0) & (wall > 0), wall, work)  # work done wholly outside open hours still took time
+    out = {}
+    for act, idx in frame.groupby("activity").indices.items():
+        out[act] = ServiceFit(act, len(idx), float(wall[idx].mean()), float(work[idx].mean()), fit_all(work[idx]))
+    return out
+
+
+def _waits(frame: pd.DataFrame) -> dict:
+    """Per activity: the positive waits between the end of the case's earlier work and the event being enabled.
+
+    Only a log with enabled times has them (a timer, a customer's reply): such a wait is no queue,
+    so it becomes a delay before the activity.  Returns {activity: (events, positive waits in hours)}.
+    """
+    if frame["enabled"].isna().all():
+        return {}
+    earlier_end = frame.groupby("case", sort=False)["end"].transform(lambda s: s.cummax().shift(1))
+    gap = ((frame["enabled"] - earlier_end).dt.total_seconds() / 3600.0).fillna(0.0).to_numpy()
+    out = {}
+    for act, idx in frame.groupby("activity").indices.items():
+        positive = gap[idx][gap[idx] > MIN_WAIT]
+        if len(positive):
+            out[act] = (len(idx), positive)
+    return out
+
+
+def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
+    """Fit a scenario to *log* (see the module docstring); raises EventLogError when the log cannot give one."""
+    frame = log.frame
+    if frame["end"].isna().all():
+        raise EventLogError(f"{log.path}: no event has an end time")
+    cases = _case_times(frame)
+    origin = cases["arrival"].min().normalize()
+    horizon = math.ceil((frame["end"].max() - origin).total_seconds() / 3600.0)
+    days = int(math.ceil(horizon / 24.0))
+    depts, owner = discovery.departments(frame)
+    flow = discovery.flow(frame)
+    open_by, closed = _calendars(frame, depts, origin, days)
+    services = _services(frame, depts, closed, origin, days)
+    ids: dict[str, str] = {}
+    for dept in depts.values():
+        taken: set[str] = set()
+        for act in dept.activities:
+            ids[act] = f"{dept.name}.{discovery.identifier(act, taken)}"
+    ref = ids.__getitem__
+    needs = _acyclic_needs(flow.needs)
+    model = FittedModel({}, log.path, len(frame), len(cases), departments=depts, services=services)
+    departments = {}
+    for dname, dept in depts.items():
+        svc = {}
+        for act in dept.activities:
+            entry = {"time": services[act].fits[0].dist}
+            if act in needs:
+                entry["needs"] = [{"service": ref(x), "probability": min(1.0, _round(n / flow.visits[act]))}
+                                  for x, n in sorted(needs[act].items())]
+            svc[ref(act).split(".")[1]] = entry
+        spec = {"headcount": UNLIMITED_HEADS if dept.unlimited else len(dept.resources)}
+        if dname in open_by:
+            spec["calendar"] = dname
+        departments[dname] = {**spec, "services": svc}
+    waits = _waits(frame)
+    labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
+    if waits:
+        delay = discovery.identifier("waits", set(departments))
+        taken = set()
+        wait_svc = {}
+        for act, (n, positive) in sorted(waits.items()):
+            sname = discovery.identifier(f"before {act}", taken)
+            fits = fit_all(positive)
+            wait_svc[sname] = {"time": fits[0].dist}
+            model.services[f"wait before {act}"] = ServiceFit(f"wait before {act}", len(positive), float(positive.mean()),
+                                                             float(positive.mean()), fits)
+            labels[f"{delay}.{sname}"] = f"wait before {act}"
+            dname, svc_name = ref(act).split(".")
+            departments[dname]["services"][svc_name].setdefault("needs", []).append(
+                {"service": f"{delay}.{sname}", "probability": min(1.0, _round(len(positive) / n))})
+        departments[delay] = {"headcount": UNLIMITED_HEADS, "services": wait_svc}
+    segments, seg_taken = {}, set()
+    first_of = {c: s[0] for c, s in flow.sequence.items()}
+    for first, count in flow.first.most_common():
+        seg = "cases" if len(flow.first) == 1 else discovery.identifier(f"from {first}", seg_taken, limit=40)
+        mine = cases[cases.index.map(first_of) == first]
+        median = float(mine["cycle"].median())
+        segments[seg] = {"arrivals": {"rate": _rate_table(mine["arrival"], origin, horizon, set(closed))},
+                         "journey": _journey(first, flow, ref), "expectation": max(_round(median), 0.01)}
+        model.segments[seg] = {"first": first, "cases": count, "cycle_median": median,
+                               "cycle_mean": float(mine["cycle"].mean()), "cycle_p90": float(mine["cycle"].quantile(0.9))}
+    model.scenario = {
+        "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
+        "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},
+        "holidays": closed, "calendars": {d: hours.windows(flags) for d, flags in open_by.items()},
+        "departments": departments, "segments": segments,
+    }
+    model.notes = {"flow": flow, "needs": needs, "owner": owner, "ids": ids, "labels": labels, "origin": origin, "horizon": horizon}
+    return model

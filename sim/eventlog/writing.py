@@ -1,0 +1,135 @@
+"""Write a fitted model as a commented scenario file: every number says where it came from.
+
+The text is checked by the scenario loader before it is written (atomically), so a fitted file
+always loads with ``orgsim.load`` and runs with ``orgsim run`` as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from orgsim.eventlog.fitting import UNLIMITED_HEADS, FittedModel
+from orgsim.eventlog.hours import OPEN_SHARE
+from orgsim.execution.atomic import write_text
+from orgsim.scenario.loader import parse_text, validate_mapping
+
+_PLAIN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
+
+
+def flow(value) -> str:
+    """*value* in YAML flow style (strings quoted unless they are identifiers or service names)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{flow(k)}: {flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    return text if _PLAIN.match(text) else json.dumps(text)
+
+
+def _hours(x: float) -> str:
+    return f"{x:.3g} h"
+
+
+def _service_lines(model: FittedModel, dname: str, sname: str, spec: dict, activity: str) -> list[str]:
+    fit = model.services[activity]
+    best, others = fit.fits[0], fit.fits[1:3]
+    rivals = ", ".join(f"{f.dist['dist']} KS {f.ks:.3f}" for f in others)
+    if activity.startswith("wait before "):
+        head = (f"      {sname}:  # {activity}: positive in {fit.events} events (enabled after the case's earlier work "
+                f"ended); mean {_hours(fit.wall_mean)}")
+    else:
+        head = (f"      {sname}:  # activity {json.dumps(activity)}: {fit.events} events; observed mean {_hours(fit.wall_mean)} "
+                f"start to end, {_hours(fit.working_mean)} of it in working hours")
+    lines = [head,
+             f"        time: {flow(best.dist)}  # best of {len(fit.fits)} families by "
+             f"{'KS (one value holds half the sample)' if best.dist['dist'] == 'deterministic' else 'AIC'}; "
+             f"KS {best.ks:.3f}" + (f"; next: {rivals}" if rivals else "")]
+    if spec.get("needs"):
+        lines.append("        needs:  # fork-join: parallel work before it, or a wait after the case's earlier work")
+        for need in spec["needs"]:
+            lines.append(f"          - {flow(need)}")
+    return lines
+
+
+def _department_lines(model: FittedModel, dname: str, spec: dict) -> list[str]:
+    dept = model.departments.get(dname)
+    if dept is None:
+        head = (f"  {dname}:  # not in the log: delays between work (waits from enabled times), "
+                f"{UNLIMITED_HEADS} heads so nothing queues")
+    elif dept.unlimited:
+        head = (f"  {dname}:  # {dept.label}: {len(dept.resources)} resources, {dept.events} events; "
+                f"{dept.concurrent_share:.0%} of them while already busy on another case: a delay, {UNLIMITED_HEADS} heads")
+    else:
+        head = f"  {dname}:  # {dept.label}: {len(dept.resources)} distinct resources, {dept.events} events"
+    lines = [head, f"    headcount: {spec['headcount']}"]
+    if "calendar" in spec:
+        lines.append(f"    calendar: {spec['calendar']}")
+    lines.append("    services:")
+    for sname, svc in spec["services"].items():
+        activity = model.notes["labels"][f"{dname}.{sname}"]
+        lines += _service_lines(model, dname, sname, svc, activity)
+    return lines
+
+
+def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
+    facts = model.segments[name]
+    flow_counts = model.notes["flow"]
+    ids = {v: k for k, v in model.notes["ids"].items()}
+    lines = [f"  {name}:  # cases that start with {json.dumps(facts['first'])}: {facts['cases']}",
+             "    arrivals:",
+             "      # arrivals per hour in each hour of the week: cases arriving in it / its hours in the span "
+             "(holidays out); 0 in hours not listed",
+             f"      rate: {flow(spec['arrivals']['rate'])}",
+             "    journey:  # directly-follows: each share = moves / visits of the step; the rest of a step's cases end there"]
+    for step in spec["journey"]:
+        act = ids[step["service"]]
+        moves = flow_counts.moves[act]
+        detail = ", ".join(f"{n} to {json.dumps(b)}" for b, n in moves.most_common(4))
+        lines.append(f"      - {{service: {step['service']}, next: {flow(step['next'])}}}  "
+                     f"# {flow_counts.visits[act]} visits; {flow_counts.ends[act]} end" + (f"; {detail}" if detail else ""))
+    lines.append(f"    expectation: {flow(spec['expectation'])}  # observed median cycle time (first enabled or start to "
+                 f"last end), hours; mean {_hours(facts['cycle_mean'])}, p90 {_hours(facts['cycle_p90'])}")
+    return lines
+
+
+def render(model: FittedModel) -> str:
+    """The fitted scenario as commented YAML."""
+    sc = model.scenario
+    notes = model.notes
+    lines = [f"# Fitted by `orgsim fit` from {model.source}: {model.events} events, {model.cases} cases.",
+             "# Times in hours on the log's local wall clock; the rules are in the README, \"From an event log\".",
+             f"name: {flow(sc['name'])}",
+             "time_unit: hour",
+             f"horizon: {flow(sc['horizon'])}  # hours from clock.start to the last event's end",
+             "warmup: 0.0  # the log starts with an empty firm",
+             f"period: {flow(sc['period'])}  # a week: reporting period",
+             f"clock: {flow(sc['clock'])}  # midnight of the day of the first arrival ({notes['origin']:%A})",
+             f"holidays: {flow(sc['holidays'])}  # days of a working weekday in the span with no event and no arrival",
+             f"calendars:  # hours of the week with a start or end in at least {OPEN_SHARE:.0%} of the weeks"]
+    for name, windows in sc["calendars"].items():
+        lines.append(f"  {name}: {flow(windows)}")
+    if not sc["calendars"]:
+        lines[-1] = "calendars: {}  # every department works around the clock"
+    lines.append("departments:")
+    for dname, spec in sc["departments"].items():
+        lines += _department_lines(model, dname, spec)
+    lines.append("segments:")
+    for name, spec in sc["segments"].items():
+        lines += _segment_lines(model, name, spec)
+    return "\n".join(lines) + "\n"
+
+
+def write_scenario(model: FittedModel, path) -> str:
+    """Render *model*, check that it loads as a scenario, and write it to *path* atomically; returns the text."""
+    text = render(model)
+    raw, lines = parse_text(text, str(path))
+    validate_mapping(raw, str(path), lines)
+    write_text(path, text)
+    return text
