@@ -10,14 +10,13 @@ Each replication's simulated log is compared with the real one by the KPIs and
 distances of ``orgsim.eventlog.measures``; a KPI's simulated value is the mean
 over replications with its 95 % interval, a distance the mean over replications.
 A log activity is matched to the scenario's service of the same name, written
-as a scenario name is (``service_key``).
+as `orgsim fit` writes it (``orgsim.eventlog.discovery.identifier``).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +25,7 @@ import pandas as pd
 from orgsim import metrics
 from orgsim.engines.reference import record_events
 from orgsim.errors import OptionError
+from orgsim.eventlog.discovery import identifier
 from orgsim.eventlog.measures import HOUR, distances, kpis
 from orgsim.eventlog.reading import EventLog, read_log
 from orgsim.eventlog.simulated import events_frame
@@ -37,11 +37,6 @@ from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount as resolve_headcount
 
 MINUTE = pd.Timedelta(minutes=1)
-
-
-def service_key(name: str) -> str:
-    """A name as a scenario writes it: lower case, every run of other characters one underscore."""
-    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
 
 
 @dataclass
@@ -91,12 +86,12 @@ def _log_frame(log: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """The real log in the measures' form: activities as service names, a department per row."""
     frame = log[["case", "activity", "start", "end"]].copy()
     frame["enabled"] = log["enabled"] if "enabled" in log else pd.NaT
-    frame["activity"] = frame["activity"].map(service_key)
+    frame["activity"] = frame["activity"].map(identifier)
     owners: dict[str, list[str]] = {}
     for ref in scenario.service_refs():
         dept, service = ref.split(".")
         owners.setdefault(service, []).append(dept)
-    roles = log["role"].map(service_key) if "role" in log else pd.Series(None, index=log.index)
+    roles = log["role"].map(identifier) if "role" in log else pd.Series(None, index=log.index)
     frame["department"] = [
         (role if role in owners.get(a, ()) else owners[a][0]) if a in owners else None
         for a, role in zip(frame["activity"], roles)

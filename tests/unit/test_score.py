@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from orgsim.eventlog.measures import circadian_distance, cycle_time_distance, kpis
-from orgsim.studies.score import fill_enabled, service_key
+from orgsim.studies.score import fill_enabled
 
 MON = "2025-01-06 "  # a Monday
 
@@ -70,11 +70,6 @@ def test_enabled_times_filled_from_the_latest_end_before_the_start():
     frame["enabled"] = pd.NaT
     filled = fill_enabled(frame)
     assert filled.set_index("activity")["enabled"].dt.strftime("%H:%M").to_dict() == {"a": "09:00", "c": "09:30", "b": "10:00"}
-
-
-def test_activity_names_are_written_as_scenario_names():
-    assert service_key("Check application form completeness") == "check_application_form_completeness"
-    assert service_key("  Approve  (loan)-Offer ") == "approve_loan_offer"
 
 
 def orgsim_cli(*args):
