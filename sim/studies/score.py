@@ -82,7 +82,7 @@ def fill_enabled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _log_frame(log: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def log_frame(log: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """The real log in the measures' form: activities as service names, a department per row."""
     frame = log[["case", "activity", "start", "end"]].copy()
     frame["enabled"] = log["enabled"] if "enabled" in log else pd.NaT
@@ -165,7 +165,7 @@ def score(
         raise OptionError("replications", f"must be at least 1 (got {replications})")
     if log.empty:
         raise OptionError("log", "has no events")
-    real = _log_frame(log, scenario)
+    real = log_frame(log, scenario)
     has_enabled = "enabled" in log and log["enabled"].notna().all()
     first = real.groupby("case")["enabled"].min().min()
     start, end = first.floor("min"), real["end"].max()
