@@ -112,12 +112,11 @@ def _acyclic_needs(needs: dict) -> dict:
 
 def _calendars(frame, depts, origin, days) -> tuple[dict, list[str]]:
     """Each non-delay department's open hours (from its events) and the log's holidays."""
-    weeks = max(days / 7.0, 1.0)
     open_by = {}
     for name, dept in depts.items():
         if not dept.unlimited:
             mine = frame[frame["activity"].isin(dept.activities)]
-            flags = hours.open_hours(pd.concat([mine["start"], mine["end"]]), weeks)
+            flags = hours.open_hours(pd.concat([mine["start"], mine["end"]]))
             if flags.any():  # a department seen too seldom for any hour to count as open works around the clock
                 open_by[name] = flags
     open_days = {h // 24 for flags in open_by.values() for h in np.flatnonzero(flags)}
@@ -126,44 +125,61 @@ def _calendars(frame, depts, origin, days) -> tuple[dict, list[str]]:
     return open_by, closed
 
 
-def _services(frame, depts, closed, origin, days) -> dict:
-    """Per activity: working time of each event under its resource's own open hours, and the fitted families.
+def _earlier_end(frame: pd.DataFrame) -> pd.Series:
+    """Per event: the latest end of the events of its case that started before it (NaT for the first)."""
+    return frame.groupby("case", sort=False)["end"].transform(lambda s: s.cummax().shift(1))
 
-    A resource's open hours come from its own events (the rule of ``hours``), so a job one person
-    leaves at their closing time and finishes the next morning counts only the minutes they worked.
+
+def _working(frame, depts, closed, origin, days) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: its working time, and the working time it waited while ready and its resource was free (hours).
+
+    Both are measured on the resource's own open hours (the rule of ``hours``, from that resource's
+    events), so a job left at closing time and finished next morning counts only the minutes worked,
+    and a night is no wait.  *Ready* is the enabled time, else the end of the case's earlier work;
+    the resource is free from the end of its own earlier events.  A delay department works on the
+    wall clock.
     """
-    weeks = max(days / 7.0, 1.0)
-    work = np.zeros(len(frame))
+    work, idle = np.zeros(len(frame)), np.zeros(len(frame))
     unlimited = {a for d in depts.values() if d.unlimited for a in d.activities}
-    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
+    ready = frame["enabled"].fillna(_earlier_end(frame)).fillna(frame["start"])
     for _resource, ev in frame.groupby(frame["resource"].fillna(frame["activity"]), sort=False):
+        ev = ev.sort_values(["start", "end"], kind="stable")
         rows = frame.index.get_indexer(ev.index)
-        flags = hours.open_hours(pd.concat([ev["start"], ev["end"]]), weeks)
+        free = ev["end"].cummax().shift(1)
+        since = pd.concat([ready.loc[ev.index], free], axis=1).max(axis=1).clip(upper=ev["start"])
+        flags = hours.open_hours(pd.concat([ev["start"], ev["end"]]))
         if not flags.any() or ev["activity"].isin(unlimited).all():
-            work[rows] = wall[rows]
+            work[rows] = (ev["end"] - ev["start"]).dt.total_seconds().to_numpy() / 3600.0
+            idle[rows] = (ev["start"] - since).dt.total_seconds().to_numpy() / 3600.0
             continue
         clock = hours.WorkingClock(origin, days, flags, closed)
-        work[rows] = (clock.working(ev["end"]) - clock.working(ev["start"])) / 60.0
+        at_start = clock.working(ev["start"])
+        work[rows] = (clock.working(ev["end"]) - at_start) / 60.0
+        idle[rows] = (at_start - clock.working(since)) / 60.0
+    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
     work = np.where((work <= 0) & (wall > 0), wall, work)  # work done wholly outside open hours still took time
-    out = {}
-    for act, idx in frame.groupby("activity").indices.items():
-        out[act] = ServiceFit(act, len(idx), float(wall[idx].mean()), float(work[idx].mean()), fit_all(work[idx]))
-    return out
+    return work, idle
 
 
-def _waits(frame: pd.DataFrame) -> dict:
-    """Per activity: the positive waits between the end of the case's earlier work and the event being enabled.
+def _services(frame: pd.DataFrame, work: np.ndarray) -> dict:
+    """Per activity: the observed means and every family fitted to its events' working times."""
+    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
+    return {act: ServiceFit(act, len(idx), float(wall[idx].mean()), float(work[idx].mean()), fit_all(work[idx]))
+            for act, idx in frame.groupby("activity").indices.items()}
 
-    Only a log with enabled times has them (a timer, a customer's reply): such a wait is no queue,
-    so it becomes a delay before the activity.  Returns {activity: (events, positive waits in hours)}.
+
+def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
+    """Per activity: the positive delays before its events that no queue explains.
+
+    A delay is the wait from the end of the case's earlier work to the event's enabling (a timer,
+    a reply; only a log with enabled times has it) plus the working time the event then waited
+    while its resource was free.  Returns {activity: (events, positive delays in hours)}.
     """
-    if frame["enabled"].isna().all():
-        return {}
-    earlier_end = frame.groupby("case", sort=False)["end"].transform(lambda s: s.cummax().shift(1))
-    gap = ((frame["enabled"] - earlier_end).dt.total_seconds() / 3600.0).fillna(0.0).to_numpy()
+    gap = ((frame["enabled"] - _earlier_end(frame)).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0.0).to_numpy()
+    delay = gap + np.maximum(idle, 0.0)
     out = {}
     for act, idx in frame.groupby("activity").indices.items():
-        positive = gap[idx][gap[idx] > MIN_WAIT]
+        positive = delay[idx][delay[idx] > MIN_WAIT]
         if len(positive):
             out[act] = (len(idx), positive)
     return out
@@ -181,7 +197,8 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     depts, owner = discovery.departments(frame)
     flow = discovery.flow(frame)
     open_by, closed = _calendars(frame, depts, origin, days)
-    services = _services(frame, depts, closed, origin, days)
+    work, idle = _working(frame, depts, closed, origin, days)
+    services = _services(frame, work)
     ids: dict[str, str] = {}
     for dept in depts.values():
         taken: set[str] = set()
@@ -203,7 +220,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         if dname in open_by:
             spec["calendar"] = dname
         departments[dname] = {**spec, "services": svc}
-    waits = _waits(frame)
+    waits = _waits(frame, idle)
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
     if waits:
         delay = discovery.identifier("waits", set(departments))

@@ -2,9 +2,10 @@
 
 Rules (the README's "From an event log" states them for users):
 
-* an hour of the week (Monday 00:00-01:00 is hour 0) is *open* for a group of resources when some
-  event of theirs starts or ends in it in at least ``OPEN_SHARE`` of the weeks the log spans (and in
-  at least one week); an hour in which work runs but nothing starts or ends is open too when it lies
+* an hour of the week (Monday 00:00-01:00 is hour 0) is *open* for a group of resources when the
+  weeks in which some event of theirs starts or ends in it are at least ``OPEN_SHARE`` of the weeks
+  of their busiest hour (and at least one): relative, so a person seen a few times a month is not
+  closed where a busy team would be; an hour in which work runs but nothing starts or ends is open too when it lies
   between two open hours of the same day (a long job does not close the office around it);
 * a *holiday* is a day, inside the log's span, of a weekday that is open for someone, on which no
   event starts or ends and no case arrives;
@@ -29,13 +30,13 @@ def hour_of_week(times: pd.Series) -> np.ndarray:
     return (times.dt.day_of_week * 24 + times.dt.hour).to_numpy(dtype=int)
 
 
-def open_hours(instants: pd.Series, weeks: float) -> np.ndarray:
+def open_hours(instants: pd.Series) -> np.ndarray:
     """168 booleans: the hours of the week open by the OPEN_SHARE rule, from the event *instants* (starts and ends)."""
     instants = instants.dropna()
     week = ((instants - instants.min().normalize()).dt.days // 7).to_numpy()
     pairs = pd.DataFrame({"week": week, "how": hour_of_week(instants)}).drop_duplicates()
     counts = np.bincount(pairs["how"].to_numpy(), minlength=HOURS)
-    is_open = counts >= max(1.0, OPEN_SHARE * weeks)
+    is_open = counts >= max(1.0, OPEN_SHARE * counts.max())
     for day in range(7):  # fill gaps between open hours of one day
         hours = np.flatnonzero(is_open[day * 24:(day + 1) * 24])
         if len(hours):

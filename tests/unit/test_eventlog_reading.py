@@ -6,6 +6,8 @@ The real logs are in ../shared/data (see its README for their counts, which the 
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -140,3 +142,29 @@ def test_unknown_file_type_is_refused(tmp_path):
     path.write_text("x")
     with pytest.raises(EventLogError, match=r"unknown event-log file type; allowed: \.csv, \.csv\.gz, \.parquet"):
         read_log(path)
+
+
+ORGSIM = str(Path(sys.executable).with_name("orgsim"))
+CLI_CASES = {**{name: (text, [f"--{k}={v}" for k, v in kw.items()], words) for name, (text, kw, words) in BAD.items()},
+             "unknown file type": (None, [], ["unknown event-log file type"]),
+             "no such file": (False, [], ["no such file"])}
+
+
+@pytest.mark.parametrize("name", sorted(CLI_CASES))
+def test_the_fit_command_refuses_a_bad_log_with_one_line_and_exit_2(tmp_path, name):
+    text, flags, words = CLI_CASES[name]
+    path = tmp_path / ("bad.csv" if text is not False else "missing.csv")
+    if text is None:
+        path = tmp_path / "log.xlsx"
+        path.write_text("x")
+    elif text:
+        path.write_text(text)
+    done = subprocess.run([ORGSIM, "fit", str(path), "--out", str(tmp_path / "out.yaml"), *flags],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert lines[0].startswith(f"orgsim fit: {path}")
+    for word in words:
+        assert word in lines[0]
+    assert not (tmp_path / "out.yaml").exists()

@@ -22,7 +22,8 @@ from commands import sh_commands, small
 
 from orgsim.scenario.loader import shipped_scenarios
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 ORGSIM = str(Path(sys.executable).with_name("orgsim"))
 # commands that need a Dask cluster on another machine: they cannot run here (the local Dask backend is tested
 # in tests/distributed); `...` in them stands for the sweep's grid above
@@ -50,7 +51,6 @@ def test_the_readme_has_commands_and_every_exemption_is_used():
 
 
 RUNNABLE = [c for c in readme_commands() if c not in CLUSTER and c not in SERVERS]
-ROOT = README.parent
 SHARED = "../shared/"  # the project's shared data beside the checkout, as the README names it from the project root
 
 

@@ -1,0 +1,153 @@
+"""`orgsim fit` recovers what made a log, and its scenarios of the two real logs load and run.
+
+The known process (written here, not taken from the fitter): cases arrive as a Poisson stream on
+weekdays 09:00-17:00; `Register` (desk, 3 people) is followed by `Review` (office, 2 people) with
+probability P_REVIEW, else by `Close` (desk); `Review` is followed by `Close`.  Each activity takes
+the first free person of its team (no one works two cases at once) and lasts an exponential
+working time: work starts only in office hours and pauses while the office is closed.
+Tolerances are four standard errors of the estimate from the log's own counts.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import orgsim
+from orgsim.eventlog import read_log
+from orgsim.eventlog.fitting import fit_log
+from orgsim.scenario.schema import DISTRIBUTIONS
+
+ORGSIM = str(Path(sys.executable).with_name("orgsim"))
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+RATE, P_REVIEW, WEEKS = 4.0, 0.3, 12
+MEANS = {"Register": 5 / 60, "Review": 20 / 60, "Close": 3 / 60}
+TEAMS = {"Register": "desk", "Close": "desk", "Review": "office"}
+HEADS = {"desk": 3, "office": 2}
+ORIGIN = pd.Timestamp("2024-01-01")  # a Monday
+
+
+def _arrivals(rng) -> np.ndarray:
+    """Hours after ORIGIN of Poisson arrivals at RATE per open hour (weekdays 09:00-17:00)."""
+    times = []
+    for day in range(WEEKS * 7):
+        if day % 7 < 5:
+            n = rng.poisson(RATE * 8)
+            times += list(day * 24 + 9 + np.sort(rng.uniform(0, 8, n)))
+    return np.array(times)
+
+
+def _next_open(t: float) -> float:
+    """The first moment at or after *t* (hours after ORIGIN, a Monday 00:00) inside weekdays 09:00-17:00."""
+    while True:
+        day, hour = divmod(t, 24.0)
+        if day % 7 < 5 and 9.0 <= hour < 17.0:
+            return t
+        t = day * 24 + 9.0 if day % 7 < 5 and hour < 9.0 else (day + 1) * 24 + 9.0
+
+
+def _finish(t: float, work: float) -> float:
+    """When *work* hours of working time begun at *t* end: the work pauses while the office is closed."""
+    while work > 1e-12:
+        t = _next_open(t)
+        step = min(work, (t // 24) * 24 + 17.0 - t)
+        t, work = t + step, work - step
+    return t
+
+
+def known_log(seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    free = {team: np.zeros(n) for team, n in HEADS.items()}
+    rows = []
+    for case, t in enumerate(_arrivals(rng)):
+        path = ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
+        for act in path:
+            team = TEAMS[act]
+            who = int(np.argmin(free[team]))
+            start = _next_open(max(t, free[team][who]))
+            t = _finish(start, rng.exponential(MEANS[act]))
+            free[team][who] = t
+            rows.append((f"c{case}", act, f"{team}-{who}", team, ORIGIN + pd.Timedelta(hours=start), ORIGIN + pd.Timedelta(hours=t)))
+    return pd.DataFrame(rows, columns=["case_id", "activity", "resource", "role", "start_time", "end_time"])
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    frame = known_log()
+    path = tmp_path_factory.mktemp("known") / "known.csv"
+    frame.to_csv(path, index=False)
+    return frame, fit_log(read_log(path))
+
+
+def test_headcount_and_departments_are_recovered(fitted):
+    _, model = fitted
+    depts = model.scenario["departments"]
+    assert {d: v["headcount"] for d, v in depts.items()} == HEADS
+    assert set(depts["desk"]["services"]) == {"register", "close"} and set(depts["office"]["services"]) == {"review"}
+
+
+def test_calendar_is_the_working_week(fitted):
+    _, model = fitted
+    assert model.scenario["calendars"] == {"desk": ["mon-fri 09:00-17:00"], "office": ["mon-fri 09:00-17:00"]}
+    assert model.scenario["holidays"] == []
+
+
+def test_arrival_rate_is_recovered_within_its_standard_error(fitted):
+    frame, model = fitted
+    table = model.scenario["segments"]["cases"]["arrivals"]["rate"]
+    open_hours = [w for w in table if w.split()[0] in ("mon", "tue", "wed", "thu", "fri") and "09:00" <= w.split()[1][:5] < "17:00"]
+    assert len(open_hours) == 40  # every weekday hour from 9 to 17 has arrivals
+    exposure = WEEKS * 40
+    mean_rate = np.mean([table[w] for w in open_hours])
+    assert abs(mean_rate - RATE) < 4 * math.sqrt(RATE / exposure)
+    outside = sum(v for w, v in table.items() if w not in open_hours)
+    assert outside < 0.02 * RATE  # arrivals are only in open hours (an arrival at 16:59 may spill into 17:00)
+
+
+def test_routing_probability_is_recovered(fitted):
+    _, model = fitted
+    first = model.scenario["segments"]["cases"]["journey"][0]
+    assert first["service"] == "desk.register"
+    n = model.notes["flow"].visits["Register"]
+    p = first["next"]["office.review"]
+    assert abs(p - P_REVIEW) < 4 * math.sqrt(P_REVIEW * (1 - P_REVIEW) / n)
+    assert abs(first["next"]["desk.close"] - (1 - P_REVIEW)) < 4 * math.sqrt(P_REVIEW * (1 - P_REVIEW) / n)
+
+
+@pytest.mark.parametrize("activity", sorted(MEANS))
+def test_service_time_means_are_recovered(fitted, activity):
+    _, model = fitted
+    fit = model.services[activity]
+    dist = model.scenario["departments"][TEAMS[activity]]["services"][activity.lower()]["time"]
+    law = DISTRIBUTIONS[dist["dist"]](**dist)
+    # exponential times: the sample mean's standard error is mean / sqrt(n); work rarely crosses the close
+    assert abs(law.moments()[0] - MEANS[activity]) < 4 * MEANS[activity] / math.sqrt(fit.events)
+    assert fit.fits[0].ks < 0.1
+
+
+def _fit_cli(log: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([ORGSIM, "fit", str(log), "--out", str(out), *extra], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("name", ["LoanApp_simplified_train.csv.gz", "PurchasingExample.csv.gz"])
+def test_fitted_scenarios_of_the_real_logs_load_and_run(tmp_path, name):
+    out, report = tmp_path / "fitted.yaml", tmp_path / "fit.html"
+    done = _fit_cli(DATA / name, out, "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    scenario = orgsim.load(out)
+    assert scenario.segments and scenario.departments
+    text = report.read_text()
+    assert "<table>" in text and "data:image/png;base64," in text and "http" not in text.replace("http-equiv", "")
+    ran = subprocess.run([ORGSIM, "run", str(out), "--engine", "simpy", "-r", "1", "--format", "json"],
+                         capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    completed = yaml.safe_load(ran.stdout)["metrics"]["external.completed"]["mean"]
+    cases = read_log(DATA / name).cases
+    assert 0.8 * cases < completed < 1.1 * cases  # the fitted arrivals bring about as many cases as the log has
