@@ -9,6 +9,9 @@ without one); cycle times are those of the cases that completed.
 Each replication's simulated log is compared with the real one by the KPIs and
 distances of ``orgsim.eventlog.measures``; a KPI's simulated value is the mean
 over replications with its 95 % interval, a distance the mean over replications.
+The distances compare the events of the activities the real log has: a service
+it never names (a delay the fit modelled as work of a ``waits`` department) is
+time inside a case, not an event the real log could show.
 A log activity is matched to the scenario's service of the same name, written
 as `orgsim fit` writes it (``orgsim.eventlog.discovery.identifier``).
 """
@@ -177,6 +180,7 @@ def score(
     staffed, on_duty = _schedules(sc, heads, span_units, unit_hours)
     window = (start, end)
     log_kpis = kpis(real, window, staffed, on_duty)
+    named = set(real["activity"])  # the distances compare the events of the activities the real log has
     runs: list[dict[str, float]] = []
     dist_runs: dict[str, list[float]] = {}
     for rec in record_events(sc, heads, seed, range(replications)):
@@ -189,7 +193,7 @@ def score(
         values = kpis(frame, window, staffed, on_duty)
         values.update({k: v for k, v in kpis(done, window, staffed, on_duty).items() if k.startswith("cycle_time")})
         runs.append(values)
-        for name, value in distances(real, done).items():
+        for name, value in distances(real, done[done["activity"].isin(named)]).items():
             dist_runs.setdefault(name, []).append(value)
     return Score(names[0], names[1], replications, _table(log_kpis, runs),
                  {k: float(np.nanmean(v)) for k, v in dist_runs.items()}, dist_runs)
