@@ -83,7 +83,7 @@ def fit_all(times) -> list[Fit]:
     if len(x) == 0:
         return []
     if np.ptp(x) <= 1e-9 * max(1.0, x.mean()) or len(x) < 2:
-        return [Fit({"dist": "deterministic", "value": float(x.mean())}, math.inf, -math.inf, 0.0)]
+        return [Fit({"dist": "deterministic", "value": float(f"{x.mean():.6g}")}, math.inf, -math.inf, 0.0)]
     fits = [_atom(x)] if _has_atom(x) else []
     for family in FAMILIES:
         with np.errstate(all="ignore"):

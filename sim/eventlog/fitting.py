@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import EventLogError
-from orgsim.eventlog import discovery, hours
+from orgsim.eventlog import busy, discovery, hours
 from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.reading import EventLog
 from orgsim.scenario.calendar import DAYS
@@ -55,7 +55,7 @@ def _round(x: float, digits: int = 4) -> float:
     return float(f"{x:.{digits}g}") if x else 0.0
 
 
-def _case_times(frame: pd.DataFrame) -> pd.DataFrame:
+def case_times(frame: pd.DataFrame) -> pd.DataFrame:
     """Per case: arrival (first enabled, else first start), end (last end) and cycle time in hours."""
     first = frame["enabled"].fillna(frame["start"])
     cases = pd.DataFrame({"case": frame["case"], "arrival": first, "end": frame["end"]}).groupby("case", sort=False)
@@ -117,7 +117,7 @@ def _calendars(frame, depts, origin, days) -> tuple[dict, list[str]]:
         if not dept.unlimited:
             mine = frame[frame["activity"].isin(dept.activities)]
             flags = hours.open_hours(pd.concat([mine["start"], mine["end"]]))
-            if flags.any():  # a department seen too seldom for any hour to count as open works around the clock
+            if flags.any() and not flags.all():  # open all week, or never seen open: around the clock, no calendar
                 open_by[name] = flags
     open_days = {h // 24 for flags in open_by.values() for h in np.flatnonzero(flags)}
     instants = pd.concat([frame["start"], frame["end"], frame["enabled"]])
@@ -130,35 +130,45 @@ def _earlier_end(frame: pd.DataFrame) -> pd.Series:
     return frame.groupby("case", sort=False)["end"].transform(lambda s: s.cummax().shift(1))
 
 
-def _working(frame, depts, closed, origin, days) -> tuple[np.ndarray, np.ndarray]:
-    """Per event: its working time, and the working time it waited while ready and its resource was free (hours).
+def _hours_since(times: pd.Series, origin: pd.Timestamp) -> np.ndarray:
+    return ((times - origin).dt.total_seconds() / 3600.0).to_numpy()
+
+
+def _working(frame, depts, owner, closed, origin, days) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: its working time, and the working time it waited that its department's queue does not explain (hours).
 
     Both are measured on the resource's own open hours (the rule of ``hours``, from that resource's
     events), so a job left at closing time and finished next morning counts only the minutes worked,
-    and a night is no wait.  *Ready* is the enabled time, else the end of the case's earlier work;
-    the resource is free from the end of its own earlier events.  A delay department works on the
-    wall clock.
+    and a night is no wait.  The wait runs from *ready* (the enabled time, else the end of the
+    case's earlier work) to the start, less the time in it when every person of the activity's
+    department was busy (``busy.AllBusy``): only that part is a queue the scenario reproduces.
+    A delay department has neither calendar nor queue: wall-clock work, no wait.
     """
     work, idle = np.zeros(len(frame)), np.zeros(len(frame))
     unlimited = {a for d in depts.values() if d.unlimited for a in d.activities}
-    ready = frame["enabled"].fillna(_earlier_end(frame)).fillna(frame["start"])
-    for _resource, ev in frame.groupby(frame["resource"].fillna(frame["activity"]), sort=False):
-        ev = ev.sort_values(["start", "end"], kind="stable")
+    ready = frame["enabled"].fillna(_earlier_end(frame)).fillna(frame["start"]).clip(upper=frame["start"])
+    resource = frame["resource"].fillna(frame["activity"])
+    queued = np.zeros(len(frame))
+    for name, dept in depts.items():
+        mine = frame[resource.isin(dept.resources)]
+        pool = busy.AllBusy(_hours_since(mine["start"], origin), _hours_since(mine["end"], origin),
+                            resource[mine.index].to_numpy(), len(dept.resources))
+        rows = np.flatnonzero(frame["activity"].map(owner).eq(name).to_numpy())
+        queued[rows] = pool.before(_hours_since(frame["start"].iloc[rows], origin)) - pool.before(
+            _hours_since(ready.iloc[rows], origin))
+    for _resource, ev in frame.groupby(resource, sort=False):
         rows = frame.index.get_indexer(ev.index)
-        free = ev["end"].cummax().shift(1)
-        since = pd.concat([ready.loc[ev.index], free], axis=1).max(axis=1).clip(upper=ev["start"])
-        flags = hours.open_hours(pd.concat([ev["start"], ev["end"]]))
-        if not flags.any() or ev["activity"].isin(unlimited).all():
+        if ev["activity"].isin(unlimited).all():
             work[rows] = (ev["end"] - ev["start"]).dt.total_seconds().to_numpy() / 3600.0
-            idle[rows] = (ev["start"] - since).dt.total_seconds().to_numpy() / 3600.0
             continue
-        clock = hours.WorkingClock(origin, days, flags, closed)
+        flags = hours.open_hours(pd.concat([ev["start"], ev["end"]]))
+        clock = hours.WorkingClock(origin, days, flags if flags.any() else ~flags, closed)
         at_start = clock.working(ev["start"])
         work[rows] = (clock.working(ev["end"]) - at_start) / 60.0
-        idle[rows] = (at_start - clock.working(since)) / 60.0
+        idle[rows] = (at_start - clock.working(ready.loc[ev.index])) / 60.0 - queued[rows]
     wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
     work = np.where((work <= 0) & (wall > 0), wall, work)  # work done wholly outside open hours still took time
-    return work, idle
+    return work, np.maximum(idle, 0.0)
 
 
 def _services(frame: pd.DataFrame, work: np.ndarray) -> dict:
@@ -173,7 +183,7 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
 
     A delay is the wait from the end of the case's earlier work to the event's enabling (a timer,
     a reply; only a log with enabled times has it) plus the working time the event then waited
-    while its resource was free.  Returns {activity: (events, positive delays in hours)}.
+    that its department's queue does not explain (see ``_working``).  Returns {activity: (events, positive delays in hours)}.
     """
     gap = ((frame["enabled"] - _earlier_end(frame)).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0.0).to_numpy()
     delay = gap + np.maximum(idle, 0.0)
@@ -190,14 +200,14 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     frame = log.frame
     if frame["end"].isna().all():
         raise EventLogError(f"{log.path}: no event has an end time")
-    cases = _case_times(frame)
+    cases = case_times(frame)
     origin = cases["arrival"].min().normalize()
     horizon = math.ceil((frame["end"].max() - origin).total_seconds() / 3600.0)
     days = int(math.ceil(horizon / 24.0))
     depts, owner = discovery.departments(frame)
     flow = discovery.flow(frame)
     open_by, closed = _calendars(frame, depts, origin, days)
-    work, idle = _working(frame, depts, closed, origin, days)
+    work, idle = _working(frame, depts, owner, closed, origin, days)
     services = _services(frame, work)
     ids: dict[str, str] = {}
     for dept in depts.values():

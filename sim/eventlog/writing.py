@@ -112,11 +112,11 @@ def render(model: FittedModel) -> str:
              f"period: {flow(sc['period'])}  # a week: reporting period",
              f"clock: {flow(sc['clock'])}  # midnight of the day of the first arrival ({notes['origin']:%A})",
              f"holidays: {flow(sc['holidays'])}  # days of a working weekday in the span with no event and no arrival",
-             f"calendars:  # hours of the week with a start or end in at least {OPEN_SHARE:.0%} of the weeks"]
+             f"calendars:  # hours of the week with a start or end in at least {OPEN_SHARE:.0%} as many weeks as the busiest hour"]
     for name, windows in sc["calendars"].items():
         lines.append(f"  {name}: {flow(windows)}")
     if not sc["calendars"]:
-        lines[-1] = "calendars: {}  # every department works around the clock"
+        lines[-1] = "calendars: {}  # every department works around the clock (open in every hour of the week)"
     lines.append("departments:")
     for dname, spec in sc["departments"].items():
         lines += _department_lines(model, dname, spec)

@@ -151,3 +151,21 @@ def test_fitted_scenarios_of_the_real_logs_load_and_run(tmp_path, name):
     completed = yaml.safe_load(ran.stdout)["metrics"]["external.completed"]["mean"]
     cases = read_log(DATA / name).cases
     assert 0.8 * cases < completed < 1.1 * cases  # the fitted arrivals bring about as many cases as the log has
+
+
+def test_a_fit_on_half_the_loan_log_reproduces_the_other_halfs_mean_cycle_time(tmp_path):
+    """Issue 18's target for the mean: within 10 % of the held-out half (measured: -6 % on this split).
+
+    The p90 is left to the score checks: about a tenth of the loan cases wait over a weekend, so
+    the p90 moves between one and two days with that share (README, "How close it gets").
+    """
+    from orgsim.eventlog import split_by_case
+    from orgsim.eventlog.fitting import case_times
+    from orgsim.eventlog.writing import write_scenario
+
+    train, test = split_by_case(read_log(DATA / "LoanApp_simplified_train.csv.gz"), 0.5, seed=0)
+    write_scenario(fit_log(train), tmp_path / "half.yaml")
+    result = orgsim.run(orgsim.load(tmp_path / "half.yaml"), engine="numba", replications=10, seed=0)
+    simulated = result.summary().set_index("metric").loc["external.sojourn_mean", "mean"]
+    held_out = case_times(test.frame)["cycle"].mean()
+    assert abs(simulated / held_out - 1) < 0.10, (simulated, held_out)
