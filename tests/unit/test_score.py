@@ -124,3 +124,29 @@ def test_score_errors_exit_2_with_one_line(own_log, args, needle):
     proc = orgsim_cli("score", *[str(own_log) if a == "LOG" else a for a in args])
     assert proc.returncode == 2
     assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_service_the_log_never_names_changes_no_distance():
+    # the same firm, once with a zero-time need on its step done by a department of its own: every case's times
+    # are the same, so with the hidden service left out of the comparison (as a fitted delay is) so are the distances
+    from orgsim.scenario.loader import validate_mapping
+    from orgsim.studies.events import event_log
+    from orgsim.studies.score import score
+
+    def firm(hidden: bool):
+        serve = {"time": {"dist": "exponential", "mean": 1.5}}
+        departments = {"desk": {"headcount": 1, "services": {"serve": serve}}}
+        if hidden:
+            serve["needs"] = [{"service": "side.note"}]
+            departments["side"] = {"headcount": 50, "services": {"note": {"time": {"dist": "deterministic", "value": 0.0}}}}
+        return validate_mapping({
+            "time_unit": "hour", "clock": {"start": "2025-01-06 00:00"}, "horizon": 100.0, "period": 50.0,
+            "departments": departments,
+            "segments": {"x": {"arrivals": {"rate": 0.5}, "journey": ["desk.serve"], "expectation": 5.0}},
+        })  # fmt: skip
+
+    real = event_log(firm(False), replications=1, seed=5)
+    plain, with_hidden = score(firm(False), real, replications=2), score(firm(True), real, replications=2)
+    assert "activity.note.processing_mean" in with_hidden.kpis  # the KPIs keep it
+    assert with_hidden.distances == pytest.approx(plain.distances)
+    assert with_hidden.kpis["cycle_time_mean"]["sim"] == pytest.approx(plain.kpis["cycle_time_mean"]["sim"])
