@@ -118,9 +118,11 @@ def _add_select(p) -> None:
 
 
 def _add_log_columns(p) -> None:
-    g = p.add_argument_group("columns of the event log (found by their common names when not given)")
-    for column in ("case", "activity", "resource", "role", "start", "end", "enabled"):
-        g.add_argument(f"--{column}", metavar="COLUMN", help=f"the log's {column} column")
+    g = p.add_argument_group("columns of the log (default: found by their common names, e.g. case_id, case:concept:name)")
+    for canon, example in (("case", "case_id"), ("activity", "concept:name"), ("resource", "org:resource"),
+                           ("role", "org:role"), ("start", "start_timestamp"), ("end", "time:timestamp"),
+                           ("enabled", "enabled_time")):
+        g.add_argument(f"--{canon}", metavar="COLUMN", help=f"the column holding each event's {canon}, e.g. {example}")
 
 
 def _policy_help() -> str:
@@ -239,11 +241,7 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="where the fitted, commented scenario YAML goes")
     p.add_argument("--report", metavar="FILE", help="also write a self-contained HTML page of the fitted numbers")
     p.add_argument("--name", metavar="TEXT", help="the scenario's name (default: 'fitted from' and the log's file name)")
-    g = p.add_argument_group("columns of the log (default: found by their common names, e.g. case_id, case:concept:name)")
-    for canon, example in (("case", "case_id"), ("activity", "concept:name"), ("resource", "org:resource"),
-                           ("role", "org:role"), ("start", "start_timestamp"), ("end", "time:timestamp"),
-                           ("enabled", "enabled_time")):
-        g.add_argument(f"--{canon}", metavar="COLUMN", help=f"the column holding each event's {canon}, e.g. {example}")
+    _add_log_columns(p)
 
     p = command("app", "a local what-if page in the browser (needs orgsim[app]); runs until Ctrl-C", scenario=None,
                 overrides=False)
