@@ -21,8 +21,8 @@ def score_table(result: Score) -> str:
         inside = "-" if "-" in (ci, _fmt(k["log"])) else ("yes" if k["ci_low"] <= k["log"] <= k["ci_high"] else "no")
         rows.append((name, _fmt(k["log"]), _fmt(k["sim"]), ci, inside))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = [f"scenario {result.scenario} against log {result.log}, {result.replications} replications "
-             "(cycle times, waits and processing in hours)"]
+    lines = [f"scenario {result.scenario} against log {result.log}, {result.replications} replications of the reference "
+             "engine (cycle times, waits and processing in hours)"]
     lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
     lines.append("distances (mean over replications; log-distance-measures definitions):")
     lines += [f"  {name}: {_fmt(value)}" for name, value in result.distances.items()]
