@@ -39,8 +39,6 @@ from orgsim.scenario.loader import load
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import headcount as resolve_headcount
 
-MINUTE = pd.Timedelta(minutes=1)
-
 
 @dataclass
 class Score:
