@@ -52,9 +52,9 @@ def scored(log: str):
     """The score of the fitted half against the held-out half, and the distances between the two real halves."""
     read = read_log(LOGS[log])
     train, test = split_by_case(read, 0.5, seed=1)
-    folder = Path(tempfile.mkdtemp(prefix=f"score-fit-{log}-"))
-    write_scenario(fit_log(train), folder / f"{log}.yaml")
-    scenario = orgsim.load(folder / f"{log}.yaml")
+    with tempfile.TemporaryDirectory(prefix=f"score-fit-{log}-") as folder:
+        write_scenario(fit_log(train), Path(folder) / f"{log}.yaml")
+        scenario = orgsim.load(Path(folder) / f"{log}.yaml")
     result = score(scenario, test, replications=REPLICATIONS, seed=0)
     floor = distances(log_frame(train.frame, scenario), log_frame(test.frame, scenario))
     return result, floor
