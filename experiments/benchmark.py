@@ -20,8 +20,11 @@ Compares, on the same work and the same machine:
   * open clock: contact-centre style, the front office closed at night, patience on the open clock
     and the supplier on office hours.
 
+  * event logs: `orgsim fit` on the loan log and `orgsim score -r 20` of its fit, and the held-out checks of
+    both shared logs (fit on half the cases, score on the other half).
+
 Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only] [--demand-only] [--staffing-only]
-       [--profile-only] [--open-clock-only]
+       [--profile-only] [--open-clock-only] [--eventlog-only]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import simpy
@@ -452,6 +456,45 @@ def print_feature_speed(measure, plain_label: str, other_label: str, reps: int, 
     return plain_ms / other_ms
 
 
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+EVENT_LOGS = {"loan": DATA / "LoanApp_simplified_train.csv.gz", "purchasing": DATA / "PurchasingExample.csv.gz"}
+
+
+def eventlog_speed(replications: int = 20) -> None:
+    """Time `orgsim fit` on the whole loan log and `orgsim score -r N` of its fit against it (as a user runs them),
+    then print, per shared log, the held-out check of tests/validation/test_score_fit.py with its numbers."""
+    import tempfile
+
+    from orgsim.eventlog import read_log, split_by_case
+    from orgsim.eventlog.fitting import fit_log
+    from orgsim.eventlog.measures import distances
+    from orgsim.eventlog.writing import write_scenario
+    from orgsim.studies.score import log_frame, score
+
+    cli = str(Path(sys.executable).with_name("orgsim"))
+    folder = Path(tempfile.mkdtemp(prefix="orgsim-bench-"))
+    loan = str(EVENT_LOGS["loan"])
+    for what, argv in (("fit on the loan log (7,544 events)", ["fit", loan, "--out", str(folder / "loan.yaml")]),
+                       (f"score -r {replications} of it against the loan log", ["score", str(folder / "loan.yaml"), loan,
+                                                                               "-r", str(replications)])):
+        began = time.perf_counter()
+        subprocess.run([cli, *argv], check=True, capture_output=True)
+        print(f"orgsim {what}: {time.perf_counter() - began:.1f} s (command line, start-up included)")
+    for name, path in EVENT_LOGS.items():
+        train, test = split_by_case(read_log(path), 0.5, seed=1)
+        write_scenario(fit_log(train), folder / f"{name}-half.yaml")
+        scenario = orgsim.load(folder / f"{name}-half.yaml")
+        result = score(scenario, test, replications=replications, seed=0)
+        floor = distances(log_frame(train.frame, scenario), log_frame(test.frame, scenario))
+        print(f"{name}: fitted on half the cases (seed 1), scored -r {replications} on the other half")
+        for kpi, v in result.kpis.items():
+            if not kpi.startswith("activity."):
+                print(f"  {kpi:55s} log {v['log']:10.4g}  sim {v['sim']:10.4g}  [{v['ci_low']:.4g}, {v['ci_high']:.4g}]"
+                      f"  {v['sim'] / v['log'] - 1:+.1%}" if v["log"] else f"  {kpi:55s} log 0  sim {v['sim']:.4g}")
+        for d, value in result.distances.items():
+            print(f"  {d:55s} {value:.4g} against a noise floor of {floor[d]:.4g} ({value / floor[d]:.2f}x)")
+
+
 def cpu_name() -> str:
     """The CPU's model name and family/model numbers (a guest may show only a vendor line: the numbers tell apart
     generations whose speeds differ by 2x), from /proc/cpuinfo where there is one."""
@@ -476,10 +519,15 @@ def main(argv=None) -> int:
     ap.add_argument("--staffing-only", action="store_true", help="only the speed of shifts with time-varying demand")
     ap.add_argument("--open-clock-only", action="store_true",
                     help="only the speed with the front office closed at night and patience on the open clock")
+    ap.add_argument("--eventlog-only", action="store_true",
+                    help="only fit and score on the shared event logs: their times and the held-out checks")
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
     if args.selection_only:
         selection_savings(args.quick)
+        return 0
+    if args.eventlog_only:
+        eventlog_speed(5 if args.quick else 20)
         return 0
     for flag, (measure, plain_label, other_label) in FEATURE_SPEEDS.items():
         if getattr(args, f"{flag}_only"):

@@ -161,6 +161,16 @@ def cmd_run(args) -> int:
     from orgsim.studies.run import run
 
     scenario = _scenario(args)
+    engine = args.engine
+    if args.events:
+        from orgsim.eventlog.simulated import check_events_path
+
+        check_events_path(args.events)
+        _check_output("events", args.events, folder=False)
+        if engine == "numba":
+            raise OptionError("events", "needs the reference engine, which records the event log: "
+                                        "use --engine simpy (or auto, which then runs it)")
+        engine = "simpy"
     if args.resume and not args.out:
         raise OptionError("resume", "needs --out DIR, the folder of the interrupted run")
     if args.out:
@@ -174,7 +184,7 @@ def cmd_run(args) -> int:
         counter = _Counter(args.replications, enabled=not args.no_progress)
         try:
             with _backend(args) as backend:
-                result = run(scenario, engine=args.engine, replications=args.replications, seed=args.seed,
+                result = run(scenario, engine=engine, replications=args.replications, seed=args.seed,
                              batch_size=args.batch_size, backend=backend, checkpoint=checkpoint, resume=args.resume,
                              on_batch=counter.advance, on_restore=counter.restored, on_note=_note("run"),
                              on_estimate=_announce)
@@ -189,6 +199,11 @@ def cmd_run(args) -> int:
         from orgsim.present.run_report import write
 
         write(result, args.report)
+    if args.events:
+        from orgsim.eventlog.simulated import write_events
+        from orgsim.studies.events import event_log
+
+        write_events(event_log(scenario, args.replications, args.seed), args.events)
     if args.format == "json":
         _print_json(result.to_json())
     else:
@@ -197,6 +212,25 @@ def cmd_run(args) -> int:
             print(f"results written to {args.out}/")
         if args.report:
             print(f"report written to {args.report}")
+        if args.events:
+            print(f"event log written to {args.events}")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from orgsim.eventlog.reading import read_log
+    from orgsim.present.score import score_table
+    from orgsim.studies.score import score
+
+    scenario = _scenario(args)
+    columns = {c: getattr(args, c) for c in ("case", "activity", "resource", "role", "start", "end", "enabled")}
+    log = read_log(args.log, **columns)
+    result = score(scenario, log, replications=args.replications, seed=args.seed)
+    result.scenario, result.log = args.scenario, args.log
+    if args.format == "json":
+        _print_json(result.to_json())
+    else:
+        print(score_table(result))
     return 0
 
 
@@ -393,7 +427,7 @@ def cmd_app(args) -> int:
 
 
 HANDLERS = {
-    "validate": cmd_validate, "summary": cmd_summary, "schema": cmd_schema, "run": cmd_run, "trace": cmd_trace,
+    "validate": cmd_validate, "summary": cmd_summary, "schema": cmd_schema, "run": cmd_run, "score": cmd_score, "trace": cmd_trace,
     "compare": cmd_compare, "optimise": cmd_optimise, "sweep": cmd_sweep, "demo": cmd_demo, "app": cmd_app,
     "fit": cmd_fit,
 }  # fmt: skip

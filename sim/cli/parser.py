@@ -16,7 +16,7 @@ FLAGS = {
     "objective": "--objective", "metric": "--metric", "budget": "--budget", "policy": "--policy",
     "cost_ceiling": "--cost-ceiling", "policies": "--policy", "replications": "-r", "engine": "--engine", "grid": "--grid",
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
-    "report": "--report", "variant": "--variant", "reference": "--reference", "port": "--port",
+    "report": "--report", "events": "--events", "log": "LOG", "variant": "--variant", "reference": "--reference", "port": "--port",
     "select": "--select", "delta": "--delta", "alpha": "--alpha", "first_stage": "-r", "precision": "--precision",
 }  # fmt: skip
 
@@ -117,6 +117,14 @@ def _add_select(p) -> None:
                    "at least 1-A (default 0.05)")
 
 
+def _add_log_columns(p) -> None:
+    g = p.add_argument_group("columns of the log (default: found by their common names, e.g. case_id, case:concept:name)")
+    for canon, example in (("case", "case_id"), ("activity", "concept:name"), ("resource", "org:resource"),
+                           ("role", "org:role"), ("start", "start_timestamp"), ("end", "time:timestamp"),
+                           ("enabled", "enabled_time")):
+        g.add_argument(f"--{canon}", metavar="COLUMN", help=f"the column holding each event's {canon}, e.g. {example}")
+
+
 def _policy_help() -> str:
     return f"a built-in policy ({', '.join((*ALLOCATIONS, *PRIORITIES))}) or a YAML file holding a `policy:` block (repeat)"
 
@@ -155,8 +163,19 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in --out DIR")
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report: every per-period series as a plot, "
                    "the warm-up diagnostic and drift warnings")
+    p.add_argument("--events", metavar="FILE", help="also write the event log of external cases (case, activity, department, "
+                   "employee, enabled, start, end; replication with -r > 1) as CSV or Parquet by the extension; the "
+                   "reference engine records it")
     _add_backend(p)
     _add_progress(p)
+
+    p = command("score", "simulate a scenario over an event log's time span and compare their KPIs and distances")
+    p.add_argument("log", metavar="LOG", help="the real event log: CSV, CSV.gz, Parquet or XES")
+    p.add_argument("-r", "--replications", type=_positive_int, default=20, metavar="N",
+                   help="replications of the reference engine, which records the simulated event logs")
+    _add_seed(p)
+    _add_format(p)
+    _add_log_columns(p)
 
     p = command("trace", "narrate one replication event by event (reference engine)")
     p.add_argument("--until", type=_positive_float, required=True, metavar="T", help="stop narrating at this time")
@@ -222,11 +241,7 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="where the fitted, commented scenario YAML goes")
     p.add_argument("--report", metavar="FILE", help="also write a self-contained HTML page of the fitted numbers")
     p.add_argument("--name", metavar="TEXT", help="the scenario's name (default: 'fitted from' and the log's file name)")
-    g = p.add_argument_group("columns of the log (default: found by their common names, e.g. case_id, case:concept:name)")
-    for canon, example in (("case", "case_id"), ("activity", "concept:name"), ("resource", "org:resource"),
-                           ("role", "org:role"), ("start", "start_timestamp"), ("end", "time:timestamp"),
-                           ("enabled", "enabled_time")):
-        g.add_argument(f"--{canon}", metavar="COLUMN", help=f"the column holding each event's {canon}, e.g. {example}")
+    _add_log_columns(p)
 
     p = command("app", "a local what-if page in the browser (needs orgsim[app]); runs until Ctrl-C", scenario=None,
                 overrides=False)

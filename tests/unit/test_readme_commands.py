@@ -4,8 +4,9 @@ Sizes are made small where a command would be slow (`-r N` becomes `-r 2`, and r
 and sweep get `-r 2`; run gets `--horizon 400`; `compare --select` keeps its first stage, as it sizes itself);
 every command runs in a temporary folder, so `--out`,
 `--report` and `>` land there, and the placeholders `my_firm.yaml` and `my_plan.yaml` are written there from
-shipped scenarios; a path into `../shared/` is taken from the project root, as the README runs it, and
-`loan.yaml` is first fitted there as the README's `orgsim fit` line does.  Nothing is skipped
+shipped scenarios; a path into `../shared/` (the event logs beside the checkout) is taken from the project root,
+and a command that reads the `--out FILE` of an earlier README command (`orgsim fit ... --out loan.yaml`, then
+`orgsim score loan.yaml ...`) has that command run first in its folder.  Nothing is skipped
 silently: the commands that need a running cluster are listed in CLUSTER with the reason.
 """
 
@@ -50,6 +51,19 @@ def test_the_readme_has_commands_and_every_exemption_is_used():
 
 
 RUNNABLE = [c for c in readme_commands() if c not in CLUSTER and c not in SERVERS]
+SHARED = "../shared/"  # the project's shared data beside the checkout, as the README names it from the project root
+
+
+def located(argv: list[str]) -> list[str]:
+    """The arguments with the shared data's paths made absolute (the commands run in a temporary folder)."""
+    return [str((ROOT / w).resolve()) if w.startswith(SHARED) else w for w in argv]
+
+
+def makers(command: str) -> list[str]:
+    """Earlier README commands whose `--out FILE` this command reads: a user runs them first, and so does the test."""
+    words = small(command)
+    before = RUNNABLE[: RUNNABLE.index(command)]
+    return [c for c in before if "--out" in small(c) and small(c)[small(c).index("--out") + 1] in words[1:]]
 
 
 @pytest.mark.parametrize("command", RUNNABLE, ids=[" ".join(c.split()[:3]) + f" #{i}" for i, c in enumerate(RUNNABLE)])
@@ -57,11 +71,10 @@ def test_readme_command_exits_0(command, tmp_path):
     shipped = shipped_scenarios()
     (tmp_path / "my_firm.yaml").write_text(shipped["baseline"].read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "my_plan.yaml").write_text(yaml.safe_dump({"policy": {"allocation": "front_line_first"}}), encoding="utf-8")
-    argv = [str((ROOT / w).resolve()) if w.startswith("../shared/") else w for w in small(command)]  # run from the root
-    if "loan.yaml" in argv and argv[0] != "fit":  # the scenario the README's `orgsim fit` line writes
-        fitted = subprocess.run([ORGSIM, "fit", str(ROOT.parent / "shared/data/LoanApp_simplified_train.csv.gz"), "--out",
-                                 "loan.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
-        assert fitted.returncode == 0, fitted.stderr
+    for earlier in makers(command):
+        made = subprocess.run([ORGSIM, *located(small(earlier))], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        assert made.returncode == 0, f"{earlier}\n{made.stderr[-2000:]}"
+    argv = located(small(command))
     done = subprocess.run([ORGSIM, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{command}\n{done.stderr[-2000:]}"
     assert "Traceback" not in done.stderr

@@ -6,10 +6,10 @@ returns an ``orgsim.engines.api.EngineOutput``.  Modules, one job each:
 morale), ``customers`` (segments, arrivals, scoring, churn), ``suppliers``,
 ``work`` (the processes), ``organisation`` (building a replication and its
 period boundaries), ``ledger`` (raw sums into layout rows), ``narrate`` (the
-trace), ``simulate`` (the entry point).
+trace), ``events`` (the simulated event log), ``simulate`` (the entry point).
 """
 
 from .organisation import Organisation
-from .simulate import run_replication, simulate
+from .simulate import record_events, run_replication, simulate
 
-__all__ = ["simulate", "run_replication", "Organisation"]
+__all__ = ["simulate", "run_replication", "record_events", "Organisation"]

@@ -25,6 +25,7 @@ from . import ledger
 from .customers import Segment, Step, open_arrivals, population_arrivals, scripted_arrivals
 from .departments import Department, Desk, Need, classes
 from .draws import Streams
+from .events import EventRecorder
 from .hours import HourProfile, ticker
 from .narrate import Narrator
 from .suppliers import Supplier
@@ -38,7 +39,9 @@ class Organisation:
     allocation); *replication* selects the random streams.
     """
 
-    def __init__(self, scenario, headcount: dict[str, int], seed: int, replication: int, trace: bool = False):
+    def __init__(
+        self, scenario, headcount: dict[str, int], seed: int, replication: int, trace: bool = False, events: bool = False
+    ):
         self.scenario = scenario
         self.structure = metrics.structure(scenario)
         self.env = env = simpy.Environment()
@@ -63,6 +66,7 @@ class Organisation:
         self.services_redone = 0
         self.closed = 0  # periods closed so far
         self.tracer = Narrator(env, self, scenario.time_unit) if trace else None
+        self.events = EventRecorder() if events else None  # the simulated event log, when asked for
 
         missing = [d for d in self.structure.departments if d not in headcount]
         if missing:
@@ -132,6 +136,8 @@ class Organisation:
         order = segment.arrive()
         if self.tracer is not None:
             self.tracer.arrive(order)
+        if self.events is not None:
+            self.events.arrive(order, self.env.now)
         self.env.process(journey(self.env, self, order))
 
     def script(self, segment: str, times) -> None:

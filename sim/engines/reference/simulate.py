@@ -1,4 +1,4 @@
-"""The reference engine's entry point: run replications, return accumulator rows (and a narrated trace)."""
+"""The reference engine's entry point: run replications, return accumulator rows (and a narrated trace, or event logs)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from orgsim import metrics
 from orgsim.engines.output import EngineOutput
 from orgsim.kernels import layout
 
+from .events import EventRecorder
 from .organisation import Organisation
 
 
@@ -22,6 +23,14 @@ def run_replication(
     orders still in the system at the end, ``org.tracer.records`` the trace.
     """
     return Organisation(scenario, headcount, seed, replication, trace=trace).run(until)
+
+
+def record_events(scenario, headcount: dict[str, int], seed: int, replications: Sequence[int]) -> list[EventRecorder]:
+    """Run the replications *replications* with an event recorder; one ``EventRecorder`` per replication.
+
+    Recording draws nothing, so replication *i* is the run ``simulate`` makes of it.
+    """
+    return [Organisation(scenario, headcount, seed, i, events=True).run().events for i in replications]
 
 
 def simulate(

@@ -89,6 +89,8 @@ def journey(env, org, order):
                 org.tracer.finish(order, desk, "ok", after.desk if after is not None else None)
         if after is None:
             score = segment.complete(order)
+            if org.events is not None:
+                org.events.complete(order, env.now)
             if org.tracer is not None:
                 org.tracer.complete(order, score)
             return
@@ -122,21 +124,22 @@ def abandon(env, org, order, dept, since: float):
 def visit(env, org, item, desk, prio):
     """*item* at *desk*: fire needs, queue, be served.  Whether the work is defective; None if it abandoned."""
     dept = desk.dept
+    enabled = env.now
     if desk.fires is not None:
         fired = desk.fire_needs()
         if fired:
             for need in fired:
                 if need.hold:
-                    return (yield from serve_holding(env, org, item, desk, prio, fired))
+                    return (yield from serve_holding(env, org, item, desk, prio, fired, enabled))
             # wait (in no queue) for every request, then queue
             yield from request_all(env, org, item, desk, fired)
     with dept.staff.request(priority=prio) as req:
         if not (yield from queue(env, org, item, dept, req)):
             return None
-        return (yield from serve(env, org, item, desk))
+        return (yield from serve(env, org, item, desk, enabled=enabled))
 
 
-def serve_holding(env, org, item, desk, prio, fired):
+def serve_holding(env, org, item, desk, prio, fired, enabled: float):
     """A held need: take an employee first, keep them blocked while the requests are out, then serve."""
     dept = desk.dept
     with dept.staff.request(priority=prio) as req:
@@ -147,7 +150,7 @@ def serve_holding(env, org, item, desk, prio, fired):
             org.tracer.block(item, dept, len(fired))
         yield from request_all(env, org, item, desk, fired)
         dept.unblock()
-        return (yield from serve(env, org, item, desk))
+        return (yield from serve(env, org, item, desk, enabled=enabled))
 
 
 def queue(env, org, item, dept, req):
@@ -177,10 +180,11 @@ def queue(env, org, item, dept, req):
     return True
 
 
-def serve(env, org, item, desk, redone: bool = False):
+def serve(env, org, item, desk, redone: bool = False, enabled: float = 0.0):
     """An employee works on *item*: work time / (skill x speed(morale) x training), all at the start.
 
-    Returns whether the work came out defective (at the morale of the start).
+    Returns whether the work came out defective (at the morale of the start).  *enabled* is when the
+    work reached the desk, for the event log.
     """
     dept = desk.dept
     p_defect = desk.p_defect
@@ -190,8 +194,13 @@ def serve(env, org, item, desk, redone: bool = False):
     duration = desk.work() / speed
     if org.tracer is not None:
         org.tracer.start(item, desk, duration, redone)
+    events = org.events
+    if events is not None:
+        start, employee = env.now, events.take(dept.name)
     yield env.timeout(duration)
     dept.free()
+    if events is not None:
+        events.record(item, desk, enabled, start, env.now, employee)
     if env.now >= org.warmup:
         org.services_completed += 1
         if redone:
@@ -202,10 +211,11 @@ def serve(env, org, item, desk, redone: bool = False):
 def redo(env, org, item, desk, prio):
     """Defective work caught downstream queues again at the same desk; needs are not fired again."""
     dept = desk.dept
+    enabled = env.now
     with dept.staff.request(priority=prio) as req:
         if not (yield from queue(env, org, item, dept, req)):
             return None
-        return (yield from serve(env, org, item, desk, True))
+        return (yield from serve(env, org, item, desk, True, enabled))
 
 
 # ------------------------------------------------------------------------- internal customers

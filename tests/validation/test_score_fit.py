@@ -1,0 +1,103 @@
+"""Fit on a random half of a real log's cases, score on the other half (issue 18's "Must reach").
+
+Each log is split by case (seed 1); the fitted scenario is written and loaded as a user's would be,
+then scored with 20 replications against the held-out half.  The noise floor of a distance is the
+same distance between the two real halves.
+
+Loan log (roles, enabled times): cycle-time mean and p90 within 10 %, cases within 5 %, every
+department's utilisation within 0.05, both distances at most 1.5x their noise floor.
+
+Purchasing log (no roles, no enabled times, 608 cases over nine months, cycle times heavy-tailed:
+mean about 500 h, p90 about 2,000 h): cases within 5 % and utilisation within 0.05 as for the loan
+log; cycle-time mean and p90 within 25 %, because the two real halves of this log themselves differ
+by up to 26 % in mean cycle time over 20 seeded splits (median 4 %), so 10 % would fail on the
+luck of the split; distances at most 1.5x their noise floor as for the loan log.
+
+A requirement the fit does not meet yet is marked xfail(strict=True) with the measured number, so
+it is reported, not hidden, and the mark must go when it passes.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import orgsim
+from orgsim.eventlog import read_log, split_by_case
+from orgsim.eventlog.fitting import fit_log
+from orgsim.eventlog.measures import distances
+from orgsim.eventlog.writing import write_scenario
+from orgsim.studies.score import log_frame, score
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+LOGS = {"loan": DATA / "LoanApp_simplified_train.csv.gz", "purchasing": DATA / "PurchasingExample.csv.gz"}
+CYCLE_LIMIT = {"loan": 0.10, "purchasing": 0.25}
+REPLICATIONS = 20
+
+
+# (log, check) -> the measured miss, while the fit misses it: xfail(strict=True), so a pass removes the mark
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("loan", "distance:cycle_time_distribution"): "measured 0.0158 against a noise floor of 0.00506 (3.1x)",
+    ("loan", "distance:circadian_event_distribution"): "measured 0.334 h against a noise floor of 0.174 h (1.9x)",
+    ("purchasing", "cycle:cycle_time_p90"): "measured 1,282 h against the held-out log's 2,000 h (-36 %)",
+    ("purchasing", "distance:cycle_time_distribution"): "measured 0.0361 against a noise floor of 0.0225 (1.61x)",
+}
+
+
+@functools.cache
+def scored(log: str):
+    """The score of the fitted half against the held-out half, and the distances between the two real halves."""
+    read = read_log(LOGS[log])
+    train, test = split_by_case(read, 0.5, seed=1)
+    with tempfile.TemporaryDirectory(prefix=f"score-fit-{log}-") as folder:
+        write_scenario(fit_log(train), Path(folder) / f"{log}.yaml")
+        scenario = orgsim.load(Path(folder) / f"{log}.yaml")
+    result = score(scenario, test, replications=REPLICATIONS, seed=0)
+    floor = distances(log_frame(train.frame, scenario), log_frame(test.frame, scenario))
+    return result, floor
+
+
+def cases(check: str, *extra):
+    """The logs to run *check* on, each xfail(strict) where it is a known miss; *extra* parametrises further."""
+    out = []
+    for log in LOGS:
+        for more in extra or [None]:
+            key = (log, check if more is None else f"{check}:{more}")
+            marks = [pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[key])] if key in KNOWN_MISSES else []
+            out.append(pytest.param(log, *([] if more is None else [more]), marks=marks, id=f"{log}" + (f"-{more}" if more else "")))
+    return out
+
+
+def _relative(result, name: str) -> float:
+    kpi = result.kpis[name]
+    return abs(kpi["sim"] / kpi["log"] - 1)
+
+
+@pytest.mark.parametrize("log", cases("cases"))
+def test_cases_within_5_percent(log):
+    result, _ = scored(log)
+    assert _relative(result, "cases") <= 0.05, result.kpis["cases"]
+
+
+@pytest.mark.parametrize(("log", "name"), cases("cycle", "cycle_time_mean", "cycle_time_p90"))
+def test_cycle_time_within_limit(log, name):
+    result, _ = scored(log)
+    assert _relative(result, name) <= CYCLE_LIMIT[log], result.kpis[name]
+
+
+@pytest.mark.parametrize("log", cases("utilisation"))
+def test_every_department_utilisation_within_0_05(log):
+    result, _ = scored(log)
+    utilisation = {k: v for k, v in result.kpis.items() if k.endswith(".utilisation")}
+    assert utilisation
+    off = {k: (v["log"], v["sim"]) for k, v in utilisation.items() if abs(v["sim"] - v["log"]) > 0.05}
+    assert not off
+
+
+@pytest.mark.parametrize(("log", "name"), cases("distance", "cycle_time_distribution", "circadian_event_distribution"))
+def test_distance_within_1_5_noise_floors(log, name):
+    result, floor = scored(log)
+    assert result.distances[name] <= 1.5 * floor[name], (result.distances[name], floor[name])
