@@ -32,7 +32,7 @@ ROW_BLOCKS = (
     "dept_busy", "dept_blocked", "dept_available", "dept_wait_sum", "dept_visits", "dept_morale",
     "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late", "seg_within_target",
     "prof_time", "prof_arrivals", "prof_completed", "prof_wait_sum", "prof_abandoned", "prof_busy", "prof_available",
-    "dept_overtime",
+    "dept_overtime", "feedback_lift", "svc_learning",
 )  # fmt: skip
 PERIOD_BLOCKS = (
     "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",
@@ -115,6 +115,8 @@ class CompiledScenario(NamedTuple):
     morale: np.ndarray  # (11,) see MORALE_FIELDS
     morale_lift: float  # recognition: lift of every department's morale target
     training: np.ndarray  # (3,) invested share, training_effect, training_lag (share 0: no training)
+    feedback: float  # shared feedback: morale target lift at NPS_last 100 (0: not shared)
+    learning: np.ndarray  # (2,) continuous improvement: learning-curve exponent (0: none), scale n0
     review_every: int  # periodic review every this many boundaries (0: none)
     review: np.ndarray  # (3,) threshold, transfer_delay, min_per_department
     # random sources: crc32 keys, and the first row of each family
@@ -338,8 +340,13 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     n_targets = n_dept + n_sup
     sl_targets = [seg.service_level_target for seg in scenario.segments.values()]
     clock = scenario.profile_clock()
+    feedback = float(getattr(policy, "feedback_weight", 0.0) or 0.0)
+    exponent = float(getattr(policy, "learning_exponent", 0.0) or 0.0)
+    learning = [exponent, float(inv.improvement_scale) if inv is not None else 1.0]
+    meetings = float(getattr(policy, "meeting_share", 0.0) or 0.0)
     row_table, row_len = layout.offsets(layout.blocks(n_seg, n_dept, n_targets, any(x is not None for x in sl_targets),
-                                                      profile.HOURS if clock is not None else 0))
+                                                      profile.HOURS if clock is not None else 0, feedback > 0.0,
+                                                      n_svc if exponent > 0.0 else 0))  # fmt: skip
     pf_offset, pf_per_unit = clock if clock is not None else (0.0, 1.0)
     pf_times, pf_hours = (profile.ticks(float(scenario.warmup), horizon, pf_offset, pf_per_unit) if clock is not None
                           else (np.zeros(0), np.zeros(0, dtype=np.int64)))
@@ -370,7 +377,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         queue_of_class=_i(_QUEUE_OF_CLASS[PRIORITIES[scenario.policy.priority]]),
         handoff=_f(_dist(scenario.handoff)),
         headcount=_i([heads[d] for d in departments]),
-        skill=_f([float(dept.skill) for dept in scenario.departments.values()]),
+        skill=_f([float(dept.skill) * (1.0 - meetings) for dept in scenario.departments.values()]),  # meetings
         svc_dept=_i(svc_dept),
         svc_dist=_f(svc_dist, (n_svc, 4)),
         svc_defect=_f(svc_defect),
@@ -416,6 +423,8 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         morale=_f(morale),
         morale_lift=float(getattr(policy, "morale_lift", 0.0) or 0.0),
         training=_f(training),
+        feedback=feedback,
+        learning=_f(learning),
         review_every=int(review.every) if review is not None else 0,
         review=_f([float(review.threshold), float(review.transfer_delay), min_per_department] if review is not None
                   else [0.0, 0.0, min_per_department]),  # fmt: skip

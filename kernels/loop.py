@@ -40,6 +40,8 @@ from .model import (
     attrition_probability,
     churns,
     defect_probability,
+    feedback_lift,
+    learning_factor,
     lead_time_factor,
     morale_next,
     nps_class,
@@ -150,6 +152,7 @@ R_ARR, R_COMP, R_ABAN, R_WAIT, R_SOJ, R_HIST, R_SCORE, R_PROM, R_DETR, R_REV, R_
 R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO, R_SESC, R_ULATE = range(12, 24)
 R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24, 32)
 R_DOT = 32
+R_FBL, R_LEARN = 33, 34  # shared feedback's lift (sum, count); continuous improvement's factors
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
 
 M32 = 0xFFFFFFFF
@@ -411,20 +414,34 @@ def _leave(II, DI, DF, d, m, t, hiring_delay, transfer_delay, free, ht, hk, he, 
 
 @njit(**_INNER)
 def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn, seq, pop, arr_t, factor, pay_sum,
-              pay_n):  # fmt: skip
+              pay_n, row, svc_n, learn):  # fmt: skip
     """The period boundary at time t that closes period k, in the README's order.
 
     Per department (1) close the period's utilisation and blocked share, (2)
-    move morale, (3) draw leavers; then the periodic review; then per supplier
-    (4) the lead-time factor; then per population segment (5) acquisition.
-    Idle employees take new vacancies at once (vacancies queue ahead of all
-    work).  Returns the pool counters it moved.
+    move morale (recognition and shared feedback lifting the target), (3)
+    draw leavers; then continuous improvement's defect rates; then the
+    periodic review; then per supplier (4) the lead-time factor; then per
+    population segment (5) acquisition.  Idle employees take new vacancies at
+    once (vacancies queue ahead of all work).  Returns the pool counters it
+    moved.
     """
     D = cs.n_dept
     po = cs.per_off
     mor = cs.morale
     baseline = mor[1]
     morale_on = cs.morale_on == 1
+    lift = cs.morale_lift
+    if cs.feedback > 0.0:  # shared feedback: the NPS of every segment's orders ended in period k
+        net = 0.0
+        n_end = 0.0
+        for s in range(cs.n_seg):
+            net += per[k, po[P_PROM] + s] - per[k, po[P_DETR] + s]
+            n_end += per[k, po[P_COMP] + s] + per[k, po[P_ABAN] + s]
+        fb = feedback_lift(cs.feedback, 100.0 * net / n_end if n_end > 0.0 else 0.0)
+        lift = lift + fb
+        if t >= cs.warmup:
+            row[cs.row_off[R_FBL]] += fb
+            row[cs.row_off[R_FBL] + 1] += 1.0
     util = np.empty(D)
     for d in range(D):
         _advance(DI, DF, d, t)
@@ -445,7 +462,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             ut = db / da if da > 0.0 else 0.0
             bs = dk / da if da > 0.0 else 0.0
             # recognition lifts the target: the formula's baseline argument, not the neutral point of the effects
-            m = morale_next(DF[d, DF_MORALE], ut, bs, baseline + cs.morale_lift, mor[3], mor[4], mor[5], mor[2])
+            m = morale_next(DF[d, DF_MORALE], ut, bs, baseline + lift, mor[3], mor[4], mor[5], mor[2])
             DF[d, DF_MORALE] = m
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(m, baseline, mor[6])
             pa = attrition_probability(m, baseline, mor[8], mor[9])
@@ -465,9 +482,13 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
                     free, taken = _enqueue_vacancies(II, DI, free, d, np.int64(-1), leavers)
                     n_free -= taken
         per[k, po[P_DMOR] + d] = DF[d, DF_MORALE]
-    if morale_on:
+    learning = cs.learning[0] > 0.0
+    if learning:  # continuous improvement: each service's defect rate along its learning curve
         for v in range(cs.n_svc):
-            pdef[v] = defect_probability(cs.svc_defect[v], DF[cs.svc_dept[v], DF_MORALE], baseline, mor[7])
+            learn[v] = learning_factor(svc_n[v], cs.learning[1], cs.learning[0])
+    if morale_on or learning:
+        for v in range(cs.n_svc):
+            pdef[v] = defect_probability(cs.svc_defect[v] * learn[v], DF[cs.svc_dept[v], DF_MORALE], baseline, mor[7])
     if cs.review_every > 0 and (k + 1) % cs.review_every == 0:
         # periodic review: one employee from the least to the most utilised department (first in order on ties)
         lo = np.int64(-1)
@@ -673,6 +694,8 @@ def run_replications(cs, states, rows, periods):
     DI = np.empty((D, NDI), dtype=np.int64)  # department state (DI_*, DF_* columns)
     DF = np.empty((D, NDF), dtype=np.float64)
     pdef = np.empty(V)  # defect probability at the current morale
+    svc_n = np.empty(V)  # services completed, from t = 0 (continuous improvement's learning curve)
+    learn = np.empty(V)  # each service's defect-rate factor from continuous improvement (1: none)
     snap = np.empty((D, 2))  # busy and present employee time at the last profile tick
     # segments and suppliers
     pop = np.empty(S, dtype=np.int64)  # population; -1 for an open stream
@@ -719,6 +742,8 @@ def run_replications(cs, states, rows, periods):
             DF[d, DF_MORALE] = mor[0] if morale_on else baseline
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(DF[d, DF_MORALE], baseline, mor[6])
         for v in range(V):
+            svc_n[v] = 0.0
+            learn[v] = 1.0
             pdef[v] = defect_probability(cs.svc_defect[v], DF[svc_dept[v], DF_MORALE], baseline, mor[7])
         for u in range(U):
             factor[u] = 1.0
@@ -800,7 +825,8 @@ def run_replications(cs, states, rows, periods):
                 if tb <= tn and tb <= tc and tb < horizon:  # (tb is inf after the last boundary; so may tn be)
                     t = tb
                     free, n_free2, hn, seq = _boundary(cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he,
-                                                       hn, seq, pop, arr_t, factor, pay_sum, pay_n)  # fmt: skip
+                                                       hn, seq, pop, arr_t, factor, pay_sum, pay_n, row, svc_n,
+                                                       learn)  # fmt: skip
                     runs += n_free - n_free2  # the boundary's only pool items are vacancy runs
                     n_free = n_free2
                     a_min, a_seg = _first(arr_t)
@@ -849,6 +875,7 @@ def run_replications(cs, states, rows, periods):
                         d = svc_dept[v]
                         _advance(DI, DF, d, t)
                         DI[d, DI_BUSY] -= 1
+                        svc_n[v] += 1.0
                         fl = II[ix(j), I_FLAGS]
                         if counting:
                             row[o_scomp] += 1.0
@@ -1378,6 +1405,9 @@ def run_replications(cs, states, rows, periods):
             row[ro[R_DMOR] + d] = DF[d, DF_MORALE]
         for s in range(S):
             per[kcur, po[P_ACTIVE] + s] = pop[s] if pop[s] >= 0 else 0.0
+        if cs.learning[0] > 0.0:
+            for v in range(V):
+                row[ro[R_LEARN] + v] = learn[v]
 
 
 def run_replication(cs, seed, rep, row, per):

@@ -39,18 +39,20 @@ __all__ = ["allocate", "budget_of", "effective_scenario", "head_budget", "least_
 
 
 def effective_scenario(scenario: Scenario) -> Scenario:
-    """The scenario the engines run: budget made explicit, tooling applied to handoffs and defect rates.
+    """The scenario the engines run: budget made explicit, tooling and communication applied to handoffs,
+    defect rates and (communication) missed detections.
 
-    Training and recognition act during the run (skill grows, morale target
-    lifts); the engines read them from ``policy.training_share`` and
-    ``policy.morale_lift``.
+    Training, recognition, communication's meeting time, shared feedback and
+    continuous improvement act during the run; the engines read them from
+    ``policy.training_share``, ``morale_lift``, ``meeting_share``,
+    ``feedback_weight`` and ``learning_exponent``.
     """
     inv = scenario.policy.investments
     budget = budget_of(scenario)
     problem = investment_problem(scenario)
     if problem:
         raise BudgetError(problem)
-    if scenario.policy.budget == budget and inv.tooling == 0:
+    if scenario.policy.budget == budget and inv.tooling == 0 and inv.communication == 0:
         return scenario
 
     def apply(raw: dict) -> None:
@@ -62,6 +64,14 @@ def effective_scenario(scenario: Scenario) -> Scenario:
             for dept in raw["departments"].values():
                 for svc in dept["services"].values():
                     svc["defect_rate"] = svc["defect_rate"] * f
+        if inv.communication:  # (its meeting time acts in the engines: skill x (1 - meeting share))
+            f = investment_scale(inv.communication / budget, inv.communication_effect)
+            if raw.get("handoff"):
+                raw["handoff"] = scaled(raw["handoff"], f)
+            for dept in raw["departments"].values():
+                for svc in dept["services"].values():
+                    svc["defect_rate"] = svc["defect_rate"] * f
+                    svc["detection"] = 1.0 - (1.0 - svc["detection"]) * f
 
     return edited(scenario, apply, f"{scenario.name} (investments applied)")
 

@@ -480,10 +480,36 @@ class Investments(Frozen):
     training_lag: PositiveFloat = Field(500.0, description="time constant of skill growth")
     recognition_effect: NonNegativeFloat = Field(2.0, description="morale target lift per unit of budget share")
     tooling_effect: NonNegativeFloat = Field(5.0, description="log reduction of handoff time and defect rate per unit share")
+    communication: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on communication (meetings, information sharing): takes working time; "
+        "shorter handoffs, fewer defects, fewer missed detections"
+    )
+    feedback: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on sharing external feedback: last period's NPS, when positive, lifts "
+        "every morale target"
+    )
+    improvement: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on continuous improvement: defect rates fall along a learning curve"
+    )
+    communication_time: NonNegativeFloat = Field(
+        1.0, description="share of working time spent in meetings per unit of budget share (capped at 0.5)"
+    )
+    communication_effect: NonNegativeFloat = Field(
+        3.0, description="log reduction of handoff time, defect rate and missed detections per unit share"
+    )
+    feedback_effect: NonNegativeFloat = Field(
+        2.0, description="morale target lift per unit of budget share at NPS 100 (none at NPS 0 or below)"
+    )
+    improvement_effect: NonNegativeFloat = Field(
+        5.0, description="learning-curve exponent per unit of budget share (Wright 1936)"
+    )
+    improvement_scale: PositiveFloat = Field(
+        1000.0, description="completed services of a service after which its defect rate has fallen by 2^-exponent"
+    )
 
     @property
     def total(self) -> int:
-        return self.training + self.recognition + self.tooling
+        return self.training + self.recognition + self.tooling + self.communication + self.feedback + self.improvement
 
 
 ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
@@ -523,6 +549,21 @@ class Policy(Frozen):
     @property
     def training_share(self) -> float:
         return self.share(self.investments.training)
+
+    @property
+    def meeting_share(self) -> float:
+        """Share of every employee's working time that communication puts into meetings."""
+        return min(0.5, self.investments.communication_time * self.share(self.investments.communication))
+
+    @property
+    def feedback_weight(self) -> float:
+        """Morale target lift that shared feedback gives at NPS 100 (it scales with NPS_last / 100)."""
+        return self.investments.feedback_effect * self.share(self.investments.feedback)
+
+    @property
+    def learning_exponent(self) -> float:
+        """Exponent of the defect rates' learning curve that continuous improvement buys (0: no learning)."""
+        return self.investments.improvement_effect * self.share(self.investments.improvement)
 
 # --------------------------------------------------------------------------- working time
 

@@ -167,6 +167,7 @@ def serve(env, org, item, desk, redone: bool = False):
         org.tracer.start(item, desk, duration, redone)
     yield env.timeout(duration)
     dept.free()
+    desk.completed += 1
     if env.now >= org.warmup:
         org.services_completed += 1
         if redone:
