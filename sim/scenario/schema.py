@@ -507,9 +507,23 @@ class Investments(Frozen):
         1000.0, description="completed services of a service after which its defect rate has fallen by 2^-exponent"
     )
 
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        for key, default in LEVER_DEFAULTS.items():
+            if getattr(self, key) == default:
+                data.pop(key, None)  # investments without the newer levers dump as before
+        return data
+
     @property
     def total(self) -> int:
         return self.training + self.recognition + self.tooling + self.communication + self.feedback + self.improvement
+
+
+# the newer levers' fields and their defaults: left out of a dump while at their default
+LEVER_DEFAULTS = {name: Investments.model_fields[name].default for name in (
+    "communication", "feedback", "improvement", "communication_time", "communication_effect", "feedback_effect",
+    "improvement_effect", "improvement_scale")}  # fmt: skip
 
 
 ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
