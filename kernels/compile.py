@@ -116,6 +116,7 @@ class CompiledScenario(NamedTuple):
     morale_lift: float  # recognition: lift of every department's morale target
     training: np.ndarray  # (3,) invested share, training_effect, training_lag (share 0: no training)
     feedback: float  # shared feedback: morale target lift at NPS_last 100 (0: not shared)
+    fb_priority: np.ndarray  # (2,) 1 when feedback sets the queue order, and the NPS below which external goes first
     learning: np.ndarray  # (2,) continuous improvement: learning-curve exponent (0: none), scale n0
     review_every: int  # periodic review every this many boundaries (0: none)
     review: np.ndarray  # (3,) threshold, transfer_delay, min_per_department
@@ -341,11 +342,14 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     sl_targets = [seg.service_level_target for seg in scenario.segments.values()]
     clock = scenario.profile_clock()
     feedback = float(getattr(policy, "feedback_weight", 0.0) or 0.0)
+    fb_level = getattr(policy, "feedback_priority", None)
+    fb_priority = [0.0, 0.0] if fb_level is None else [1.0, float(fb_level)]
     exponent = float(getattr(policy, "learning_exponent", 0.0) or 0.0)
     learning = [exponent, float(inv.improvement_scale) if inv is not None else 1.0]
     meetings = float(getattr(policy, "meeting_share", 0.0) or 0.0)
     row_table, row_len = layout.offsets(layout.blocks(n_seg, n_dept, n_targets, any(x is not None for x in sl_targets),
-                                                      profile.HOURS if clock is not None else 0, feedback > 0.0,
+                                                      profile.HOURS if clock is not None else 0,
+                                                      3 if fb_level is not None else (2 if feedback > 0.0 else 0),
                                                       n_svc if exponent > 0.0 else 0))  # fmt: skip
     pf_offset, pf_per_unit = clock if clock is not None else (0.0, 1.0)
     pf_times, pf_hours = (profile.ticks(float(scenario.warmup), horizon, pf_offset, pf_per_unit) if clock is not None
@@ -424,6 +428,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         morale_lift=float(getattr(policy, "morale_lift", 0.0) or 0.0),
         training=_f(training),
         feedback=feedback,
+        fb_priority=_f(fb_priority),
         learning=_f(learning),
         review_every=int(review.every) if review is not None else 0,
         review=_f([float(review.threshold), float(review.transfer_delay), min_per_department] if review is not None

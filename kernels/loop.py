@@ -431,17 +431,15 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
     baseline = mor[1]
     morale_on = cs.morale_on == 1
     lift = cs.morale_lift
-    if cs.feedback > 0.0:  # shared feedback: the NPS of every segment's orders ended in period k
-        net = 0.0
-        n_end = 0.0
-        for s in range(cs.n_seg):
-            net += per[k, po[P_PROM] + s] - per[k, po[P_DETR] + s]
-            n_end += per[k, po[P_COMP] + s] + per[k, po[P_ABAN] + s]
-        fb = feedback_lift(cs.feedback, 100.0 * net / n_end if n_end > 0.0 else 0.0)
+    if cs.feedback > 0.0 or cs.fb_priority[0] > 0.0:  # shared feedback: the NPS of all orders ended in period k
+        nps = _period_nps(cs, per, k)
+        fb = feedback_lift(cs.feedback, nps)
         lift = lift + fb
         if t >= cs.warmup:
             row[cs.row_off[R_FBL]] += fb
             row[cs.row_off[R_FBL] + 1] += 1.0
+            if cs.fb_priority[0] > 0.0 and nps < cs.fb_priority[1]:
+                row[cs.row_off[R_FBL] + 2] += 1.0
     util = np.empty(D)
     for d in range(D):
         _advance(DI, DF, d, t)
@@ -529,6 +527,18 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             arr_t[s] = next_arrival(st, 5 * s, t, cs.seg_rate[s] * pop[s], cs.dm_start[s], cs.dm_start[s + 1], cs.dm_bp,
                                     cs.dm_rt, cs.dm_cum)  # fmt: skip
     return free, n_free, hn, seq
+
+
+@njit(**_INNER)
+def _period_nps(cs, per, k):
+    """NPS over the orders of every segment ended in period k (0 if none)."""
+    po = cs.per_off
+    net = 0.0
+    n_end = 0.0
+    for s in range(cs.n_seg):
+        net += per[k, po[P_PROM] + s] - per[k, po[P_DETR] + s]
+        n_end += per[k, po[P_COMP] + s] + per[k, po[P_ABAN] + s]
+    return 100.0 * net / n_end if n_end > 0.0 else 0.0
 
 
 @njit(**_INNER)
@@ -708,6 +718,7 @@ def run_replications(cs, states, rows, periods):
         st = _unowned(states[irep])  # advanced in place
         row = rows[irep]
         per = periods[irep]
+        qoc_int = cs.queue_of_class[1]  # (shared feedback may move it between boundaries)
         for i in range(row.shape[0]):
             row[i] = 0.0
         for k in range(per.shape[0]):
@@ -829,6 +840,9 @@ def run_replications(cs, states, rows, periods):
                                                        learn)  # fmt: skip
                     runs += n_free - n_free2  # the boundary's only pool items are vacancy runs
                     n_free = n_free2
+                    if cs.fb_priority[0] > 0.0:  # shared feedback sets the queue order: external first after a
+                        # period below the level (external work stays in queue 0 under fifo and external_first)
+                        qoc_int = one if _period_nps(cs, per, kcur) < cs.fb_priority[1] else zero
                     a_min, a_seg = _first(arr_t)
                     kcur += 1
                     tb = (kcur + 1) * period if kcur < n_periods - 1 else inf

@@ -70,6 +70,7 @@ KINDS = {
     "meeting_share": Kind(0, 0.0, 1.0),  # employee time in communication's meetings / available
     "feedback_lift": Kind(0, 0.0, INF),  # morale target lift from shared external feedback
     "learning_factor": Kind(0, 0.0, 1.0),  # defect-rate factor of continuous improvement
+    "external_first_share": Kind(0, 0.0, 1.0),  # boundaries after which shared feedback put external work first
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
@@ -111,6 +112,8 @@ MEANINGS = {
     "time spent serving) / available employee time; counted in utilisation",
     "firm.feedback_lift": "with shared feedback: the morale target lift it gave, mean over the period boundaries "
     "from warm-up on",
+    "firm.external_first_share": "with shared feedback setting the queue order (feedback_priority): the share of "
+    "period boundaries from warm-up on after which external work went first",
     "internal.learning_factor": "with continuous improvement: the factor its learning curve puts on defect rates at "
     "the horizon, mean over services",
     "segment.<s>.*": "each external metric for one segment (when there are several)",
@@ -137,7 +140,7 @@ class Structure:
     profile_hours: float = 0.0  # hours per time unit when hour-of-week profiles are kept, else 0
     rostered: tuple[bool, ...] = ()  # per department: on a calendar or in shifts (it reports overtime)
     meetings: float = 0.0  # communication's meeting share of working time (0: no communication)
-    feedback: bool = False  # is external feedback shared?
+    feedback: int = 0  # shared feedback's block: 2 (lift sum, boundaries), 3 (and external-first ones), 0 none
     learning: int = 0  # services whose defect rates learn (continuous improvement), else 0
 
     @property
@@ -180,9 +183,17 @@ def structure(scenario: Scenario) -> Structure:
         profile_hours=scenario.profile_clock()[1] if scenario.profile else 0.0,
         rostered=tuple(dept.rostered for dept in scenario.departments.values()),
         meetings=meeting_share(scenario),
-        feedback=scenario.policy.investments.feedback > 0 and scenario.policy.investments.feedback_effect > 0,
+        feedback=feedback_block(scenario),
         learning=len(scenario.service_refs()) if learning_on(scenario) else 0,
     )
+
+
+def feedback_block(scenario: Scenario) -> int:
+    """Size of shared feedback's accumulator block: 3 when it sets the queue order, 2 when it only lifts morale."""
+    inv = scenario.policy.investments
+    if inv.feedback_priority is not None:
+        return 3
+    return 2 if inv.feedback > 0 and inv.feedback_effect > 0 else 0
 
 
 def learning_on(scenario: Scenario) -> bool:
@@ -300,6 +311,8 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
     out["internal.rework_rate"] = _ratio(b["services_redone"][:, 0], b["services_completed"][:, 0])
     if st.feedback:
         out["firm.feedback_lift"] = _ratio(b["feedback_lift"][:, 0], b["feedback_lift"][:, 1])
+    if st.feedback == 3:
+        out["firm.external_first_share"] = _ratio(b["feedback_lift"][:, 2], b["feedback_lift"][:, 1])
     if st.learning:
         out["internal.learning_factor"] = b["svc_learning"].mean(axis=-1)
     if len(st.segments) > 1:

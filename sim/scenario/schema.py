@@ -500,6 +500,10 @@ class Investments(Frozen):
     feedback_effect: NonNegativeFloat = Field(
         2.0, description="morale target lift per unit of budget share at NPS 100 (none at NPS 0 or below)"
     )
+    feedback_priority: Annotated[float, Field(ge=-100, le=100)] | None = Field(
+        None, description="with feedback and policy.priority fifo: after a period whose NPS fell below this level, "
+        "internal work queued in the next period goes behind external work"
+    )
     improvement_effect: NonNegativeFloat = Field(
         5.0, description="learning-curve exponent per unit of budget share (Wright 1936)"
     )
@@ -523,7 +527,7 @@ class Investments(Frozen):
 # the newer levers' fields and their defaults: left out of a dump while at their default
 LEVER_DEFAULTS = {name: Investments.model_fields[name].default for name in (
     "communication", "feedback", "improvement", "communication_time", "communication_effect", "feedback_effect",
-    "improvement_effect", "improvement_scale")}  # fmt: skip
+    "feedback_priority", "improvement_effect", "improvement_scale")}  # fmt: skip
 
 
 ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
@@ -550,6 +554,22 @@ class Policy(Frozen):
     objective: str = Field("external.nps", description="metric the `optimised` allocation improves")
     review: Review | None = Field(None, description="periodic re-allocation of staff")
     investments: Investments = Investments()
+
+    @model_validator(mode="after")
+    def _feedback_priority_needs(self) -> Policy:
+        if self.investments.feedback_priority is None:
+            return self
+        if self.investments.feedback == 0:
+            raise ValueError("investments.feedback_priority needs investments.feedback > 0 (feedback is not shared)")
+        if self.priority != "fifo":
+            raise ValueError(f"investments.feedback_priority needs priority fifo (got {self.priority}): it switches "
+                             "between fifo and external_first by last period's NPS")
+        return self
+
+    @property
+    def feedback_priority(self) -> float | None:
+        """NPS level below which shared feedback puts external work first in the next period (None: never)."""
+        return self.investments.feedback_priority
 
     def share(self, heads: int) -> float:
         """Share of the budget that *heads* headcount-equivalents are (0 without a budget)."""

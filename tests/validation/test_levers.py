@@ -7,7 +7,8 @@ Formulas checked on both engines:
   times (busy - blocked) / available exactly; handoffs and defect rates are multiplied by exp(-effect x) and
   missed detections too (the scenario the engines run);
 - shared feedback's lift is `feedback_effect x max(0, NPS_last) / 100` at every boundary: `firm.feedback_lift` is
-  its mean over the boundaries from warm-up on, recomputed here from the per-period NPS of the time series;
+  its mean over the boundaries from warm-up on, recomputed here from the per-period NPS of the time series, and
+  with `feedback_priority` the boundaries after which external work went first are those below the level;
 - continuous improvement puts `(1 + n / n0)^-b` on each defect rate, n the services completed before the
   boundary: in an M/M/c queue with every defect escaping, the factor at the last boundary and the escaped-defect
   share of completed orders follow from n ~ lambda t.
@@ -20,6 +21,7 @@ import math
 import agreement
 import numpy as np
 import pytest
+from refusals import problems
 
 import orgsim
 from orgsim.policies import effective_scenario
@@ -88,16 +90,35 @@ def test_meetings_count_in_the_stability_check():
 @pytest.mark.parametrize("engine,reps", [("simpy", 3), ("numba", 10)])
 def test_feedback_lift_is_last_periods_nps_shared(engine, reps):
     scenario = baseline({"horizon": 600, "policy.budget": 43, "policy.investments.feedback": 3,
-                         "policy.investments.feedback_effect": 4.0})
+                         "policy.investments.feedback_effect": 4.0, "policy.investments.feedback_priority": 65})
     res = orgsim.run(scenario, engine=engine, replications=reps, seed=5)
     ts = res.timeseries()
     nps = ts[ts.metric == "external.nps"].pivot(index="replication", columns="period", values="value").to_numpy()
     boundaries = np.arange(1, nps.shape[1]) * 40.0  # boundary k closes period k - 1; none at the horizon
     counted = boundaries >= 200.0
-    lift = 4.0 * 3 / 43 * np.maximum(0.0, np.nan_to_num(nps[:, :-1])) / 100.0
-    expected = lift[:, counted].mean(axis=1)
+    last = np.nan_to_num(nps[:, :-1])[:, counted]
+    expected = (4.0 * 3 / 43 * np.maximum(0.0, last) / 100.0).mean(axis=1)
     np.testing.assert_allclose(res.values["firm.feedback_lift"], expected, rtol=1e-9)
     assert expected.min() > 0.0  # baseline's NPS is positive: the lever lifted morale
+    first = (last < 65).mean(axis=1)  # boundaries after which external work went first
+    np.testing.assert_allclose(res.values["firm.external_first_share"], first, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine,reps", [("simpy", 4), ("numba", 30)])
+def test_feedback_below_its_level_puts_external_work_first(engine, reps):
+    """At level 100 (every period of these runs stays below it) external work goes first after every boundary;
+    at -100 (no period is below it) the order stays fifo: the very runs of the scenario without the lever."""
+    sets = {"horizon": 400, "policy.budget": 42, "policy.investments.feedback": 2,
+            "policy.investments.feedback_effect": 0.0}
+    always = orgsim.run(baseline({**sets, "policy.investments.feedback_priority": 100}), engine=engine,
+                        replications=reps, seed=9)
+    never = orgsim.run(baseline({**sets, "policy.investments.feedback_priority": -100}), engine=engine,
+                       replications=reps, seed=9)
+    assert np.all(never.values["firm.external_first_share"] == 0.0)
+    assert np.all(always.values["firm.external_first_share"] == 1.0)  # every period's NPS stayed below 100
+    fifo = orgsim.run(baseline({"horizon": 400}), engine=engine, replications=reps, seed=9)
+    np.testing.assert_array_equal(never.values["external.nps"], fifo.values["external.nps"])
+    assert not np.array_equal(always.values["external.nps"], fifo.values["external.nps"])
 
 
 @pytest.mark.parametrize("engine,reps", [("simpy", 6), ("numba", 60)])
@@ -122,7 +143,8 @@ def test_defect_rates_follow_the_learning_curve(engine, reps):
 
 LEVERS = {
     "communication": {"policy.investments.communication": 2},
-    "feedback": {"policy.investments.feedback": 2, "policy.investments.feedback_effect": 6.0},
+    "feedback": {"policy.investments.feedback": 2, "policy.investments.feedback_effect": 6.0,
+                 "policy.investments.feedback_priority": 65},
     "improvement": {"policy.investments.improvement": 2, "policy.investments.improvement_scale": 200.0},
 }
 
@@ -133,3 +155,11 @@ def test_engines_agree_on_each_lever(lever):
     ref = orgsim.run(scenario, engine="simpy", replications=40, seed=11)
     fast = orgsim.run(scenario, engine="numba", replications=40, seed=12)
     assert not agreement.disagreements(ref, fast, ALPHA / COMPARISONS, 100)
+
+
+def test_feedback_priority_is_refused_without_feedback_or_with_another_order():
+    raw = queue({"feedback_priority": 10}, 8)
+    assert any("feedback_priority needs investments.feedback > 0" in p for p in problems(raw))
+    raw = queue({"feedback": 1, "feedback_priority": 10}, 9)
+    raw["policy"]["priority"] = "internal_first"
+    assert any("needs priority fifo (got internal_first)" in p for p in problems(raw))

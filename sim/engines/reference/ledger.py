@@ -50,7 +50,7 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
         org.hours.fill(row)
     put("dept_overtime", [d.overtime() - d.ot_warm if d.ot_warm is not None else 0.0 for d in departments])
     if table["feedback_lift"][1][0]:
-        put("feedback_lift", [org.feedback_sum, org.feedback_count])
+        put("feedback_lift", [org.feedback_sum, org.feedback_count, org.feedback_first][: table["feedback_lift"][1][0]])
     if table["svc_learning"][1][0]:
         put("svc_learning", [desk.learning for desk in org.desks.values()])
 

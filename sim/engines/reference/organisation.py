@@ -59,6 +59,7 @@ class Organisation:
         self.feedback_weight = policy.feedback_weight  # shared feedback: lift at NPS_last 100
         self.feedback_sum = 0.0  # its lifts at boundaries from warm-up on, and their count
         self.feedback_count = 0
+        self.feedback_first = 0  # of them, boundaries after which external work went first (feedback_priority)
         self.learning_exponent = policy.learning_exponent  # continuous improvement (0: none)
         self.learning_scale = policy.investments.improvement_scale
         skill_share = 1.0 - policy.meeting_share  # communication: meetings take this share of working time
@@ -199,7 +200,8 @@ class Organisation:
         tracer = self.tracer
         m = self.morale
         utilisation = {}
-        lift = self.morale_lift + self.feedback(p) if self.feedback_weight > 0.0 else self.morale_lift
+        shared = self.feedback_weight > 0.0 or self.scenario.policy.feedback_priority is not None
+        lift = self.morale_lift + self.feedback(p) if shared else self.morale_lift
         for dept in self.departments:
             busy, blocked, available = self._record_period(dept, p)
             u = busy / available if available > 0.0 else 0.0
@@ -238,14 +240,19 @@ class Organisation:
 
     def feedback(self, p: int) -> float:
         """Shared feedback's lift of every morale target at the end of period *p*, from that period's NPS over
-        every segment's ended orders (0 if none); counted for ``firm.feedback_lift`` from warm-up on."""
+        every segment's ended orders (0 if none), and, with ``feedback_priority``, the queue order until the next
+        boundary: external first below that NPS, else fifo.  Counted for the metrics from warm-up on."""
         rows = [segment.periods[p] for segment in self.segments]
         ended = sum(r[0] + r[1] for r in rows)
         nps = 100.0 * sum(r[4] - r[5] for r in rows) / ended if ended > 0 else 0.0
         lift = model.feedback_lift.py_func(self.feedback_weight, nps)
+        level = self.scenario.policy.feedback_priority
+        if level is not None:
+            self.internal = 1 if nps < level else 0
         if self.env.now >= self.warmup:
             self.feedback_sum += lift
             self.feedback_count += 1
+            self.feedback_first += level is not None and nps < level
         return lift
 
     def improve(self) -> None:
@@ -256,6 +263,10 @@ class Organisation:
             dept = desk.dept
             desk.p_defect = model.defect_probability.py_func(desk.defect_rate * desk.learning, dept.morale,
                                                              dept.baseline, dept.defect_effect)
+
+    def queue_priority(self, work_class: int) -> int:
+        """The request priority of external (0) or internal (1) work under the queue order now in force."""
+        return self.internal if work_class else self.external
 
     def attrition(self, dept: Department) -> int:
         """Each present employee not already leaving leaves with the model's probability (a binomial draw)."""
