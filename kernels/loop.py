@@ -45,6 +45,7 @@ from .model import (
     learning_factor,
     morale_next,
     nps_class,
+    recovered_churn_probability,
     satisfaction,
     speed_factor,
     training_factor,
@@ -86,6 +87,7 @@ from .staffing import (
 K_ORDER = 0  # an external order (its journey work: external class)
 K_SUB = 1  # a sub-request to a service (internal class)
 K_INVOICE = 2  # an invoice at a supplier's paid_by service (internal class)
+K_RECOVERY = 3  # a complaint-recovery step at the recovery service (internal class, nobody waits for it)
 K_DELIVERY = 3  # a request to an external supplier, in transit
 K_VACANCY = 4  # a leaver's slot, queued ahead of all work
 
@@ -152,7 +154,8 @@ R_ARR, R_COMP, R_ABAN, R_WAIT, R_SOJ, R_HIST, R_SCORE, R_PROM, R_DETR, R_REV, R_
 R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO, R_SESC, R_ULATE = range(12, 24)
 R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24, 32)
 R_DOT = 32
-R_FBL, R_LEARN = 33, 34  # shared feedback's lift (sum, count); continuous improvement's factors
+R_FBL, R_LEARN, R_REC = 33, 34, 35  # shared feedback's lift (sum, count); continuous improvement's factors;
+# complaint recovery's steps (offered, won)
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
 
 M32 = 0xFFFFFFFF
@@ -977,12 +980,13 @@ def run_replications(cs, states, rows, periods):
                                 a_code[sp] = A_FULFIL
                                 a_arg[sp] = j
                                 sp += 1
-                            else:  # the invoice is paid
-                                u = II[ix(j), I_SEG]
-                                pay_sum[u] += t - FF[ix(j), F_T0]
-                                pay_n[u] += 1.0
-                                if counting:
-                                    row[o_late + u] += max(0.0, t - FF[ix(j), F_T0] - cs.sup_terms[u])
+                            else:  # the invoice is paid (a recovery step is simply done)
+                                if kind == K_INVOICE:
+                                    u = II[ix(j), I_SEG]
+                                    pay_sum[u] += t - FF[ix(j), F_T0]
+                                    pay_n[u] += 1.0
+                                    if counting:
+                                        row[o_late + u] += max(0.0, t - FF[ix(j), F_T0] - cs.sup_terms[u])
                                 II[ix(j), I_NEXT] = free
                                 free = j
                                 n_free += 1
@@ -1160,8 +1164,39 @@ def run_replications(cs, states, rows, periods):
                             row[o_detr + s] += 1.0
                     if pop[s] > 0:  # one customer leaves with the churn probability
                         u = _uniform(st, 5 * s + 3)
-                        if churns(u, end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1], cs.seg_churn[s, 2],
-                                  cs.seg_churn[s, 3]):  # fmt: skip
+                        won = False
+                        if c < 0 and cs.recovery[0] > 0.0:  # a detractor is offered a recovery step: work queued
+                            won = _uniform(st, cs.src_recovery + s) < cs.recovery[2]  # at the recovery service
+                            if counting:
+                                row[ro[R_REC]] += 1.0
+                                if won:
+                                    row[ro[R_REC] + 1] += 1.0
+                            k = free
+                            free = II[ix(k), I_NEXT]
+                            n_free -= 1
+                            II[ix(k), I_GEN] += 1
+                            II[ix(k), I_KIND] = K_RECOVERY
+                            II[ix(k), I_SEG] = s
+                            II[ix(k), I_SVC] = np.int64(cs.recovery[1])
+                            II[ix(k), I_ROUTE] = -2
+                            II[ix(k), I_FLAGS] = 0
+                            II[ix(k), I_PARENT] = -1
+                            II[ix(k), I_PENDING] = 0
+                            II[ix(k), I_ROOT] = -1  # work for no order still in the system: its defects mark none
+                            II[ix(k), I_RGEN] = 0
+                            II[ix(k), I_FIRED] = -1
+                            FF[ix(k), F_T0] = t
+                            a_code[sp] = A_ARRIVE
+                            a_arg[sp] = k
+                            sp += 1
+                        if won:
+                            gone = u < recovered_churn_probability(end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1],
+                                                                   cs.seg_churn[s, 2], cs.seg_churn[s, 3],
+                                                                   cs.recovery[3], cs.recovery[4] > 0.0)  # fmt: skip
+                        else:
+                            gone = churns(u, end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1], cs.seg_churn[s, 2],
+                                          cs.seg_churn[s, 3])  # fmt: skip
+                        if gone:
                             pop[s] -= 1
                             if counting:
                                 row[o_churn + s] += 1.0

@@ -70,6 +70,8 @@ KINDS = {
     "meeting_share": Kind(0, 0.0, 1.0),  # employee time in communication's meetings / available
     "feedback_lift": Kind(0, 0.0, INF),  # morale target lift from shared external feedback
     "learning_factor": Kind(0, 0.0, 1.0),  # defect-rate factor of continuous improvement
+    "recovery_offers": Kind(0, 0.0, INF),  # complaint recovery steps offered to detractors
+    "recovered_share": Kind(1, 0.0, 1.0),  # of them, the share that won the customer back
     "external_first_share": Kind(0, 0.0, 1.0),  # boundaries after which shared feedback put external work first
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
@@ -112,6 +114,9 @@ MEANINGS = {
     "time spent serving) / available employee time; counted in utilisation",
     "firm.feedback_lift": "with shared feedback: the morale target lift it gave, mean over the period boundaries "
     "from warm-up on",
+    "external.recovery_offers": "with complaint recovery: recovery steps offered to detractors of population "
+    "segments whose orders ended after warm-up (count)",
+    "external.recovered_share": "with complaint recovery: the share of those steps that won the customer back",
     "firm.external_first_share": "with shared feedback setting the queue order (feedback_priority): the share of "
     "period boundaries from warm-up on after which external work went first",
     "internal.learning_factor": "with continuous improvement: the factor its learning curve puts on defect rates at "
@@ -142,6 +147,7 @@ class Structure:
     meetings: float = 0.0  # communication's meeting share of working time (0: no communication)
     feedback: int = 0  # shared feedback's block: 2 (lift sum, boundaries), 3 (and external-first ones), 0 none
     learning: int = 0  # services whose defect rates learn (continuous improvement), else 0
+    recovery: bool = False  # complaint recovery?
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -149,7 +155,7 @@ class Structure:
 
     def blocks(self):
         return layout.blocks(len(self.segments), len(self.departments), len(self.targets), any(self.service_level),
-                             profile.HOURS if self.profile_hours else 0, self.feedback, self.learning)
+                             profile.HOURS if self.profile_hours else 0, self.feedback, self.learning, self.recovery)
 
     def period_blocks(self):
         return layout.period_blocks(len(self.segments), len(self.departments))
@@ -185,6 +191,7 @@ def structure(scenario: Scenario) -> Structure:
         meetings=meeting_share(scenario),
         feedback=feedback_block(scenario),
         learning=len(scenario.service_refs()) if learning_on(scenario) else 0,
+        recovery=scenario.policy.recovery is not None,
     )
 
 
@@ -313,6 +320,9 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
         out["firm.feedback_lift"] = _ratio(b["feedback_lift"][:, 0], b["feedback_lift"][:, 1])
     if st.feedback == 3:
         out["firm.external_first_share"] = _ratio(b["feedback_lift"][:, 2], b["feedback_lift"][:, 1])
+    if st.recovery:
+        out["external.recovery_offers"] = b["recovery"][:, 0]
+        out["external.recovered_share"] = _ratio(b["recovery"][:, 1], b["recovery"][:, 0])
     if st.learning:
         out["internal.learning_factor"] = b["svc_learning"].mean(axis=-1)
     if len(st.segments) > 1:

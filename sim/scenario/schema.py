@@ -491,6 +491,9 @@ class Investments(Frozen):
     improvement: Annotated[int, Field(strict=True, ge=0)] = Field(
         0, description="heads' worth spent on continuous improvement: defect rates fall along a learning curve"
     )
+    recovery: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on complaint recovery (the programme `policy.recovery` describes)"
+    )
     communication_time: NonNegativeFloat = Field(
         1.0, description="share of working time spent in meetings per unit of budget share (capped at 0.5)"
     )
@@ -521,13 +524,29 @@ class Investments(Frozen):
 
     @property
     def total(self) -> int:
-        return self.training + self.recognition + self.tooling + self.communication + self.feedback + self.improvement
+        return (self.training + self.recognition + self.tooling + self.communication + self.feedback + self.improvement
+                + self.recovery)
 
 
 # the newer levers' fields and their defaults: left out of a dump while at their default
 LEVER_DEFAULTS = {name: Investments.model_fields[name].default for name in (
-    "communication", "feedback", "improvement", "communication_time", "communication_effect", "feedback_effect",
+    "communication", "feedback", "improvement", "recovery", "communication_time", "communication_effect", "feedback_effect",
     "feedback_priority", "improvement_effect", "improvement_scale")}  # fmt: skip
+
+
+class Recovery(Frozen):
+    """Complaint recovery: a detractor of a population segment is offered a recovery step, work at `service`
+    (internal work nobody waits for); when it succeeds the customer is less likely to leave."""
+
+    service: ServiceRef = Field(description="`department.service` that does the recovery work")
+    success_probability: Probability = Field(0.5, description="chance a recovery step wins the customer back")
+    churn_factor: Probability = Field(
+        0.5, description="multiplies a recovered customer's churn probability (at their own score)"
+    )
+    paradox: bool = Field(
+        False, description="service-recovery paradox: a recovered customer churns like one who scored 10, times "
+        "churn_factor (off by default: de Matos et al. 2007 find it for satisfaction, not for loyalty)"
+    )
 
 
 ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
@@ -554,6 +573,21 @@ class Policy(Frozen):
     objective: str = Field("external.nps", description="metric the `optimised` allocation improves")
     review: Review | None = Field(None, description="periodic re-allocation of staff")
     investments: Investments = Investments()
+    recovery: Recovery | None = Field(None, description="complaint recovery's step (needs investments.recovery)")
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        if self.recovery is None:
+            data.pop("recovery", None)  # policies without complaint recovery dump as before
+        return data
+
+    @model_validator(mode="after")
+    def _recovery_paid_for(self) -> Policy:
+        if (self.recovery is None) != (self.investments.recovery == 0):
+            raise ValueError("complaint recovery needs both policy.recovery (its step) and investments.recovery > 0 "
+                             "(its cost in heads)")
+        return self
 
     @model_validator(mode="after")
     def _feedback_priority_needs(self) -> Policy:

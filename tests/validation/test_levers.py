@@ -29,7 +29,7 @@ from orgsim.scenario.edit import override_text, with_overrides
 from orgsim.scenario.loader import validate_mapping
 
 ALPHA = 0.001
-COMPARISONS = 3 * 100  # three firms, at most 100 metrics each
+COMPARISONS = 4 * 100  # four firms, at most 100 metrics each
 LAMBDA, HEADS = 6.0, 8  # the M/M/c queue: 6 an hour, 8 agents at mean service 1 (no patience, morale off)
 
 
@@ -163,3 +163,75 @@ def test_feedback_priority_is_refused_without_feedback_or_with_another_order():
     raw = queue({"feedback": 1, "feedback_priority": 10}, 9)
     raw["policy"]["priority"] = "internal_first"
     assert any("needs priority fifo (got internal_first)" in p for p in problems(raw))
+
+
+def complaints(recovery: dict | None, horizon: float = 1000.0) -> dict:
+    """Clients (a population of 100,000 ordering 3 an hour in all) served at a desk so late that every order
+    scores 0: every ended order is a detractor.  With *recovery*, its step is a call at `care` (3 people)."""
+    raw = {
+        "time_unit": "hour", "horizon": horizon, "warmup": 100, "period": 50,
+        "departments": {
+            "desk": {"headcount": 5, "services": {"serve": {"time": {"dist": "exponential", "mean": 1.0}}}},
+            "care": {"headcount": 3, "services": {"call": {"time": {"dist": "exponential", "mean": 0.5}}}},
+        },
+        "segments": {"clients": {"arrivals": {"population": 100_000, "rate_per_customer": 3e-5},
+                                 "journey": ["desk.serve"], "expectation": 1e-9}},
+        "morale": {"enabled": False},
+        "costs": {"labour": 0, "churn": 1},  # firm.churn_cost counts the customers who left
+        "policy": {"budget": 8},
+    }
+    if recovery is not None:
+        raw["policy"] = {"budget": 9, "investments": {"recovery": 1}, "recovery": {"service": "care.call", **recovery}}
+    return raw
+
+
+def churn_at(score: float) -> float:
+    """The default churn curve (floor 0.005, ceiling 0.30, midpoint 6.5, steepness 1.5), by hand."""
+    return 0.005 + (0.30 - 0.005) / (1 + math.exp(1.5 * (score - 6.5)))
+
+
+@pytest.mark.parametrize("engine,reps", [("simpy", 6), ("numba", 40)])
+@pytest.mark.parametrize("paradox", [False, True])
+def test_recovery_wins_detractors_back_as_written(engine, reps, paradox):
+    won, factor = 0.6, 0.3
+    res = orgsim.run(validate_mapping(complaints({"success_probability": won, "churn_factor": factor,
+                                                  "paradox": paradox})), engine=engine, replications=reps, seed=13)
+    v = res.values
+    ended = v["external.completed"] + v["external.abandoned"]
+    np.testing.assert_array_equal(v["external.recovery_offers"], ended)  # every ended order was a detractor
+    total = ended.sum()
+    share = (v["external.recovered_share"] * ended).sum() / total
+    assert abs(share - won) < 4 * math.sqrt(won * (1 - won) / total)
+    recovered = churn_at(10.0 if paradox else 0.0) * factor
+    p = won * recovered + (1 - won) * churn_at(0.0)  # churn per ended order
+    churned = v["firm.churn_cost"].sum()
+    assert abs(churned / total - p) < 4 * math.sqrt(p * (1 - p) / total), (churned / total, p)
+    # the steps are work: 3 an hour at mean 0.5 on 3 people
+    util = v["dept.care.utilisation"]
+    assert abs(util.mean() - 3 * 0.5 / 3) < 4 * util.std(ddof=1) / math.sqrt(reps) + 0.01
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_without_recovery_nobody_is_won_back(engine):
+    res = orgsim.run(validate_mapping(complaints(None)), engine=engine, replications=4, seed=13)
+    v = res.values
+    assert "external.recovery_offers" not in v and np.all(v["dept.care.utilisation"] == 0.0)
+    ended = (v["external.completed"] + v["external.abandoned"]).sum()
+    p = churn_at(0.0)
+    assert abs(v["firm.churn_cost"].sum() / ended - p) < 4 * math.sqrt(p * (1 - p) / ended)
+
+
+def test_recovery_needs_its_step_and_its_cost():
+    raw = complaints({"success_probability": 0.5})
+    raw["policy"]["investments"] = {}
+    assert any("needs both policy.recovery" in p for p in problems(raw))
+    raw = complaints({"success_probability": 0.5})
+    raw["policy"]["recovery"]["service"] = "care.cal"
+    assert any("unknown service `care.cal`; did you mean `care.call`?" in p for p in problems(raw))
+
+
+def test_engines_agree_on_complaint_recovery():
+    scenario = validate_mapping(complaints({"success_probability": 0.6, "churn_factor": 0.3}, horizon=400))
+    ref = orgsim.run(scenario, engine="simpy", replications=40, seed=21)
+    fast = orgsim.run(scenario, engine="numba", replications=40, seed=22)
+    assert not agreement.disagreements(ref, fast, ALPHA / COMPARISONS, 100)

@@ -29,7 +29,7 @@ from .draws import Streams
 from .hours import HourProfile, ticker
 from .narrate import Narrator
 from .suppliers import Supplier
-from .work import journey, rehire, roster, transfer, vacancy
+from .work import journey, rehire, request_internal, roster, transfer, vacancy
 
 
 class Organisation:
@@ -62,6 +62,7 @@ class Organisation:
         self.feedback_first = 0  # of them, boundaries after which external work went first (feedback_priority)
         self.learning_exponent = policy.learning_exponent  # continuous improvement (0: none)
         self.learning_scale = policy.investments.improvement_scale
+        self.recovery = policy.recovery  # complaint recovery's step, or None
         skill_share = 1.0 - policy.meeting_share  # communication: meetings take this share of working time
         self.review = policy.review
         self.min_per_department = policy.min_per_department
@@ -263,6 +264,10 @@ class Organisation:
             dept = desk.dept
             desk.p_defect = model.defect_probability.py_func(desk.defect_rate * desk.learning, dept.morale,
                                                              dept.baseline, dept.defect_effect)
+
+    def recover(self) -> None:
+        """A recovery step for a detractor: internal work at the recovery desk that nobody waits for."""
+        self.env.process(request_internal(self.env, self, self.desks[self.recovery.service], None, None, "recovery"))
 
     def queue_priority(self, work_class: int) -> int:
         """The request priority of external (0) or internal (1) work under the queue order now in force."""
