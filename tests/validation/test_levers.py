@@ -1,5 +1,5 @@
-"""Communication, shared feedback and continuous improvement (README "Model", Policies): each against its formula,
-and the two engines against each other.
+"""Communication, shared feedback, continuous improvement and complaint recovery (README "Model", Policies): each
+against its formula, and the two engines against each other.
 
 Formulas checked on both engines:
 - communication's meeting share is `q = min(0.5, communication_time x)` of the time spent serving, counted in
@@ -11,9 +11,12 @@ Formulas checked on both engines:
   with `feedback_priority` the boundaries after which external work went first are those below the level;
 - continuous improvement puts `(1 + n / n0)^-b` on each defect rate, n the services completed before the
   boundary: in an M/M/c queue with every defect escaping, the factor at the last boundary and the escaped-defect
-  share of completed orders follow from n ~ lambda t.
-The engines are compared with Welch's t on every metric, one firm per lever, each comparison at ALPHA over the
-module's comparisons (Bonferroni).
+  share of completed orders follow from n ~ lambda t;
+- complaint recovery offers a step to every detractor of a population segment, wins with its probability and
+  then the customer leaves with churn_factor x churn(s) (churn(10) with the paradox); the steps are work at
+  their service.
+The engines are compared with Welch's t on every metric, one firm per lever (feedback with its queue order),
+each comparison at ALPHA over the module's comparisons (Bonferroni).
 """
 
 import math
