@@ -20,11 +20,14 @@ Compares, on the same work and the same machine:
   * open clock: contact-centre style, the front office closed at night, patience on the open clock
     and the supplier on office hours.
 
+  * levers: `baseline` as written against `baseline` with communication, shared feedback, continuous
+    improvement and complaint recovery all on (two heads' worth each on top of the budget).
+
   * event logs: `orgsim fit` on the loan log and `orgsim score -r 20` of its fit, and the held-out checks of
     both shared logs (fit on half the cases, score on the other half).
 
 Usage: python experiments/benchmark.py [--quick] [--skip-scaling] [--selection-only] [--demand-only] [--staffing-only]
-       [--profile-only] [--open-clock-only] [--eventlog-only]
+       [--profile-only] [--open-clock-only] [--levers-only] [--eventlog-only]
 """
 
 from __future__ import annotations
@@ -438,6 +441,15 @@ def open_clock_speed(reps: int, rounds: int) -> tuple[float, float]:
     return kernel_ab(orgsim.load("baseline"), validate_mapping(raw), reps, rounds)
 
 
+def levers_speed(reps: int, rounds: int) -> tuple[float, float]:
+    """Kernel milliseconds per `baseline` replication on one thread: as written, and with communication, shared
+    feedback (setting the queue order below NPS 60), continuous improvement and complaint recovery (at support) at
+    two heads' worth each on a budget of 48 (A/B in one process)."""
+    sets = ["policy.budget=48", "policy.investments.feedback_priority=60", "policy.recovery={service: support.resolve}"]
+    sets += [f"policy.investments.{k}=2" for k in ("communication", "feedback", "improvement", "recovery")]
+    return kernel_ab(orgsim.load("baseline"), orgsim.load("baseline", sets), reps, rounds)
+
+
 # the speed of each optional feature on baseline: --FLAG-only measures one; the full run measures all
 FEATURE_SPEEDS = {
     "demand": (demand_speed, "constant rates", "weekly rate tables"),
@@ -445,6 +457,7 @@ FEATURE_SPEEDS = {
     "staffing": (staffing_speed, "as written", "weekly tables and three shifts"),
     "open_clock": (open_clock_speed, "as written", "front office closed at night, open-clock patience, supplier "
                    "on office hours"),
+    "levers": (levers_speed, "as written", "communication, feedback, improvement and recovery on"),
 }
 
 
@@ -521,6 +534,8 @@ def main(argv=None) -> int:
                     help="only the speed with the front office closed at night and patience on the open clock")
     ap.add_argument("--eventlog-only", action="store_true",
                     help="only fit and score on the shared event logs: their times and the held-out checks")
+    ap.add_argument("--levers-only", action="store_true", help="only the speed with the communication, feedback, "
+                    "improvement and recovery investments on")
     args = ap.parse_args(argv)
     q = 10 if args.quick else 1
     if args.selection_only:
@@ -631,6 +646,7 @@ def main(argv=None) -> int:
         ("baseline in shifts, weekly tables: speed / as written >= 0.8", share["staffing"], share["staffing"] >= 0.8),
         ("baseline closed at night, open clock: speed / as written >= 0.8", share["open_clock"],
          share["open_clock"] >= 0.8),
+        ("baseline with the four newer levers: speed / as written >= 0.7", share["levers"], share["levers"] >= 0.7),
         ("cold compile < 20 s", cold, cold < 20),
         ("cached start < 2 s", warm, warm < 2),
         ("app: first useful screen < 5 s (cold cache)", screen, screen < 5),

@@ -32,7 +32,7 @@ ROW_BLOCKS = (
     "dept_busy", "dept_blocked", "dept_available", "dept_wait_sum", "dept_visits", "dept_morale",
     "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late", "seg_within_target",
     "prof_time", "prof_arrivals", "prof_completed", "prof_wait_sum", "prof_abandoned", "prof_busy", "prof_available",
-    "dept_overtime",
+    "dept_overtime", "feedback_lift", "svc_learning", "recovery",
 )  # fmt: skip
 PERIOD_BLOCKS = (
     "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",
@@ -116,6 +116,12 @@ class CompiledScenario(NamedTuple):
     morale: np.ndarray  # (11,) see MORALE_FIELDS
     morale_lift: float  # recognition: lift of every department's morale target
     training: np.ndarray  # (3,) invested share, training_effect, training_lag (share 0: no training)
+    feedback: float  # shared feedback: morale target lift at NPS_last 100 (0: not shared)
+    recovery: np.ndarray  # (5,) complaint recovery: on (1/0), service index, success probability, churn factor,
+    # paradox (1/0)
+    src_recovery: int  # first row of the recovery sources (one per segment), when on
+    fb_priority: np.ndarray  # (2,) 1 when feedback sets the queue order, and the NPS below which external goes first
+    learning: np.ndarray  # (2,) continuous improvement: learning-curve exponent (0: none), scale n0
     review_every: int  # periodic review every this many boundaries (0: none)
     review: np.ndarray  # (3,) threshold, transfer_delay, min_per_department
     # random sources: crc32 keys, and the first row of each family
@@ -160,6 +166,8 @@ def source_names(scenario) -> list[str]:
     names.append("handoff")
     names += [f"attrition/{d}" for d in scenario.departments]
     names += [f"lead_time/{u}" for u in scenario.suppliers]
+    if getattr(scenario.policy, "recovery", None) is not None:
+        names += [f"recovery/{s}" for s in scenario.segments]
     return names
 
 
@@ -352,8 +360,19 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     n_targets = n_dept + n_sup
     sl_targets = [seg.service_level_target for seg in scenario.segments.values()]
     clock = scenario.profile_clock()
+    feedback = float(getattr(policy, "feedback_weight", 0.0) or 0.0)
+    rec = getattr(policy, "recovery", None)
+    recovery = ([1.0, float(v_index[rec.service]), float(rec.success_probability), float(rec.churn_factor),
+                 1.0 if rec.paradox else 0.0] if rec is not None else [0.0, 0.0, 0.0, 0.0, 0.0])  # fmt: skip
+    fb_level = getattr(policy, "feedback_priority", None)
+    fb_priority = [0.0, 0.0] if fb_level is None else [1.0, float(fb_level)]
+    exponent = float(getattr(policy, "learning_exponent", 0.0) or 0.0)
+    learning = [exponent, float(inv.improvement_scale) if inv is not None else 1.0]
+    meetings = float(getattr(policy, "meeting_share", 0.0) or 0.0)
     row_table, row_len = layout.offsets(layout.blocks(n_seg, n_dept, n_targets, any(x is not None for x in sl_targets),
-                                                      profile.HOURS if clock is not None else 0))
+                                                      profile.HOURS if clock is not None else 0,
+                                                      3 if fb_level is not None else (2 if feedback > 0.0 else 0),
+                                                      n_svc if exponent > 0.0 else 0, rec is not None))  # fmt: skip
     pf_offset, pf_per_unit = clock if clock is not None else (0.0, 1.0)
     pf_times, pf_hours = (profile.ticks(float(scenario.warmup), horizon, pf_offset, pf_per_unit) if clock is not None
                           else (np.zeros(0), np.zeros(0, dtype=np.int64)))
@@ -363,6 +382,8 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
 
     cascade = _cascade_sizes(need_start, need_supplier, need_index)
     event_items = 2 + 2 * max(cascade, default=0)
+    if rec is not None:  # an order's end may also start a recovery step and its cascade
+        event_items += 2 + 2 * cascade[v_index[rec.service]]
     if event_items > 50_000_000:
         raise ValueError(
             f"one arrival can fan out into {event_items // 2 - 1} simultaneous requests through the needs graph; "
@@ -384,7 +405,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         queue_of_class=_i(_QUEUE_OF_CLASS[PRIORITIES[scenario.policy.priority]]),
         handoff=_f(_dist(scenario.handoff)),
         headcount=_i([heads[d] for d in departments]),
-        skill=_f([float(dept.skill) for dept in scenario.departments.values()]),
+        skill=_f([float(dept.skill) * (1.0 - meetings) for dept in scenario.departments.values()]),  # meetings
         svc_dept=_i(svc_dept),
         svc_dist=_f(svc_dist, (n_svc, 4)),
         svc_defect=_f(svc_defect),
@@ -431,6 +452,11 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         morale=_f(morale),
         morale_lift=float(getattr(policy, "morale_lift", 0.0) or 0.0),
         training=_f(training),
+        feedback=feedback,
+        fb_priority=_f(fb_priority),
+        recovery=_f(recovery),
+        src_recovery=src_lead + n_sup,
+        learning=_f(learning),
         review_every=int(review.every) if review is not None else 0,
         review=_f([float(review.threshold), float(review.transfer_delay), min_per_department] if review is not None
                   else [0.0, 0.0, min_per_department]),  # fmt: skip

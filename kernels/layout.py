@@ -18,12 +18,15 @@ _BINS_PER_E_FOLD = HIST_BINS / (HIST_DECADES * math.log(10.0))
 
 
 def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: bool = False,
-           hours: int = 0) -> list[tuple[str, tuple[int, ...]]]:
+           hours: int = 0, feedback: int = 0, learning: int = 0, recovery: bool = False) -> list[tuple[str, tuple[int, ...]]]:
     """Block names and shapes of the per-replication accumulator row.
 
     Targets are the departments followed by the external suppliers.  The
-    service-level count (*service_level*) and the hour-of-week profile
-    (*hours* = 168, ``kernels/profile.py``) are empty blocks when unused, so
+    service-level count (*service_level*), the hour-of-week profile
+    (*hours* = 168, ``kernels/profile.py``), shared feedback's lift
+    (*feedback* = 2, or 3 when it also sets the queue order), continuous
+    improvement's factors (*learning* = the number of services) and
+    complaint recovery's counts (*recovery*) are empty blocks when unused, so
     a scenario without them has the row it always had.
     """
     s, d, t, h = n_segments, n_departments, n_targets, hours
@@ -61,6 +64,11 @@ def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: b
         ("prof_busy", (d, h)),  # employee time busy, split at hour boundaries
         ("prof_available", (d, h)),  # employee time present, split at hour boundaries
         ("dept_overtime", (d,)),  # employee time past the schedule (departments on a calendar; 0 otherwise)
+        ("feedback_lift", (feedback,)),  # shared feedback's morale target lift summed over boundaries at or after
+        # warm-up, their count, and (when it sets the queue order) how many of them put external work first
+        ("svc_learning", (learning,)),  # continuous improvement: each service's defect-rate factor at the horizon
+        ("recovery", (2 if recovery else 0,)),  # complaint recovery: steps offered, and won, at orders ended after
+        # warm-up
     ]
 
 

@@ -40,9 +40,12 @@ from .model import (
     attrition_probability,
     churns,
     defect_probability,
+    feedback_lift,
     lead_time_factor,
+    learning_factor,
     morale_next,
     nps_class,
+    recovered_churn_probability,
     satisfaction,
     speed_factor,
     training_factor,
@@ -85,6 +88,7 @@ from .staffing import (
 K_ORDER = 0  # an external order (its journey work: external class)
 K_SUB = 1  # a sub-request to a service (internal class)
 K_INVOICE = 2  # an invoice at a supplier's paid_by service (internal class)
+K_RECOVERY = 3  # a complaint-recovery step at the recovery service (internal class, nobody waits for it)
 K_DELIVERY = 3  # a request to an external supplier, in transit
 K_VACANCY = 4  # a leaver's slot, queued ahead of all work
 
@@ -152,6 +156,8 @@ R_ARR, R_COMP, R_ABAN, R_WAIT, R_SOJ, R_HIST, R_SCORE, R_PROM, R_DETR, R_REV, R_
 R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO, R_SESC, R_ULATE = range(12, 24)
 R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24, 32)
 R_DOT = 32
+R_FBL, R_LEARN, R_REC = 33, 34, 35  # shared feedback's lift (sum, count); continuous improvement's factors;
+# complaint recovery's steps (offered, won)
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
 
 M32 = 0xFFFFFFFF
@@ -413,20 +419,32 @@ def _leave(II, DI, DF, d, m, t, hiring_delay, transfer_delay, free, ht, hk, he, 
 
 @njit(**_INNER)
 def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn, seq, pop, arr_t, factor, pay_sum,
-              pay_n):  # fmt: skip
+              pay_n, row, svc_n, learn):  # fmt: skip
     """The period boundary at time t that closes period k, in the README's order.
 
     Per department (1) close the period's utilisation and blocked share, (2)
-    move morale, (3) draw leavers; then the periodic review; then per supplier
-    (4) the lead-time factor; then per population segment (5) acquisition.
-    Idle employees take new vacancies at once (vacancies queue ahead of all
-    work).  Returns the pool counters it moved.
+    move morale (recognition and shared feedback lifting the target), (3)
+    draw leavers; then continuous improvement's defect rates; then the
+    periodic review; then per supplier (4) the lead-time factor; then per
+    population segment (5) acquisition.  Idle employees take new vacancies at
+    once (vacancies queue ahead of all work).  Returns the pool counters it
+    moved.
     """
     D = cs.n_dept
     po = cs.per_off
     mor = cs.morale
     baseline = mor[1]
     morale_on = cs.morale_on == 1
+    lift = cs.morale_lift
+    if cs.feedback > 0.0 or cs.fb_priority[0] > 0.0:  # shared feedback: the NPS of all orders ended in period k
+        nps = _period_nps(cs, per, k)
+        fb = feedback_lift(cs.feedback, nps)
+        lift = lift + fb
+        if t >= cs.warmup:
+            row[cs.row_off[R_FBL]] += fb
+            row[cs.row_off[R_FBL] + 1] += 1.0
+            if cs.fb_priority[0] > 0.0 and nps < cs.fb_priority[1]:
+                row[cs.row_off[R_FBL] + 2] += 1.0
     util = np.empty(D)
     for d in range(D):
         _advance(DI, DF, d, t)
@@ -447,7 +465,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             ut = db / da if da > 0.0 else 0.0
             bs = dk / da if da > 0.0 else 0.0
             # recognition lifts the target: the formula's baseline argument, not the neutral point of the effects
-            m = morale_next(DF[d, DF_MORALE], ut, bs, baseline + cs.morale_lift, mor[3], mor[4], mor[5], mor[2])
+            m = morale_next(DF[d, DF_MORALE], ut, bs, baseline + lift, mor[3], mor[4], mor[5], mor[2])
             DF[d, DF_MORALE] = m
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(m, baseline, mor[6])
             pa = attrition_probability(m, baseline, mor[8], mor[9])
@@ -467,9 +485,13 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
                     free, taken = _enqueue_vacancies(II, DI, free, d, np.int64(-1), leavers)
                     n_free -= taken
         per[k, po[P_DMOR] + d] = DF[d, DF_MORALE]
-    if morale_on:
+    learning = cs.learning[0] > 0.0
+    if learning:  # continuous improvement: each service's defect rate along its learning curve
         for v in range(cs.n_svc):
-            pdef[v] = defect_probability(cs.svc_defect[v], DF[cs.svc_dept[v], DF_MORALE], baseline, mor[7])
+            learn[v] = learning_factor(svc_n[v], cs.learning[1], cs.learning[0])
+    if morale_on or learning:
+        for v in range(cs.n_svc):
+            pdef[v] = defect_probability(cs.svc_defect[v] * learn[v], DF[cs.svc_dept[v], DF_MORALE], baseline, mor[7])
     if cs.review_every > 0 and (k + 1) % cs.review_every == 0:
         # periodic review: one employee from the least to the most utilised department (first in order on ties)
         lo = np.int64(-1)
@@ -510,6 +532,18 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             arr_t[s] = next_arrival(st, 5 * s, t, cs.seg_rate[s] * pop[s], cs.dm_start[s], cs.dm_start[s + 1], cs.dm_bp,
                                     cs.dm_rt, cs.dm_cum)  # fmt: skip
     return free, n_free, hn, seq
+
+
+@njit(**_INNER)
+def _period_nps(cs, per, k):
+    """NPS over the orders of every segment ended in period k (0 if none)."""
+    po = cs.per_off
+    net = 0.0
+    n_end = 0.0
+    for s in range(cs.n_seg):
+        net += per[k, po[P_PROM] + s] - per[k, po[P_DETR] + s]
+        n_end += per[k, po[P_COMP] + s] + per[k, po[P_ABAN] + s]
+    return 100.0 * net / n_end if n_end > 0.0 else 0.0
 
 
 @njit(**_INNER)
@@ -680,6 +714,8 @@ def run_replications(cs, states, rows, periods):
     DI = np.empty((D, NDI), dtype=np.int64)  # department state (DI_*, DF_* columns)
     DF = np.empty((D, NDF), dtype=np.float64)
     pdef = np.empty(V)  # defect probability at the current morale
+    svc_n = np.empty(V)  # services completed, from t = 0 (continuous improvement's learning curve)
+    learn = np.empty(V)  # each service's defect-rate factor from continuous improvement (1: none)
     snap = np.empty((D, 2))  # busy and present employee time at the last profile tick
     # segments and suppliers
     pop = np.empty(S, dtype=np.int64)  # population; -1 for an open stream
@@ -692,6 +728,7 @@ def run_replications(cs, states, rows, periods):
         st = _unowned(states[irep])  # advanced in place
         row = rows[irep]
         per = periods[irep]
+        qoc_int = cs.queue_of_class[1]  # (shared feedback may move it between boundaries)
         for i in range(row.shape[0]):
             row[i] = 0.0
         for k in range(per.shape[0]):
@@ -726,6 +763,8 @@ def run_replications(cs, states, rows, periods):
             DF[d, DF_MORALE] = mor[0] if morale_on else baseline
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(DF[d, DF_MORALE], baseline, mor[6])
         for v in range(V):
+            svc_n[v] = 0.0
+            learn[v] = 1.0
             pdef[v] = defect_probability(cs.svc_defect[v], DF[svc_dept[v], DF_MORALE], baseline, mor[7])
         for u in range(U):
             factor[u] = 1.0
@@ -807,9 +846,13 @@ def run_replications(cs, states, rows, periods):
                 if tb <= tn and tb <= tc and tb < horizon:  # (tb is inf after the last boundary; so may tn be)
                     t = tb
                     free, n_free2, hn, seq = _boundary(cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he,
-                                                       hn, seq, pop, arr_t, factor, pay_sum, pay_n)  # fmt: skip
+                                                       hn, seq, pop, arr_t, factor, pay_sum, pay_n, row, svc_n,
+                                                       learn)  # fmt: skip
                     runs += n_free - n_free2  # the boundary's only pool items are vacancy runs
                     n_free = n_free2
+                    if cs.fb_priority[0] > 0.0:  # shared feedback sets the queue order: external first after a
+                        # period below the level (external work stays in queue 0 under fifo and external_first)
+                        qoc_int = one if _period_nps(cs, per, kcur) < cs.fb_priority[1] else zero
                     a_min, a_seg = _first(arr_t)
                     kcur += 1
                     tb = (kcur + 1) * period if kcur < n_periods - 1 else inf
@@ -856,6 +899,7 @@ def run_replications(cs, states, rows, periods):
                         d = svc_dept[v]
                         _advance(DI, DF, d, t)
                         DI[d, DI_BUSY] -= 1
+                        svc_n[v] += 1.0
                         fl = II[ix(j), I_FLAGS]
                         if counting:
                             row[o_scomp] += 1.0
@@ -943,12 +987,13 @@ def run_replications(cs, states, rows, periods):
                                 a_code[sp] = A_FULFIL
                                 a_arg[sp] = j
                                 sp += 1
-                            else:  # the invoice is paid
-                                u = II[ix(j), I_SEG]
-                                pay_sum[u] += t - FF[ix(j), F_T0]
-                                pay_n[u] += 1.0
-                                if counting:
-                                    row[o_late + u] += max(0.0, t - FF[ix(j), F_T0] - cs.sup_terms[u])
+                            else:  # the invoice is paid (a recovery step is simply done)
+                                if kind == K_INVOICE:
+                                    u = II[ix(j), I_SEG]
+                                    pay_sum[u] += t - FF[ix(j), F_T0]
+                                    pay_n[u] += 1.0
+                                    if counting:
+                                        row[o_late + u] += max(0.0, t - FF[ix(j), F_T0] - cs.sup_terms[u])
                                 II[ix(j), I_NEXT] = free
                                 free = j
                                 n_free += 1
@@ -1127,8 +1172,39 @@ def run_replications(cs, states, rows, periods):
                             row[o_detr + s] += 1.0
                     if pop[s] > 0:  # one customer leaves with the churn probability
                         u = _uniform(st, 5 * s + 3)
-                        if churns(u, end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1], cs.seg_churn[s, 2],
-                                  cs.seg_churn[s, 3]):  # fmt: skip
+                        won = False
+                        if c < 0 and cs.recovery[0] > 0.0:  # a detractor is offered a recovery step: work queued
+                            won = _uniform(st, cs.src_recovery + s) < cs.recovery[2]  # at the recovery service
+                            if counting:
+                                row[ro[R_REC]] += 1.0
+                                if won:
+                                    row[ro[R_REC] + 1] += 1.0
+                            k = free
+                            free = II[ix(k), I_NEXT]
+                            n_free -= 1
+                            II[ix(k), I_GEN] += 1
+                            II[ix(k), I_KIND] = K_RECOVERY
+                            II[ix(k), I_SEG] = s
+                            II[ix(k), I_SVC] = np.int64(cs.recovery[1])
+                            II[ix(k), I_ROUTE] = -2
+                            II[ix(k), I_FLAGS] = 0
+                            II[ix(k), I_PARENT] = -1
+                            II[ix(k), I_PENDING] = 0
+                            II[ix(k), I_ROOT] = -1  # work for no order still in the system: its defects mark none
+                            II[ix(k), I_RGEN] = 0
+                            II[ix(k), I_FIRED] = -1
+                            FF[ix(k), F_T0] = t
+                            a_code[sp] = A_ARRIVE
+                            a_arg[sp] = k
+                            sp += 1
+                        if won:
+                            gone = u < recovered_churn_probability(end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1],
+                                                                   cs.seg_churn[s, 2], cs.seg_churn[s, 3],
+                                                                   cs.recovery[3], cs.recovery[4] > 0.0)  # fmt: skip
+                        else:
+                            gone = churns(u, end_score, cs.seg_churn[s, 0], cs.seg_churn[s, 1], cs.seg_churn[s, 2],
+                                          cs.seg_churn[s, 3])  # fmt: skip
+                        if gone:
                             pop[s] -= 1
                             if counting:
                                 row[o_churn + s] += 1.0
@@ -1395,6 +1471,9 @@ def run_replications(cs, states, rows, periods):
             row[ro[R_DMOR] + d] = DF[d, DF_MORALE]
         for s in range(S):
             per[kcur, po[P_ACTIVE] + s] = pop[s] if pop[s] >= 0 else 0.0
+        if cs.learning[0] > 0.0:
+            for v in range(V):
+                row[ro[R_LEARN] + v] = learn[v]
 
 
 def run_replication(cs, seed, rep, row, per):

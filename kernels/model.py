@@ -100,3 +100,22 @@ def training_factor(time, share, effect, lag):
 def investment_scale(share, effect):
     """Multiplier exp(-effect x share) applied by tooling to handoff times and defect rates."""
     return math.exp(-effect * share)
+
+
+@njit(cache=True)
+def recovered_churn_probability(score, floor, ceiling, midpoint, steepness, factor, paradox):
+    """Churn chance of a customer a recovery step won back: factor x churn(score), or factor x churn(10) with
+    the service-recovery paradox."""
+    return factor * churn_probability(10.0 if paradox else score, floor, ceiling, midpoint, steepness)
+
+
+@njit(cache=True)
+def feedback_lift(weight, last_nps):
+    """Morale target lift from shared external feedback: weight x max(0, NPS_last) / 100."""
+    return weight * max(0.0, last_nps) / 100.0
+
+
+@njit(cache=True)
+def learning_factor(completed, scale, exponent):
+    """Defect-rate multiplier of continuous improvement after *completed* services: (1 + n / n0)^-b."""
+    return (1.0 + completed / scale) ** (-exponent)

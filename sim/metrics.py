@@ -22,6 +22,7 @@ from scipy.special import expit, logit, stdtrit  # (scipy.stats would add a seco
 
 from orgsim.kernels import layout, profile
 from orgsim.scenario.schema import Costs, Scenario
+from orgsim.scenario.traffic import meeting_share
 
 INF = float("inf")
 MIN_RELIABLE = 10  # fewer replications than this: the interval is reported as unreliable
@@ -66,6 +67,12 @@ KINDS = {
     "late_payment_cost": Kind(-1, 0.0, INF),
     "churn_cost": Kind(-1, 0.0, INF),
     "profit": Kind(1, -INF, INF),
+    "meeting_share": Kind(0, 0.0, 1.0),  # employee time in communication's meetings / available
+    "feedback_lift": Kind(0, 0.0, INF),  # morale target lift from shared external feedback
+    "learning_factor": Kind(0, 0.0, 1.0),  # defect-rate factor of continuous improvement
+    "recovery_offers": Kind(0, 0.0, INF),  # complaint recovery steps offered to detractors
+    "recovered_share": Kind(1, 0.0, 1.0),  # of them, the share that won the customer back
+    "external_first_share": Kind(0, 0.0, 1.0),  # boundaries after which shared feedback put external work first
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
@@ -103,6 +110,17 @@ MEANINGS = {
     "after the shift ends), per period",
     "internal.<c>.<d>.response_mean": "mean time department c waits on supplier d (a department or an external supplier)",
     "internal.rework_rate": "redone services / completed services",
+    "dept.<d>.meeting_share": "with communication: employee time spent in its meetings (the meeting share of the "
+    "time spent serving) / available employee time; counted in utilisation",
+    "firm.feedback_lift": "with shared feedback: the morale target lift it gave, mean over the period boundaries "
+    "from warm-up on",
+    "external.recovery_offers": "with complaint recovery: recovery steps offered to detractors of population "
+    "segments whose orders ended after warm-up (count)",
+    "external.recovered_share": "with complaint recovery: the share of those steps that won the customer back",
+    "firm.external_first_share": "with shared feedback setting the queue order (feedback_priority): the share of "
+    "period boundaries from warm-up on after which external work went first",
+    "internal.learning_factor": "with continuous improvement: the factor its learning curve puts on defect rates at "
+    "the horizon, mean over services",
     "segment.<s>.*": "each external metric for one segment (when there are several)",
     "segment.<s>.active": "customers of a population segment at the period's end (time series only)",
 }
@@ -126,6 +144,10 @@ class Structure:
     service_level: tuple[bool, ...] = ()  # per segment: does it set a service-level target?
     profile_hours: float = 0.0  # hours per time unit when hour-of-week profiles are kept, else 0
     rostered: tuple[bool, ...] = ()  # per department: on a calendar or in shifts (it reports overtime)
+    meetings: float = 0.0  # communication's meeting share of working time (0: no communication)
+    feedback: int = 0  # shared feedback's block: 2 (lift sum, boundaries), 3 (and external-first ones), 0 none
+    learning: int = 0  # services whose defect rates learn (continuous improvement), else 0
+    recovery: bool = False  # complaint recovery?
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -133,7 +155,7 @@ class Structure:
 
     def blocks(self):
         return layout.blocks(len(self.segments), len(self.departments), len(self.targets), any(self.service_level),
-                             profile.HOURS if self.profile_hours else 0)
+                             profile.HOURS if self.profile_hours else 0, self.feedback, self.learning, self.recovery)
 
     def period_blocks(self):
         return layout.period_blocks(len(self.segments), len(self.departments))
@@ -166,7 +188,25 @@ def structure(scenario: Scenario) -> Structure:
         service_level=tuple(seg.service_level_target is not None for seg in scenario.segments.values()),
         profile_hours=scenario.profile_clock()[1] if scenario.profile else 0.0,
         rostered=tuple(dept.rostered for dept in scenario.departments.values()),
+        meetings=meeting_share(scenario),
+        feedback=feedback_block(scenario),
+        learning=len(scenario.service_refs()) if learning_on(scenario) else 0,
+        recovery=scenario.policy.recovery is not None,
     )
+
+
+def feedback_block(scenario: Scenario) -> int:
+    """Size of shared feedback's accumulator block: 3 when it sets the queue order, 2 when it only lifts morale."""
+    inv = scenario.policy.investments
+    if inv.feedback_priority is not None:
+        return 3
+    return 2 if inv.feedback > 0 and inv.feedback_effect > 0 else 0
+
+
+def learning_on(scenario: Scenario) -> bool:
+    """Does continuous improvement put a learning curve on the defect rates?"""
+    inv = scenario.policy.investments
+    return inv.improvement > 0 and inv.improvement_effect > 0
 
 
 def period_lengths(st: Structure, n_periods: int) -> np.ndarray:
@@ -268,11 +308,23 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
             out[f"dept.{d}.morale"] = b["dept_morale"][:, i]
         if st.rostered and st.rostered[i]:  # mean per period: overtime after warm-up over the periods it spans
             out[f"dept.{d}.overtime"] = b["dept_overtime"][:, i] * (st.period / st.counted)
+        if st.meetings:  # meetings are that share of the time spent serving (busy less blocked)
+            out[f"dept.{d}.meeting_share"] = st.meetings * _ratio(b["dept_busy"][:, i] - b["dept_blocked"][:, i],
+                                                                  b["dept_available"][:, i])
     for c, t in st.pairs:
         out[f"internal.{st.departments[c]}.{st.targets[t]}.response_mean"] = _ratio(
             b["resp_sum"][:, c, t], b["resp_count"][:, c, t]
         )
     out["internal.rework_rate"] = _ratio(b["services_redone"][:, 0], b["services_completed"][:, 0])
+    if st.feedback:
+        out["firm.feedback_lift"] = _ratio(b["feedback_lift"][:, 0], b["feedback_lift"][:, 1])
+    if st.feedback == 3:
+        out["firm.external_first_share"] = _ratio(b["feedback_lift"][:, 2], b["feedback_lift"][:, 1])
+    if st.recovery:
+        out["external.recovery_offers"] = b["recovery"][:, 0]
+        out["external.recovered_share"] = _ratio(b["recovery"][:, 1], b["recovery"][:, 0])
+    if st.learning:
+        out["internal.learning_factor"] = b["svc_learning"].mean(axis=-1)
     if len(st.segments) > 1:
         for k, s in enumerate(st.segments):
             out.update(_external(f"segment.{s}", b, k, st.population[k] or None, st.scale))

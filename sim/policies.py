@@ -43,13 +43,14 @@ __all__ = ["allocate", "budget_of", "effective_scenario", "head_budget", "least_
 
 
 def effective_scenario(scenario: Scenario) -> Scenario:
-    """The scenario the engines run: budget made explicit, heads per shift by the rule, tooling applied to
-    handoffs and defect rates.
+    """The scenario the engines run: budget made explicit, heads per shift by the rule, tooling and
+    communication applied to handoffs, defect rates and (communication) missed detections.
 
-    Training and recognition act during the run (skill grows, morale target
-    lifts); the engines read them from ``policy.training_share`` and
-    ``policy.morale_lift``.  An ``optimised`` plan's shifts are searched, so they are
-    taken as written (``with_shift_heads`` writes them).
+    Training, recognition, communication's meeting time, shared feedback and
+    continuous improvement act during the run; the engines read them from
+    ``policy.training_share``, ``morale_lift``, ``meeting_share``,
+    ``feedback_weight`` and ``learning_exponent``.  An ``optimised`` plan's shifts are
+    searched, so they are taken as written (``with_shift_heads`` writes them).
     """
     inv = scenario.policy.investments
     budget = budget_of(scenario)
@@ -58,7 +59,7 @@ def effective_scenario(scenario: Scenario) -> Scenario:
         raise BudgetError(problem)
     if scenario.policy.allocation != "optimised" and any(d.shifts for d in scenario.departments.values()):
         scenario = with_shift_heads(scenario, shift_heads(scenario))
-    if scenario.policy.budget == budget and inv.tooling == 0:
+    if scenario.policy.budget == budget and inv.tooling == 0 and inv.communication == 0:
         return scenario
 
     def apply(raw: dict) -> None:
@@ -70,6 +71,14 @@ def effective_scenario(scenario: Scenario) -> Scenario:
             for dept in raw["departments"].values():
                 for svc in dept["services"].values():
                     svc["defect_rate"] = svc["defect_rate"] * f
+        if inv.communication:  # (its meeting time acts in the engines: skill x (1 - meeting share))
+            f = investment_scale(inv.communication / budget, inv.communication_effect)
+            if raw.get("handoff"):
+                raw["handoff"] = scaled(raw["handoff"], f)
+            for dept in raw["departments"].values():
+                for svc in dept["services"].values():
+                    svc["defect_rate"] = svc["defect_rate"] * f
+                    svc["detection"] = 1.0 - (1.0 - svc["detection"]) * f
 
     return edited(scenario, apply, f"{scenario.name} (investments applied)")
 

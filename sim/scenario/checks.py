@@ -94,6 +94,9 @@ def reference_problems(raw: dict) -> list[Problem]:
     for sup, spec in suppliers.items():
         if "paid_by" in _mapping(spec):
             check_service(("suppliers", sup, "paid_by"), _mapping(spec)["paid_by"])
+    recovery = _mapping(_mapping(raw.get("policy")).get("recovery"))
+    if "service" in recovery:
+        check_service(("policy", "recovery", "service"), recovery["service"])
 
     for seg, spec in _mapping(raw.get("segments")).items():
         journey = _mapping(spec).get("journey")

@@ -495,10 +495,73 @@ class Investments(Frozen):
     training_lag: PositiveFloat = Field(500.0, description="time constant of skill growth")
     recognition_effect: NonNegativeFloat = Field(2.0, description="morale target lift per unit of budget share")
     tooling_effect: NonNegativeFloat = Field(5.0, description="log reduction of handoff time and defect rate per unit share")
+    communication: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on communication (meetings, information sharing): takes working time; "
+        "shorter handoffs, fewer defects, fewer missed detections"
+    )
+    feedback: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on sharing external feedback: last period's NPS, when positive, lifts "
+        "every morale target"
+    )
+    improvement: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on continuous improvement: defect rates fall along a learning curve"
+    )
+    recovery: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on complaint recovery (the programme `policy.recovery` describes)"
+    )
+    communication_time: NonNegativeFloat = Field(
+        1.0, description="share of working time spent in meetings per unit of budget share (capped at 0.5)"
+    )
+    communication_effect: NonNegativeFloat = Field(
+        3.0, description="log reduction of handoff time, defect rate and missed detections per unit share"
+    )
+    feedback_effect: NonNegativeFloat = Field(
+        2.0, description="morale target lift per unit of budget share at NPS 100 (none at NPS 0 or below)"
+    )
+    feedback_priority: Annotated[float, Field(ge=-100, le=100)] | None = Field(
+        None, description="with feedback and policy.priority fifo: after a period whose NPS fell below this level, "
+        "internal work queued in the next period goes behind external work"
+    )
+    improvement_effect: NonNegativeFloat = Field(
+        5.0, description="learning-curve exponent per unit of budget share (Wright 1936)"
+    )
+    improvement_scale: PositiveFloat = Field(
+        1000.0, description="completed services of a service after which its defect rate has fallen by 2^-exponent"
+    )
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        for key, default in LEVER_DEFAULTS.items():
+            if getattr(self, key) == default:
+                data.pop(key, None)  # investments without the newer levers dump as before
+        return data
 
     @property
     def total(self) -> int:
-        return self.training + self.recognition + self.tooling
+        return (self.training + self.recognition + self.tooling + self.communication + self.feedback + self.improvement
+                + self.recovery)
+
+
+# the newer levers' fields and their defaults: left out of a dump while at their default
+LEVER_DEFAULTS = {name: Investments.model_fields[name].default for name in (
+    "communication", "feedback", "improvement", "recovery", "communication_time", "communication_effect", "feedback_effect",
+    "feedback_priority", "improvement_effect", "improvement_scale")}  # fmt: skip
+
+
+class Recovery(Frozen):
+    """Complaint recovery: a detractor of a population segment is offered a recovery step, work at `service`
+    (internal work nobody waits for); when it succeeds the customer is less likely to leave."""
+
+    service: ServiceRef = Field(description="`department.service` that does the recovery work")
+    success_probability: Probability = Field(0.5, description="chance a recovery step wins the customer back")
+    churn_factor: Probability = Field(
+        0.5, description="multiplies a recovered customer's churn probability (at their own score)"
+    )
+    paradox: bool = Field(
+        False, description="service-recovery paradox: a recovered customer churns like one who scored 10, times "
+        "churn_factor (off by default: de Matos et al. 2007 find it for satisfaction, not for loyalty)"
+    )
 
 
 ALLOCATIONS = ("fixed", "front_line_first", "proportional_load", "sqrt_staffing", "utilisation_target", "optimised")
@@ -525,6 +588,37 @@ class Policy(Frozen):
     objective: str = Field("external.nps", description="metric the `optimised` allocation improves")
     review: Review | None = Field(None, description="periodic re-allocation of staff")
     investments: Investments = Investments()
+    recovery: Recovery | None = Field(None, description="complaint recovery's step (needs investments.recovery)")
+
+    @model_serializer(mode="wrap")
+    def _unused_left_out(self, handler):
+        data = handler(self)
+        if self.recovery is None:
+            data.pop("recovery", None)  # policies without complaint recovery dump as before
+        return data
+
+    @model_validator(mode="after")
+    def _recovery_paid_for(self) -> Policy:
+        if (self.recovery is None) != (self.investments.recovery == 0):
+            raise ValueError("complaint recovery needs both policy.recovery (its step) and investments.recovery > 0 "
+                             "(its cost in heads)")
+        return self
+
+    @model_validator(mode="after")
+    def _feedback_priority_needs(self) -> Policy:
+        if self.investments.feedback_priority is None:
+            return self
+        if self.investments.feedback == 0:
+            raise ValueError("investments.feedback_priority needs investments.feedback > 0 (feedback is not shared)")
+        if self.priority != "fifo":
+            raise ValueError(f"investments.feedback_priority needs priority fifo (got {self.priority}): it switches "
+                             "between fifo and external_first by last period's NPS")
+        return self
+
+    @property
+    def feedback_priority(self) -> float | None:
+        """NPS level below which shared feedback puts external work first in the next period (None: never)."""
+        return self.investments.feedback_priority
 
     def share(self, heads: int) -> float:
         """Share of the budget that *heads* headcount-equivalents are (0 without a budget)."""
@@ -538,6 +632,21 @@ class Policy(Frozen):
     @property
     def training_share(self) -> float:
         return self.share(self.investments.training)
+
+    @property
+    def meeting_share(self) -> float:
+        """Share of every employee's working time that communication puts into meetings."""
+        return min(0.5, self.investments.communication_time * self.share(self.investments.communication))
+
+    @property
+    def feedback_weight(self) -> float:
+        """Morale target lift that shared feedback gives at NPS 100 (it scales with NPS_last / 100)."""
+        return self.investments.feedback_effect * self.share(self.investments.feedback)
+
+    @property
+    def learning_exponent(self) -> float:
+        """Exponent of the defect rates' learning curve that continuous improvement buys (0: no learning)."""
+        return self.investments.improvement_effect * self.share(self.investments.improvement)
 
 # --------------------------------------------------------------------------- working time
 

@@ -116,6 +116,17 @@ def morale_speed(scenario: Scenario) -> float:
     return max(0.1, 1.0 + m.productivity_effect * (m.start - m.baseline))
 
 
+def meeting_share(scenario: Scenario) -> float:
+    """Share of working time communication puts into meetings, from the budget the scenario will run with."""
+    policy = scenario.policy
+    if policy.investments.communication == 0:
+        return 0.0
+    budget = policy.budget
+    if budget is None:  # (as orgsim.scenario.budget.budget_of, which imports this module)
+        budget = sum(d.headcount for d in scenario.departments.values()) + policy.investments.total
+    return policy.model_copy(update={"budget": budget}).meeting_share
+
+
 def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
     """Solve the traffic equations of a validated scenario (needs and invoices must form a DAG).
 
@@ -172,7 +183,7 @@ def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
         internal_exec[i] = internal[i] / (1.0 - svc.defect_rate * svc.detection)
     executions = journey_exec + internal_exec
 
-    speed = morale_speed(scenario)
+    speed = morale_speed(scenario) * (1.0 - meeting_share(scenario))  # meetings take that share of working time
     load = {d: 0.0 for d in scenario.departments}
     captive = dict(load)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflowing load is inf: reported as unstable

@@ -116,7 +116,8 @@ def cost(scenario: Scenario, headcount: Mapping[str, int]) -> dict:
     return {
         "allocation": {d: int(h) for d, h in headcount.items()},
         **({"shifts": shifts} if shifts else {}),
-        "investments": {"training": inv.training, "recognition": inv.recognition, "tooling": inv.tooling},
+        "investments": {"training": inv.training, "recognition": inv.recognition, "tooling": inv.tooling,
+                        **{k: getattr(inv, k) for k in ("communication", "feedback", "improvement", "recovery") if getattr(inv, k)}},
         "heads": heads,
         "cost": heads + inv.total,
         "budget": budget_of(scenario),

@@ -90,6 +90,9 @@ class Segment:
         self.patience = streams.of(f"patience/{name}", spec.patience) if spec.patience is not None else None
         self.open_clock = spec.patience_clock == "open"  # patience counts queue time only while the department is open
         self.churn_draws = streams.uniform(f"churn/{name}") if self.population else None
+        self.recoveries = None  # complaint recovery's draws, made when first needed
+        self.recovery_offered = 0  # recovery steps offered after warm-up, and won
+        self.recovery_won = 0
         self._acquisitions = None
         self._streams = streams
         self.routing = streams.uniform(f"routing/{name}")
@@ -221,10 +224,28 @@ class Segment:
         return row
 
     def churn(self, score: float, now: float) -> None:
-        """After an ended order its customer leaves with the model's churn probability."""
+        """After an ended order its customer leaves with the model's churn probability; a detractor is first
+        offered complaint recovery when the policy has it (a step queued at its service; won back, they are less
+        likely to leave)."""
         if self.active <= 0:
             return
-        if churns(self.churn_draws(), score, *self.churn_curve):
+        u = self.churn_draws()
+        won = False
+        recovery = self.org.recovery
+        if recovery is not None and nps_class(score) < 0:
+            if self.recoveries is None:
+                self.recoveries = self._streams.uniform(f"recovery/{self.name}")
+            won = self.recoveries() < recovery.success_probability
+            if now >= self.warmup:
+                self.recovery_offered += 1
+                self.recovery_won += won
+            self.org.recover()
+        if won:
+            gone = u < model.recovered_churn_probability.py_func(score, *self.churn_curve, recovery.churn_factor,
+                                                                 recovery.paradox)
+        else:
+            gone = churns(u, score, *self.churn_curve)
+        if gone:
             self.active -= 1
             if now >= self.warmup:
                 self.churned += 1

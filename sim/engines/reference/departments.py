@@ -252,7 +252,8 @@ class Department:
         if self.morale_on:
             self.speed = model.speed_factor.py_func(m, self.baseline, self.productivity_effect)
         for desk in self.desks:
-            desk.p_defect = model.defect_probability.py_func(desk.defect_rate, m, self.baseline, self.defect_effect)
+            desk.p_defect = model.defect_probability.py_func(desk.defect_rate * desk.learning, m, self.baseline,
+                                                             self.defect_effect)
 
 
 class Desk:
@@ -266,6 +267,8 @@ class Desk:
         self.defect_rate = spec.defect_rate
         self.detection = spec.detection
         self.p_defect = 0.0
+        self.completed = 0  # services completed from t = 0 (continuous improvement's learning curve)
+        self.learning = 1.0  # defect-rate factor of continuous improvement (1: none)
         self.defects = streams.uniform(f"defects/{ref}")
         self.detections = streams.uniform(f"detection/{ref}")
         self.needs: list[Need] = []  # linked by the organisation once every desk exists

@@ -49,6 +49,12 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     if org.hours is not None:
         org.hours.fill(row)
     put("dept_overtime", [d.overtime() - d.ot_warm if d.ot_warm is not None else 0.0 for d in departments])
+    if table["feedback_lift"][1][0]:
+        put("feedback_lift", [org.feedback_sum, org.feedback_count, org.feedback_first][: table["feedback_lift"][1][0]])
+    if table["recovery"][1][0]:
+        put("recovery", [sum(s.recovery_offered for s in segments), sum(s.recovery_won for s in segments)])
+    if table["svc_learning"][1][0]:
+        put("svc_learning", [desk.learning for desk in org.desks.values()])
 
     n = org.n_periods
     pput = lambda name, values: _put(periods, period_table, name, values)  # noqa: E731

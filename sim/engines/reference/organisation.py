@@ -6,8 +6,9 @@ the arrival processes and the ``management`` process and runs SimPy to the
 horizon.  Management takes the warm-up snapshot and, at every period
 boundary ``t = period, 2 period, ...`` before the horizon, does the README's
 steps in order: per department (1) close the period's utilisation and blocked
-share, (2) move morale (recognition lifting the target), (3) draw leavers;
-then the periodic review of staffing, if any; then per supplier (4) update
+share, (2) move morale (recognition and shared feedback lifting the target),
+(3) draw leavers; then continuous improvement's defect rates; then the
+periodic review of staffing, if any; then per supplier (4) update
 the lead-time factor; then per population segment (5) acquire customers.  The
 last period is closed at the horizon without a boundary update: nothing
 happens at or after the horizon.
@@ -29,7 +30,7 @@ from .events import EventRecorder
 from .hours import HourProfile, ticker
 from .narrate import Narrator
 from .suppliers import Supplier
-from .work import journey, rehire, roster, transfer, vacancy
+from .work import journey, rehire, request_internal, roster, transfer, vacancy
 
 
 class Organisation:
@@ -58,6 +59,14 @@ class Organisation:
         self.training_share = policy.training_share  # training: speed grows over time
         self.training_effect = policy.investments.training_effect
         self.training_lag = policy.investments.training_lag
+        self.feedback_weight = policy.feedback_weight  # shared feedback: lift at NPS_last 100
+        self.feedback_sum = 0.0  # its lifts at boundaries from warm-up on, and their count
+        self.feedback_count = 0
+        self.feedback_first = 0  # of them, boundaries after which external work went first (feedback_priority)
+        self.learning_exponent = policy.learning_exponent  # continuous improvement (0: none)
+        self.learning_scale = policy.investments.improvement_scale
+        self.recovery = policy.recovery  # complaint recovery's step, or None
+        skill_share = 1.0 - policy.meeting_share  # communication: meetings take this share of working time
         self.review = policy.review
         self.min_per_department = policy.min_per_department
         self.orders = 0  # orders numbered from 1, all segments together
@@ -73,7 +82,8 @@ class Organisation:
             raise ValueError(f"headcount is missing department(s): {', '.join(missing)}")
         self.departments = [
             Department(
-                env, d, i, int(headcount[d]), scenario.departments[d].skill, self.warmup, scenario.morale, self.n_periods,
+                env, d, i, int(headcount[d]), scenario.departments[d].skill * skill_share, self.warmup, scenario.morale,
+                self.n_periods,
                 scenario.staff_schedule(d, int(headcount[d])),
             )
             for i, d in enumerate(self.structure.departments)
@@ -198,6 +208,8 @@ class Organisation:
         tracer = self.tracer
         m = self.morale
         utilisation = {}
+        shared = self.feedback_weight > 0.0 or self.scenario.policy.feedback_priority is not None
+        lift = self.morale_lift + self.feedback(p) if shared else self.morale_lift
         for dept in self.departments:
             busy, blocked, available = self._record_period(dept, p)
             u = busy / available if available > 0.0 else 0.0
@@ -209,7 +221,7 @@ class Organisation:
                 # recognition lifts the target: the formula's baseline argument, not the effects' neutral point
                 dept.set_morale(
                     model.morale_next.py_func(
-                        before, u, b, m.baseline + self.morale_lift, m.utilisation_threshold,
+                        before, u, b, m.baseline + lift, m.utilisation_threshold,
                         m.load_effect, m.blocked_effect, m.adjust_rate,
                     )
                 )
@@ -217,6 +229,8 @@ class Organisation:
             dept.p_morale[p] = dept.morale
             if tracer is not None:
                 tracer.period(p, dept, u, b, before, leavers)
+        if self.learning_exponent > 0.0:
+            self.improve()
         if self.review is not None and (p + 1) % self.review.every == 0:
             self.review_staffing(utilisation)
         for supplier in self.suppliers:
@@ -231,6 +245,40 @@ class Organisation:
                 if tracer is not None and joined:
                     tracer.acquire(segment, joined, segment.last_nps(p))
         self.closed = p + 1
+
+    def feedback(self, p: int) -> float:
+        """Shared feedback's lift of every morale target at the end of period *p*, from that period's NPS over
+        every segment's ended orders (0 if none), and, with ``feedback_priority``, the queue order until the next
+        boundary: external first below that NPS, else fifo.  Counted for the metrics from warm-up on."""
+        rows = [segment.periods[p] for segment in self.segments]
+        ended = sum(r[0] + r[1] for r in rows)
+        nps = 100.0 * sum(r[4] - r[5] for r in rows) / ended if ended > 0 else 0.0
+        lift = model.feedback_lift.py_func(self.feedback_weight, nps)
+        level = self.scenario.policy.feedback_priority
+        if level is not None:
+            self.internal = 1 if nps < level else 0
+        if self.env.now >= self.warmup:
+            self.feedback_sum += lift
+            self.feedback_count += 1
+            self.feedback_first += level is not None and nps < level
+        return lift
+
+    def improve(self) -> None:
+        """Continuous improvement: each service's defect rate follows its learning curve in the services
+        completed so far; defect chances are recomputed at the department's morale."""
+        for desk in self.desks.values():
+            desk.learning = model.learning_factor.py_func(desk.completed, self.learning_scale, self.learning_exponent)
+            dept = desk.dept
+            desk.p_defect = model.defect_probability.py_func(desk.defect_rate * desk.learning, dept.morale,
+                                                             dept.baseline, dept.defect_effect)
+
+    def recover(self) -> None:
+        """A recovery step for a detractor: internal work at the recovery desk that nobody waits for."""
+        self.env.process(request_internal(self.env, self, self.desks[self.recovery.service], None, None, "recovery"))
+
+    def queue_priority(self, work_class: int) -> int:
+        """The request priority of external (0) or internal (1) work under the queue order now in force."""
+        return self.internal if work_class else self.external
 
     def attrition(self, dept: Department) -> int:
         """Each present employee not already leaving leaves with the model's probability (a binomial draw)."""

@@ -60,11 +60,16 @@ class Request:
 # ------------------------------------------------------------------------- external orders
 
 
+# work classes; a request's priority is the class's under the queue order when it queues (shared feedback can
+# change the order between boundaries: Organisation.queue_priority)
+EXTERNAL, INTERNAL = 0, 1
+
+
 def journey(env, org, order):
     """An external order's way through its segment's steps, to completion or abandonment."""
     segment = order.segment
     step = segment.first
-    prio = org.external
+    prio = EXTERNAL
     while True:
         desk = step.desk
         defective = yield from visit(env, org, order, desk, prio)
@@ -133,7 +138,7 @@ def visit(env, org, item, desk, prio):
                     return (yield from serve_holding(env, org, item, desk, prio, fired, enabled))
             # wait (in no queue) for every request, then queue
             yield from request_all(env, org, item, desk, fired)
-    with dept.staff.request(priority=prio) as req:
+    with dept.staff.request(priority=org.queue_priority(prio)) as req:
         if not (yield from queue(env, org, item, dept, req)):
             return None
         return (yield from serve(env, org, item, desk, enabled=enabled))
@@ -142,7 +147,7 @@ def visit(env, org, item, desk, prio):
 def serve_holding(env, org, item, desk, prio, fired, enabled: float):
     """A held need: take an employee first, keep them blocked while the requests are out, then serve."""
     dept = desk.dept
-    with dept.staff.request(priority=prio) as req:
+    with dept.staff.request(priority=org.queue_priority(prio)) as req:
         if not (yield from queue(env, org, item, dept, req)):
             return None
         dept.block()
@@ -201,6 +206,7 @@ def serve(env, org, item, desk, redone: bool = False, enabled: float = 0.0):
     dept.free()
     if events is not None:
         events.record(item, desk, enabled, start, env.now, employee)
+    desk.completed += 1
     if env.now >= org.warmup:
         org.services_completed += 1
         if redone:
@@ -212,7 +218,7 @@ def redo(env, org, item, desk, prio):
     """Defective work caught downstream queues again at the same desk; needs are not fired again."""
     dept = desk.dept
     enabled = env.now
-    with dept.staff.request(priority=prio) as req:
+    with dept.staff.request(priority=org.queue_priority(prio)) as req:
         if not (yield from queue(env, org, item, dept, req)):
             return None
         return (yield from serve(env, org, item, desk, True, enabled))
@@ -241,7 +247,7 @@ def request_internal(env, org, desk, requester, root, kind: str = "request"):
     sent = env.now
     org.requests += 1
     item = Request(org.requests, kind, root, requester)
-    prio = org.internal
+    prio = INTERNAL
     defective = yield from visit(env, org, item, desk, prio)
     while defective:
         if desk.caught():
