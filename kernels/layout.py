@@ -61,6 +61,7 @@ def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: b
         ("prof_busy", (d, h)),  # employee time busy, split at hour boundaries
         ("prof_available", (d, h)),  # employee time present, split at hour boundaries
         ("dept_overtime", (d,)),  # employee time past the schedule (departments on a calendar; 0 otherwise)
+        ("dept_done", (d,)),  # services completed for the first time (redos left out): the department's output
     ]
 
 
@@ -81,6 +82,8 @@ def period_blocks(n_segments: int, n_departments: int) -> list[tuple[str, tuple[
         ("dept_morale", (d,)),  # after the boundary update
         ("dept_headcount", (d,)),  # employees present at the period's end
         ("dept_overtime", (d,)),
+        ("dept_leavers", (d,)),  # leavers drawn at the period's closing boundary
+        ("dept_done", (d,)),  # services completed for the first time in the period
     ]
 
 

@@ -115,7 +115,7 @@ def simulate(
                     ck = Checkpoint(checkpoints[k], on_note=on_note, lock=lock_checkpoints)
                     job_size, done = ck.start(identity(v, engine, seed, first, replications, m), size, resume)
                 job = Job(engine, effective_scenario(v.scenario), v.headcount, seed, first, first + replications,
-                          job_size, m, metrics.structure(v.scenario), checkpoint=ck, key=k)
+                          job_size, m, metrics.structure(v.scenario, v.headcount), checkpoint=ck, key=k)
                 jobs.append(job)
                 restored += job.restore(done)
             if on_restore is not None and restored:

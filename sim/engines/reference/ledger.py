@@ -49,6 +49,7 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     if org.hours is not None:
         org.hours.fill(row)
     put("dept_overtime", [d.overtime() - d.ot_warm if d.ot_warm is not None else 0.0 for d in departments])
+    put("dept_done", [d.done for d in departments])
 
     n = org.n_periods
     pput = lambda name, values: _put(periods, period_table, name, values)  # noqa: E731
@@ -56,5 +57,5 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     for k, name in enumerate(("completed", "abandoned", "sojourn_sum", "score_sum", "promoters", "detractors")):
         pput(f"seg_{name}", by_period[:, :, k].T)
     pput("seg_active", np.array([s.period_active for s in segments], dtype=float).reshape(len(segments), n).T)
-    for name in ("busy", "blocked", "available", "morale", "headcount", "overtime"):
+    for name in ("busy", "blocked", "available", "morale", "headcount", "overtime", "leavers", "done"):
         pput(f"dept_{name}", np.array([getattr(d, f"p_{name}") for d in departments], dtype=float).T)

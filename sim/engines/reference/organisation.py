@@ -208,6 +208,7 @@ class Organisation:
                 )
                 leavers = self.attrition(dept)
             dept.p_morale[p] = dept.morale
+            dept.p_leavers[p] = leavers
             if tracer is not None:
                 tracer.period(p, dept, u, b, before, leavers)
         if self.review is not None and (p + 1) % self.review.every == 0:
