@@ -628,7 +628,8 @@ class Units(Frozen):
                                                     "is reported, with a 95 % CI by Fisher's z")
 
 
-NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile", "measures", "units")  # left out of dumps when unused: older scenarios dump as before
+# left out of dumps when unused: older scenarios dump as before
+NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile", "measures", "units")
 
 
 # --------------------------------------------------------------------------- the scenario
