@@ -18,6 +18,7 @@ FLAGS = {
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
     "report": "--report", "variant": "--variant", "reference": "--reference", "port": "--port",
     "select": "--select", "delta": "--delta", "alpha": "--alpha", "first_stage": "-r", "precision": "--precision",
+    "units_out": "--units-out",
 }  # fmt: skip
 
 
@@ -155,6 +156,8 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in --out DIR")
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report: every per-period series as a plot, "
                    "the warm-up diagnostic and drift warnings")
+    p.add_argument("--units-out", metavar="FILE", help="a scenario with units: write one CSV row per unit and metric "
+                   "(unit, seed, each drawn parameter, metric, mean, CI, std, n)")
     _add_backend(p)
     _add_progress(p)
 

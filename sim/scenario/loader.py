@@ -35,6 +35,8 @@ UNION_TAGS = {
     "arrivals": {"open", "population"},
     "rate": {"number", "table"},
     "rate_per_customer": {"number", "table"},
+    "draw": set(DISTRIBUTIONS),  # units.vary.PATH: a distribution (tag `draw`) ...
+    "multiply": set(DISTRIBUTIONS),  # ... or {multiply: distribution} (tag `multiply`)
 }
 # what PyYAML's constructor raises besides YAMLError on malformed scalars (`!!float abc`, `!!float ""`, `2001-13-01`)
 CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, OverflowError)
@@ -417,6 +419,8 @@ def _clean(loc: tuple) -> tuple:
         if part == "[key]" or (isinstance(part, str) and part.startswith("function-")):
             continue
         if i > 0 and loc[i - 1] in UNION_TAGS and part in UNION_TAGS[loc[i - 1]]:
+            continue
+        if i > 1 and loc[i - 2] == "vary" and part in ("draw", "multiply"):  # the tag of a units.vary entry
             continue
         out.append(part)
     return tuple(out)

@@ -616,12 +616,19 @@ class Multiply(Frozen):
     multiply: Distribution = Field(description="the written value times a draw of this")
 
 
+Drawn = Annotated[
+    Union[Annotated[Multiply, Tag("multiply")], Annotated[Distribution, Tag("draw")]],  # noqa: UP007 (tagged)
+    Discriminator(lambda v: "multiply" if (isinstance(v, dict) and "multiply" in v) or isinstance(v, Multiply)
+                  else "draw"),
+]
+
+
 class Units(Frozen):
     """A chain of branches: `count` independent firms sharing the scenario's structure, each with the fields
     named in `vary` drawn afresh (README: Units)."""
 
     count: Annotated[int, Field(strict=True, ge=2, le=10_000)] = Field(description="how many units (branches)")
-    vary: dict[Annotated[str, Field(pattern=r"^[a-z0-9_*]+(\.[a-z0-9_*]+)*$")], Distribution | Multiply] = Field(
+    vary: dict[Annotated[str, Field(max_length=300)], Drawn] = Field(
         min_length=1, description="field path (`*` for every department, segment, ...) -> a distribution to draw "
         "its value from, or {multiply: distribution} to scale the written value")
     correlate: tuple[tuple[str, str], ...] = Field((), description="metric pairs whose correlation across units "

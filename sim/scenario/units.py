@@ -8,12 +8,14 @@ number.  The draws themselves are made by the study that runs the units (``orgsi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from orgsim.scenario.checks import listing, suggest
 from orgsim.scenario.schema import Scenario
 
 Problem = tuple[tuple, str]
+PATH = re.compile(r"^([a-z][a-z0-9_]*|\*|[0-9]+)(\.([a-z][a-z0-9_]*|\*|[0-9]+))*$")  # `--set` names, `*`, list indices
 
 
 def tree(scenario: Scenario) -> dict:
@@ -67,6 +69,10 @@ def problems(scenario: Scenario) -> list[Problem]:
         return out
     raw = tree(scenario)
     for pattern in scenario.units.vary:
+        if not PATH.match(pattern):
+            out.append((("units", "vary", pattern), "a path is field names and `*` joined by dots, e.g. "
+                                                    "`departments.*.skill`"))
+            continue
         if pattern.split(".")[0] == "units":
             out.append((("units", "vary", pattern), "a unit cannot vary the units block itself"))
             continue
