@@ -10,6 +10,8 @@ rows.  The README's Model section ("Measures") states every definition.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from orgsim.kernels import streams
@@ -21,6 +23,12 @@ def _ratio(num, den) -> np.ndarray:
     out = np.full(np.broadcast(num, den).shape, np.nan)
     np.divide(num, den, out=out, where=den > 0)
     return out
+
+
+def _total(x: np.ndarray) -> np.ndarray:
+    """Per replication (first axis), the correctly rounded sum of everything else: the same float whatever
+    the batch a replication came in (a NumPy sum over several axes can add in another order for another shape)."""
+    return np.array([math.fsum(row) for row in np.reshape(x, (x.shape[0], -1))])
 
 
 def counted_periods(n_periods: int, period: float, warmup: float) -> np.ndarray:
@@ -86,13 +94,13 @@ def summary(b: dict[str, np.ndarray], p: dict[str, np.ndarray], st, answers=None
     keep = counted_periods(p["dept_headcount"].shape[1], st.period, st.horizon - st.counted)
     heads = p["dept_headcount"][:, keep]
     if m.engagement:
-        out["firm.engagement"] = _ratio((p["dept_morale"][:, keep] * heads).sum((-1, -2)), heads.sum((-1, -2)))
+        out["firm.engagement"] = _ratio(_total(p["dept_morale"][:, keep] * heads), _total(heads))
     if answers is not None:
         asked = np.zeros(keep.shape, dtype=bool)
         asked[m.survey.every - 1 :: m.survey.every] = True
-        sums, counts = (a[:, keep & asked].sum(-1) for a in answers)
-        out["firm.engagement_survey"] = _ratio(sums.sum(-1), counts.sum(-1))
-        out["firm.survey_responses"] = _ratio(counts.sum(-1), np.full(counts.shape[0], float((keep & asked).sum())))
+        sums, counts = (_total(a[:, keep & asked]) for a in answers)
+        out["firm.engagement_survey"] = _ratio(sums, counts)
+        out["firm.survey_responses"] = _ratio(counts, np.full(counts.shape[0], float((keep & asked).sum())))
     leavers = p["dept_leavers"][:, keep].sum(1)
     for i, d in enumerate(st.departments):
         if m.turnover and not st.rostered[i]:

@@ -175,3 +175,14 @@ def test_turnover_needs_a_year():
     (problem,) = problems(raw)
     assert "measures.year" in problem and "tick" in problem
     assert validate_mapping({**raw, "measures": {"turnover": True, "year": 500}}, "t").year() == 500
+
+
+def test_measures_are_the_same_numbers_whatever_the_batch_split():
+    raw = steady(40.0, engagement=True, productivity=True, survey={"response_rate": 0.5, "noise_sd": 0.1, "every": 2})
+    raw["morale"].update(load_effect=2.0, utilisation_threshold=0.05)
+    sc = validate_mapping(raw, "t")
+    whole = orgsim.run(sc, engine="numba", replications=8, seed=6)
+    split = orgsim.run(sc, engine="numba", replications=8, seed=6, batch_size=3)
+    for name, x in whole.values.items():
+        assert np.array_equal(x, split.values[name], equal_nan=True), name
+    assert whole.timeseries().equals(split.timeseries())
