@@ -31,9 +31,10 @@ def pattern(name: str) -> str:
 def produced() -> tuple[set[str], set[str]]:
     """Metric names of tiny runs: per replication, and per period (the time series).
 
-    ``baseline`` as shipped, and ``contact_centre`` (shifts) with the optional metrics switched on: prices
-    (the firm's money) and a service-level target."""
-    runs = [("baseline", []), ("contact_centre", ["costs.labour=1", "segments.callers.service_level_target=0.1"])]
+    ``baseline`` as shipped, ``contact_centre`` (shifts) with the optional metrics switched on: prices
+    (the firm's money) and a service-level target, and ``branches`` as one firm (its people measures)."""
+    runs = [("baseline", []), ("contact_centre", ["costs.labour=1", "segments.callers.service_level_target=0.1"]),
+            ("branches", ["units=null"])]
     per_replication, per_period = set(), set()
     for name, sets in runs:
         scenario = orgsim.load(name, ["horizon=200", "warmup=40", "period=40", *sets])

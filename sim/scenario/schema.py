@@ -603,9 +603,9 @@ class Measures(Frozen):
 
     engagement: bool = Field(False, description="firm.engagement: headcount-weighted morale")
     survey: Survey | None = Field(None, description="firm.engagement_survey: a noisy, sampled reading of it")
-    turnover: bool = Field(False, description="dept.<d>.turnover (leavers per employee-year) and dept.<d>.vacancy_time")
-    productivity: bool = Field(False, description="dept.<d>.productivity and firm.productivity: work completed per "
-                               "paid employee per time unit")
+    turnover: bool = Field(False, description="each department's turnover (leavers per employee-year) and vacancy_time")
+    productivity: bool = Field(False, description="each department's productivity and firm.productivity: work completed "
+                               "per paid employee per time unit")
     year: PositiveFloat | None = Field(None, description="time units in a year, for turnover (default from time_unit: "
                                        "hour 8760, day 365, week 52.14, month 12, minute 525600; needed for any other)")
 
@@ -628,11 +628,11 @@ class Units(Frozen):
     named in `vary` drawn afresh (README: Units)."""
 
     count: Annotated[int, Field(strict=True, ge=2, le=10_000)] = Field(description="how many units (branches)")
-    vary: dict[Annotated[str, Field(max_length=300)], Drawn] = Field(
+    vary: dict[Annotated[str, Field(max_length=300, description="field path")], Drawn] = Field(
         min_length=1, description="field path (`*` for every department, segment, ...) -> a distribution to draw "
         "its value from, or {multiply: distribution} to scale the written value")
-    correlate: tuple[tuple[str, str], ...] = Field((), description="metric pairs whose correlation across units "
-                                                    "is reported, with a 95 % CI by Fisher's z")
+    correlate: tuple[Annotated[tuple[str, ...], Field(min_length=2, max_length=2)], ...] = Field(
+        (), description="metric pairs whose correlation across units is reported, with a 95 % CI by Fisher's z")
 
 
 # left out of dumps when unused: older scenarios dump as before

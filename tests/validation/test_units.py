@@ -176,3 +176,9 @@ def test_cli_writes_units_csv_and_refuses_what_units_cannot_do(tmp_path):
     refused = subprocess.run([*orgsim_cli, "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert refused.returncode == 2 and "--out is not available for a scenario with units" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_other_studies_refuse_a_chain_instead_of_dropping_its_units():
+    sc = validate_mapping(chain(), "t")
+    with pytest.raises(orgsim.ScenarioError, match="only `run` runs a chain of units"):
+        orgsim.compare(sc, [orgsim.parse_policy("fixed"), orgsim.parse_policy("sqrt_staffing")], replications=2)
