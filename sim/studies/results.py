@@ -110,9 +110,9 @@ class RunResult:
         return pd.DataFrame(rows, columns=["metric", *SUMMARY_COLUMNS])
 
     def replications_frame(self) -> pd.DataFrame:
-        """Wide table: one row per replication, one column per metric."""
+        """Wide table: one row per replication (per unit, for a scenario with units), one column per metric."""
         df = pd.DataFrame(self.values)
-        df.insert(0, "replication", self.replications)
+        df.insert(0, "replication" if self.unit_runs is None else "unit", self.replications)
         return df
 
     def profile(self) -> pd.DataFrame:
@@ -176,7 +176,7 @@ class RunResult:
         return {
             "scenario": self.scenario.name,
             "engine": self.engine,
-            "replications": int(len(self.replications)),
+            "replications": int(len(self.replications if self.unit_runs is None else self.unit_runs.runs[0].replications)),
             "seed": int(self.seed),
             "metrics": {
                 name: {**metrics.json_safe(metrics.aggregate(v, name)), "drift": drift[name].to_json() if name in drift else None}
