@@ -15,14 +15,7 @@ import math
 import numpy as np
 
 from orgsim.kernels import streams
-
-
-def _ratio(num, den) -> np.ndarray:
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
+from orgsim.ratio import ratio as _ratio
 
 
 def _total(x: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from scipy.special import expit, logit, stdtrit  # (scipy.stats would add a seco
 
 from orgsim import measures
 from orgsim.kernels import layout, profile
+from orgsim.ratio import ratio as _ratio
 from orgsim.scenario.schema import Costs, Measures, Scenario
 
 INF = float("inf")
@@ -201,14 +202,6 @@ def period_lengths(st: Structure, n_periods: int) -> np.ndarray:
     """Length of each period: ``period``, the last one cut at the horizon."""
     starts = np.arange(n_periods) * st.period
     return np.minimum(starts + st.period, st.horizon) - starts
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
 
 
 def _p90(hist: np.ndarray, scale: float) -> np.ndarray:
