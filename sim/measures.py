@@ -58,7 +58,8 @@ def survey(p: dict[str, np.ndarray], survey, departments, seed: int, replication
 
 
 def per_period(p: dict[str, np.ndarray], st, lengths: np.ndarray, answers=None) -> dict[str, np.ndarray]:
-    """The measures per replication and period (a period's leavers are those its closing boundary drew)."""
+    """The measures per replication and period (a period's leavers are those its closing boundary drew; the
+    last period, which the horizon closes, has no turnover)."""
     m, out = st.measures, {}
     heads = p["dept_headcount"]
     if m.engagement:
@@ -71,7 +72,9 @@ def per_period(p: dict[str, np.ndarray], st, lengths: np.ndarray, answers=None) 
         out["firm.survey_responses"] = np.where(asked, counts.sum(-1), np.nan)
     for i, d in enumerate(st.departments):
         if m.turnover and not st.rostered[i]:
-            out[f"dept.{d}.turnover"] = _ratio(p["dept_leavers"][..., i] * st.year, p["dept_available"][..., i])
+            turnover = _ratio(p["dept_leavers"][..., i] * st.year, p["dept_available"][..., i])
+            turnover[..., -1] = np.nan  # the horizon closes the last period without a boundary: nobody is drawn
+            out[f"dept.{d}.turnover"] = turnover
             if not st.review:
                 out[f"dept.{d}.vacancy_time"] = st.heads[i] - _ratio(p["dept_available"][..., i], lengths)
         if m.productivity:
