@@ -32,11 +32,12 @@ ROW_BLOCKS = (
     "dept_busy", "dept_blocked", "dept_available", "dept_wait_sum", "dept_visits", "dept_morale",
     "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late", "seg_within_target",
     "prof_time", "prof_arrivals", "prof_completed", "prof_wait_sum", "prof_abandoned", "prof_busy", "prof_available",
-    "dept_overtime", "feedback_lift", "svc_learning", "recovery",
+    "dept_overtime", "feedback_lift", "svc_learning", "recovery", "dept_done",
 )  # fmt: skip
 PERIOD_BLOCKS = (
     "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",
     "seg_active", "dept_busy", "dept_blocked", "dept_available", "dept_morale", "dept_headcount", "dept_overtime",
+    "dept_leavers", "dept_done",
 )  # fmt: skip
 
 # per-segment and per-service random sources, in the order of their stream rows

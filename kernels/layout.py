@@ -69,6 +69,7 @@ def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: b
         ("svc_learning", (learning,)),  # continuous improvement: each service's defect-rate factor at the horizon
         ("recovery", (2 if recovery else 0,)),  # complaint recovery: steps offered, and won, at orders ended after
         # warm-up
+        ("dept_done", (d,)),  # services completed for the first time (redos left out): the department's output
     ]
 
 
@@ -89,6 +90,8 @@ def period_blocks(n_segments: int, n_departments: int) -> list[tuple[str, tuple[
         ("dept_morale", (d,)),  # after the boundary update
         ("dept_headcount", (d,)),  # employees present at the period's end
         ("dept_overtime", (d,)),
+        ("dept_leavers", (d,)),  # leavers drawn at the period's closing boundary
+        ("dept_done", (d,)),  # services completed for the first time in the period
     ]
 
 

@@ -158,7 +158,9 @@ R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24,
 R_DOT = 32
 R_FBL, R_LEARN, R_REC = 33, 34, 35  # shared feedback's lift (sum, count); continuous improvement's factors;
 # complaint recovery's steps (offered, won)
+R_DDONE = 36
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
+P_DLEAVE, P_DDONE = 13, 14
 
 M32 = 0xFFFFFFFF
 # ix(i): index i, known to be >= 0.  Numba adds a negative-index wraparound to every access with a signed index;
@@ -473,6 +475,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             if cs.stf_on[d]:  # on a calendar: drawn from the filled slots, on duty or not; each slot is vacated now
                 eligible = cs.headcount[d] - DI[d, DI_GAP]
                 leavers = binomial(st, cs.src_attrition + d, eligible, pa) if eligible > 0 and pa > 0.0 else 0
+                per[k, po[P_DLEAVE] + d] = leavers
                 if leavers > 0:
                     staffing.vacate(DI, DF, d, t, leavers)
                     _hpush(ht, hk, he, hn, t + mor[10], (seq << 4) | EV_HIRE, (d << 32) | leavers)
@@ -481,6 +484,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
                 eligible = 0
             if eligible > 0 and pa > 0.0:
                 leavers = binomial(st, cs.src_attrition + d, eligible, pa)
+                per[k, po[P_DLEAVE] + d] = leavers
                 if leavers > 0:
                     free, taken = _enqueue_vacancies(II, DI, free, d, np.int64(-1), leavers)
                     n_free -= taken
@@ -647,6 +651,7 @@ def run_replications(cs, states, rows, periods):
     o_esc = ro[R_SESC]
     o_late = ro[R_ULATE]
     o_slw = ro[R_SLW]
+    o_ddone = ro[R_DDONE]
     sl_target = cs.seg_sl_target
     prof = cs.pf_on == 1  # hour-of-week profile (kernels/profile.py)
     pf_t = cs.pf_times
@@ -654,6 +659,7 @@ def run_replications(cs, states, rows, periods):
     pf_off = cs.pf_offset
     pf_per = cs.pf_per_unit
     q_comp = po[P_COMP]
+    q_ddone = po[P_DDONE]
     q_aban = po[P_ABAN]
     q_soj = po[P_SOJ]
     q_score = po[P_SCORE]
@@ -905,6 +911,10 @@ def run_replications(cs, states, rows, periods):
                             row[o_scomp] += 1.0
                             if fl & FL_REDO:
                                 row[o_sredo] += 1.0
+                            else:
+                                row[o_ddone + d] += 1.0
+                        if not fl & FL_REDO:
+                            per[kcur, q_ddone + d] += 1.0
                         pd = FF[ix(j), F_PDEF]
                         defect = False
                         if pd > 0.0:

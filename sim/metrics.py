@@ -20,8 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logit, stdtrit  # (scipy.stats would add a second to start-up)
 
+from orgsim import measures
 from orgsim.kernels import layout, profile
-from orgsim.scenario.schema import Costs, Scenario
+from orgsim.ratio import ratio as _ratio
+from orgsim.scenario.schema import Costs, Measures, Scenario
 from orgsim.scenario.traffic import meeting_share
 
 INF = float("inf")
@@ -73,6 +75,12 @@ KINDS = {
     "recovery_offers": Kind(0, 0.0, INF),  # complaint recovery steps offered to detractors
     "recovered_share": Kind(1, 0.0, 1.0),  # of them, the share that won the customer back
     "external_first_share": Kind(0, 0.0, 1.0),  # boundaries after which shared feedback put external work first
+    "engagement": Kind(1, 0.0, 1.0),  # firm.*: headcount-weighted morale (scenarios with `measures`)
+    "engagement_survey": Kind(1, 0.0, 1.0),
+    "survey_responses": Kind(0, 0.0, INF),
+    "turnover": Kind(-1, 0.0, INF),  # leavers per employee-year
+    "vacancy_time": Kind(-1, 0.0, INF),  # vacant posts, time-average
+    "productivity": Kind(1, 0.0, INF),  # work completed per paid employee per time unit
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
@@ -123,6 +131,18 @@ MEANINGS = {
     "the horizon, mean over services",
     "segment.<s>.*": "each external metric for one segment (when there are several)",
     "segment.<s>.active": "customers of a population segment at the period's end (time series only)",
+    "firm.engagement": "headcount-weighted morale: over the period ends after warm-up, the sum of each department's "
+    "morale times its employees present over the sum of employees present (scenarios with measures.engagement)",
+    "firm.engagement_survey": "mean answer of the engagement surveys after warm-up: each present employee answers "
+    "with probability response_rate, reading their department's morale plus normal noise, clipped to 0-1",
+    "firm.survey_responses": "answers per engagement survey after warm-up",
+    "dept.<d>.turnover": "leavers per employee-year: leavers drawn after warm-up times the time units in a year, over "
+    "employee time present (departments not on a calendar; scenarios with measures.turnover)",
+    "dept.<d>.vacancy_time": "vacant posts, time-average: the department's heads less the employees present "
+    "(departments not on a calendar, without a periodic review)",
+    "dept.<d>.productivity": "services completed for the first time (redos left out) per paid employee per time unit "
+    "(per employee-hour when time_unit is hour)",
+    "firm.productivity": "external orders completed per paid employee per time unit, all departments' time",
 }
 
 
@@ -148,6 +168,10 @@ class Structure:
     feedback: int = 0  # shared feedback's block: 2 (lift sum, boundaries), 3 (and external-first ones), 0 none
     learning: int = 0  # services whose defect rates learn (continuous improvement), else 0
     recovery: bool = False  # complaint recovery?
+    measures: Measures | None = None  # which people and output measures to report (orgsim.measures)
+    year: float | None = None  # time units in a year (turnover)
+    heads: tuple[int, ...] = ()  # per department: the heads the run gives it (vacancies)
+    review: bool = False  # does a periodic review move heads between departments?
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -161,8 +185,9 @@ class Structure:
         return layout.period_blocks(len(self.segments), len(self.departments))
 
 
-def structure(scenario: Scenario) -> Structure:
-    """Index order of segments, departments and targets for a scenario."""
+def structure(scenario: Scenario, headcount: dict[str, int] | None = None) -> Structure:
+    """Index order of segments, departments and targets for a scenario; *headcount*: the heads a run gives
+    each department (default: as written)."""
     departments = tuple(scenario.departments)
     suppliers = tuple(scenario.suppliers)
     targets = departments + suppliers
@@ -192,6 +217,10 @@ def structure(scenario: Scenario) -> Structure:
         feedback=feedback_block(scenario),
         learning=len(scenario.service_refs()) if learning_on(scenario) else 0,
         recovery=scenario.policy.recovery is not None,
+        measures=scenario.measures,
+        year=scenario.year(),
+        heads=tuple(int((headcount or {}).get(d, dept.headcount or 0)) for d, dept in scenario.departments.items()),
+        review=scenario.policy.review is not None,
     )
 
 
@@ -213,14 +242,6 @@ def period_lengths(st: Structure, n_periods: int) -> np.ndarray:
     """Length of each period: ``period``, the last one cut at the horizon."""
     starts = np.arange(n_periods) * st.period
     return np.minimum(starts + st.period, st.horizon) - starts
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
 
 
 def _p90(hist: np.ndarray, scale: float) -> np.ndarray:
@@ -293,8 +314,18 @@ def _settled(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
-    """Named metrics per replication from accumulator rows (shape: replications x row length)."""
+def survey_answers(periods: np.ndarray | None, st: Structure, seed: int, replications) -> tuple | None:
+    """The engagement survey's answers (``orgsim.measures.survey``) when the scenario asks for one, else None."""
+    if st.measures is None or st.measures.survey is None or periods is None:
+        return None
+    return measures.survey(layout.unpack(periods, st.period_blocks()), st.measures.survey, st.departments, seed,
+                           replications)
+
+
+def replication_metrics(rows: np.ndarray, st: Structure, periods: np.ndarray | None = None,
+                        answers: tuple | None = None) -> dict[str, np.ndarray]:
+    """Named metrics per replication from accumulator rows (shape: replications x row length); the measures
+    (scenarios with ``measures``) also need the *periods* rows and the survey's *answers*."""
     b = layout.unpack(np.atleast_2d(rows), st.blocks())
     out = _external("external", b, slice(None), [p for p in st.population] if any(st.population) else None, st.scale)
     if any(st.service_level):
@@ -332,6 +363,8 @@ def replication_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray
                 out[f"segment.{s}.service_level"] = _service_level(b, [k])
     if st.costs is not None:
         out.update(_money(b, st, out["external.revenue"]))
+    if st.measures is not None and periods is not None:
+        out.update(measures.summary(b, layout.unpack(periods, st.period_blocks()), st, answers))
     return _settled(out)
 
 
@@ -350,7 +383,7 @@ def _money(b: dict[str, np.ndarray], st: Structure, revenue: np.ndarray) -> dict
     return {"firm.cost": cost, "firm.profit": revenue - cost, **parts}
 
 
-def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
+def period_metrics(rows: np.ndarray, st: Structure, answers: tuple | None = None) -> dict[str, np.ndarray]:
     """Named metrics per replication and period from period rows (replications x periods x row length)."""
     b = layout.unpack(rows, st.period_blocks())
     lengths = period_lengths(st, rows.shape[-2])
@@ -375,6 +408,8 @@ def period_metrics(rows: np.ndarray, st: Structure) -> dict[str, np.ndarray]:
             out[f"dept.{d}.morale"] = b["dept_morale"][..., i]
         if st.rostered and st.rostered[i]:
             out[f"dept.{d}.overtime"] = b["dept_overtime"][..., i]
+    if st.measures is not None:
+        out.update(measures.per_period(b, st, lengths, answers))
     return _settled(out)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from orgsim import metrics
 from orgsim.kernels import layout
 from orgsim.kernels.profile import HOURS
+from orgsim.ratio import ratio
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 COLUMNS = ["hour_of_week", "day", "hour", "metric", "mean", "ci_low", "ci_high", "n"]
@@ -31,7 +32,6 @@ def replication_profiles(rows: np.ndarray, st: metrics.Structure) -> dict[str, n
     mean number of employees present in that hour.
     """
     b = layout.unpack(np.atleast_2d(rows), st.blocks())
-    ratio = metrics._ratio
     time, completed, abandoned = b["prof_time"], b["prof_completed"], b["prof_abandoned"]
     out = {
         "external.arrivals": ratio(b["prof_arrivals"], time * st.profile_hours),

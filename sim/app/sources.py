@@ -58,6 +58,8 @@ class Sources:
         return Path(self.paths[str(body.get("scenario") or self.initial)]).read_text(encoding="utf-8")
 
     def _remember(self, key: tuple, scenario: Scenario) -> None:
+        if scenario.units is not None:  # the page moves one firm's levers: a chain of units runs as one firm
+            scenario = scenario.model_copy(update={"units": None})
         if len(self._parsed) >= 64:
             self._parsed.pop(next(iter(self._parsed)))
         self._parsed[key] = scenario

@@ -177,11 +177,13 @@ def cmd_run(args) -> int:
         _check_output("out", args.out)
     if args.report:
         _check_output("report", args.report, folder=False)
+    _check_units(scenario, args)
     checkpoint = Path(args.out) / "batches" if args.out else None
     with FolderLock(args.out) if args.out else nullcontext():  # one process at a time on an --out folder
         if args.resume and not (checkpoint / "manifest.json").exists():
             print(f"orgsim run: no interrupted run in {checkpoint}/; running from the start", file=sys.stderr)
-        counter = _Counter(args.replications, enabled=not args.no_progress)
+        units = scenario.units.count if scenario.units else 1
+        counter = _Counter(args.replications * units, enabled=not args.no_progress)
         try:
             with _backend(args) as backend:
                 result = run(scenario, engine=engine, replications=args.replications, seed=args.seed,
@@ -204,6 +206,10 @@ def cmd_run(args) -> int:
         from orgsim.studies.events import event_log
 
         write_events(event_log(scenario, args.replications, args.seed), args.events)
+    if args.units_out:
+        from orgsim.execution.atomic import write_text
+
+        write_text(args.units_out, result.units().to_csv(index=False))
     if args.format == "json":
         _print_json(result.to_json())
     else:
@@ -232,6 +238,19 @@ def cmd_score(args) -> int:
     else:
         print(score_table(result))
     return 0
+
+
+def _check_units(scenario, args) -> None:
+    """`--units-out` needs units; a run of units writes no run folder, checkpoint or report (one line, exit 2)."""
+    if args.units_out:
+        if scenario.units is None:
+            raise OptionError("units_out", "needs a scenario with a `units:` block (it writes one row per unit)")
+        _check_output("units_out", args.units_out, folder=False)
+    if scenario.units is not None:
+        for option in ("out", "resume", "report"):
+            if getattr(args, option):
+                raise OptionError(option, "is not available for a scenario with units; --units-out FILE writes "
+                                  "each unit's results")
 
 
 def cmd_trace(args) -> int:

@@ -18,6 +18,7 @@ FLAGS = {
     "backend": "--backend", "scheduler": "--scheduler", "workers": "--workers", "out": "--out", "resume": "--resume",
     "report": "--report", "events": "--events", "log": "LOG", "variant": "--variant", "reference": "--reference", "port": "--port",
     "select": "--select", "delta": "--delta", "alpha": "--alpha", "first_stage": "-r", "precision": "--precision",
+    "units_out": "--units-out",
 }  # fmt: skip
 
 
@@ -166,6 +167,8 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     p.add_argument("--events", metavar="FILE", help="also write the event log of external cases (case, activity, department, "
                    "employee, enabled, start, end; replication with -r > 1) as CSV or Parquet by the extension; the "
                    "reference engine records it")
+    p.add_argument("--units-out", metavar="FILE", help="a scenario with units: write one CSV row per unit and metric "
+                   "(unit, seed, each drawn parameter, metric, mean, CI, std, n)")
     _add_backend(p)
     _add_progress(p)
 

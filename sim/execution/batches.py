@@ -176,7 +176,8 @@ def compute_batch(task: Task) -> BatchResult:
     simulate = engine_function(task.engine)
     idx = np.arange(task.lo, task.hi, dtype=np.int64)
     out = simulate(task.scenario, task.headcount, task.seed, idx)
-    vals = metrics.replication_metrics(out.rows, task.structure)
+    answers = metrics.survey_answers(out.periods, task.structure, task.seed, idx)
+    vals = metrics.replication_metrics(out.rows, task.structure, out.periods, answers)
     value_names = list(vals)
     values = (
         np.column_stack([np.asarray(vals[k], dtype=float).reshape(-1) for k in value_names])
@@ -189,7 +190,7 @@ def compute_batch(task: Task) -> BatchResult:
         res.profile_names = list(prof)
         res.profile = np.concatenate([prof[k] for k in res.profile_names], axis=1)
     if task.mode != "none":
-        per = metrics.period_metrics(out.periods, task.structure)
+        per = metrics.period_metrics(out.periods, task.structure, answers)
         res.period_names = list(per)
         res.n_periods = int(next(iter(per.values())).shape[1]) if per else 0
         rows = (

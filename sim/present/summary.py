@@ -34,6 +34,9 @@ def describe(scenario: Scenario, source: str = "") -> str:
         f"  horizon {scenario.horizon:g} {unit}s, warm-up {scenario.warmup:g}, period {scenario.period:g}; "
         f"policy {scenario.policy.allocation}/{scenario.policy.priority}; morale {'on' if scenario.morale.enabled else 'off'}"
     )
+    if scenario.units is not None:  # the load below is the scenario as written: each unit draws its own
+        lines.append(one_line(f"  {scenario.units.count} units, each drawing {', '.join(scenario.units.vary)}; "
+                              "the loads below are as written"))
     for s, seg in scenario.segments.items():
         kind = "population" if hasattr(seg.arrivals, "population") else "open stream"
         kind += ", time-varying (long-run average)" if seg.arrivals.varies else ""

@@ -58,8 +58,12 @@ def table(result: RunResult) -> str:
     sc = result.scenario
     summ = result.summary().set_index("metric")
     n = len(result.replications)
+    runs = f"{n} replication{'s' if n != 1 else ''}"
+    if result.unit_runs is not None:  # the values are the units' means: the units are the sample
+        each = len(result.unit_runs.runs[0].replications)
+        runs = f"{n} units of {each} replication{'s' if each != 1 else ''} each (a metric: the units' means)"
     lines = [
-        f"{one_line(sc.name)}: {result.engine} engine, {n} replication{'s' if n != 1 else ''}, seed {result.seed}, "
+        f"{one_line(sc.name)}: {result.engine} engine, {runs}, seed {result.seed}, "
         f"horizon {sc.horizon:g} {sc.time_unit}s (warm-up {sc.warmup:g}); mean and 95 % CI ({METHOD})",
     ]
     if _unreliable(summ.to_dict(orient="records")):
@@ -101,14 +105,52 @@ def table(result: RunResult) -> str:
         rows.append(["  rework rate", _ci(summ.loc["internal.rework_rate"])])
     if rows:
         lines += ["", f"Internal suppliers (mean response, {sc.time_unit}s)"] + _columns(rows)
-    money = [[f"  {m[5:]}", _ci(summ.loc[m])] for m in summ.index if m.startswith("firm.")]
+    money = [[f"  {m[5:]}", _ci(summ.loc[m])] for m in summ.index if m.startswith("firm.") and m not in PEOPLE]
     if money:
         lines += ["", f"Firm (money from warm-up to horizon; revenue {_fmt(summ.loc['external.revenue', 'mean'])})"]
         lines += _columns(money)
-    lines += drift_lines(result)
+    lines += _people(summ, sc)
+    lines += _units(result) if result.unit_runs is not None else drift_lines(result)
     lines.append("")
     lines.append(f"wall time {result.wall_time:.2f} s")
     return "\n".join(lines)
+
+
+PEOPLE = ("firm.engagement", "firm.engagement_survey", "firm.survey_responses", "firm.productivity")
+PEOPLE_DEPT = ("turnover", "vacancy_time", "productivity")
+
+
+def _people(summ, sc) -> list[str]:
+    """The people and output measures (scenarios with `measures`): the firm's, then one line per department."""
+    rows = [[f"  {m[5:]}", _ci(summ.loc[m])] for m in PEOPLE if m in summ.index]
+    depts = [d for d in sc.departments if any(f"dept.{d}.{k}" in summ.index for k in PEOPLE_DEPT)]
+    if not rows and not depts:
+        return []
+    lines = ["", f"People and output (after warm-up; turnover per employee-year, productivity per employee-{sc.time_unit})"]
+    lines += _columns(rows) if rows else []
+    if depts:
+        head = [k for k in PEOPLE_DEPT if any(f"dept.{d}.{k}" in summ.index for d in depts)]
+        cells = [[f"  {d}"] + [_ci(summ.loc[m]) if (m := f"dept.{d}.{k}") in summ.index else "-" for k in head]
+                 for d in depts]
+        lines += _columns([["  department", *head], *cells])
+    return lines
+
+
+def _units(result: RunResult) -> list[str]:
+    """What the units drew (range over units) and the cross-unit correlations asked for, with Fisher-z CIs."""
+    ur = result.unit_runs
+    lines = ["", f"Units: {len(ur.runs)}, drawn per unit (lowest - highest); seeds from (seed, unit)"]
+    drawn = [[f"  {path}", f"{_fmt(min(p[path] for p in ur.params))} - {_fmt(max(p[path] for p in ur.params))}"]
+             for path in ur.params[0]]
+    lines += _columns(drawn) if drawn else []
+    corr = ur.correlations()
+    if len(corr):
+        lines += ["", "Correlation across units of the units' means (95 % CI by Fisher's z)"]
+        lines += _columns([[f"  {r.metric_a} ~ {r.metric_b}",
+                            f"r = {_fmt(r.r)}  [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", f"n = {r.n}"]
+                           for r in corr.itertuples()])
+    lines.append("drift after the warm-up: not tested for a run of units")
+    return lines
 
 
 def drift_lines(result: RunResult) -> list[str]:

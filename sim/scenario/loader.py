@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from orgsim.errors import ScenarioError
+from orgsim.scenario import units
 from orgsim.scenario.budget import budget_problems
 from orgsim.scenario.checks import listing, reference_problems, stability_problems, suggest
 from orgsim.scenario.schema import DISTRIBUTIONS, Scenario
@@ -34,6 +35,8 @@ UNION_TAGS = {
     "arrivals": {"open", "population"},
     "rate": {"number", "table"},
     "rate_per_customer": {"number", "table"},
+    "draw": set(DISTRIBUTIONS),  # units.vary.PATH: a distribution (tag `draw`) ...
+    "multiply": set(DISTRIBUTIONS),  # ... or {multiply: distribution} (tag `multiply`)
 }
 # what PyYAML's constructor raises besides YAMLError on malformed scalars (`!!float abc`, `!!float ""`, `2001-13-01`)
 CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, OverflowError)
@@ -273,6 +276,8 @@ def validate_mapping(
             located.append(_describe(err))
     located.extend(reference_problems(raw))
     if scenario is not None and not located:
+        located.extend(units.problems(scenario))
+    if scenario is not None and not located:
         located.extend(stability_problems(scenario))
     if scenario is not None and not located:  # stable and not endless: the traffic equations solve
         located.extend(budget_problems(scenario))  # a budget the policy cannot meet fails every command: say so here
@@ -414,6 +419,8 @@ def _clean(loc: tuple) -> tuple:
         if part == "[key]" or (isinstance(part, str) and part.startswith("function-")):
             continue
         if i > 0 and loc[i - 1] in UNION_TAGS and part in UNION_TAGS[loc[i - 1]]:
+            continue
+        if i > 1 and loc[i - 2] == "vary" and part in ("draw", "multiply"):  # the tag of a units.vary entry
             continue
         out.append(part)
     return tuple(out)

@@ -708,7 +708,59 @@ class Costs(Frozen):
         return float(self.labour[department] if isinstance(self.labour, dict) else self.labour)
 
 
-NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile")  # left out of dumps when unused: older scenarios dump as before
+YEAR = {"minute": 525_600.0, "hour": 8_760.0, "day": 365.0, "week": 365.0 / 7.0, "month": 12.0, "year": 1.0}
+
+
+class Survey(Frozen):
+    """An engagement survey at the end of every `every`-th period: each employee present answers with
+    probability `response_rate`, reading their department's morale with noise (README, Model: Measures)."""
+
+    response_rate: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.6, description="chance each present employee answers (staff surveys get about 0.3-0.7)")
+    noise_sd: NonNegativeFloat = Field(0.1, description="standard deviation of an answer around the morale it reads "
+                                       "(answers are clipped to [0, 1])")
+    every: Annotated[int, Field(strict=True, ge=1, le=10_000)] = Field(1, description="periods between surveys")
+
+
+class Measures(Frozen):
+    """People and output measures, opt-in so a scenario without them reports what it always did."""
+
+    engagement: bool = Field(False, description="firm.engagement: headcount-weighted morale")
+    survey: Survey | None = Field(None, description="firm.engagement_survey: a noisy, sampled reading of it")
+    turnover: bool = Field(False, description="each department's turnover (leavers per employee-year) and vacancy_time")
+    productivity: bool = Field(False, description="each department's productivity and firm.productivity: work completed "
+                               "per paid employee per time unit")
+    year: PositiveFloat | None = Field(None, description="time units in a year, for turnover (default from time_unit: "
+                                       "hour 8760, day 365, week 52.14, month 12, minute 525600; needed for any other)")
+
+
+class Multiply(Frozen):
+    """A drawn factor applied to the value the scenario writes."""
+
+    multiply: Distribution = Field(description="the written value times a draw of this")
+
+
+Drawn = Annotated[
+    Union[Annotated[Multiply, Tag("multiply")], Annotated[Distribution, Tag("draw")]],  # noqa: UP007 (tagged)
+    Discriminator(lambda v: "multiply" if (isinstance(v, dict) and "multiply" in v) or isinstance(v, Multiply)
+                  else "draw"),
+]
+
+
+class Units(Frozen):
+    """A chain of branches: `count` independent firms sharing the scenario's structure, each with the fields
+    named in `vary` drawn afresh (README: Units)."""
+
+    count: Annotated[int, Field(strict=True, ge=2, le=10_000)] = Field(description="how many units (branches)")
+    vary: dict[Annotated[str, Field(max_length=300, description="field path")], Drawn] = Field(
+        min_length=1, description="field path (`*` for every department, segment, ...) -> a distribution to draw "
+        "its value from, or {multiply: distribution} to scale the written value")
+    correlate: tuple[Annotated[tuple[str, ...], Field(min_length=2, max_length=2)], ...] = Field(
+        (), description="metric pairs whose correlation across units is reported, with a 95 % CI by Fisher's z")
+
+
+# left out of dumps when unused: older scenarios dump as before
+NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile", "measures", "units")
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -738,6 +790,8 @@ class Scenario(Frozen):
     calendars: dict[Identifier, Calendar] = Field(
         default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"]")
     profile: bool = Field(False, description="keep hour-of-week profiles (needs `time_unit` minute, hour or day)")
+    measures: Measures | None = Field(None, description="engagement, its survey, turnover, vacancies, productivity")
+    units: Units | None = Field(None, description="run as many branches, with parameters drawn per branch")
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
@@ -754,6 +808,11 @@ class Scenario(Frozen):
             return None
         return calendar.profile(arr.per_order_rate, self.time_unit, self.horizon, self.clock.start if self.clock else None,
                                 self.holidays, arr.seasonality)
+
+    def year(self) -> float | None:
+        """Time units in a year: ``measures.year``, else from ``time_unit`` (None when it names no known unit)."""
+        written = self.measures.year if self.measures else None
+        return written if written is not None else YEAR.get(self.time_unit)
 
     def profile_clock(self) -> tuple[float, float] | None:
         """With ``profile``: the hour of the week t = 0 falls in (0 = Monday 00:00) and the hours per time unit."""

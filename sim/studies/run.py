@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from orgsim.engines.reference import simulate as reference_simulate
+from orgsim.errors import OptionError
 from orgsim.policies import effective_scenario
 from orgsim.scenario.loader import load
 from orgsim.scenario.schema import Scenario
@@ -23,6 +24,7 @@ from orgsim.studies.allocation import resolve
 from orgsim.studies.estimate import Estimate
 from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import AS_SCENARIO, Variant, simulate
+from orgsim.studies.units import run_units
 
 TRACE_COLUMNS = ["time", "event", "item", "segment", "department", "service", "text"]
 
@@ -86,10 +88,15 @@ def run(
     Returns
     -------
     RunResult
-        ``summary()``, ``timeseries()`` and ``replications_frame()`` give DataFrames.
+        ``summary()``, ``timeseries()`` and ``replications_frame()`` give DataFrames.  For a scenario with
+        ``units``, every unit runs *replications* (seeds from (seed, unit)); the values are the units' means,
+        ``units()`` is one row per unit and metric, ``unit_runs.correlations()`` the cross-unit correlations.
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
+    if scenario.units is not None:
+        return _units(scenario, engine, replications, seed, first=first, headcount=headcount, checkpoint=checkpoint,
+                      backend=backend, batch_size=batch_size, on_batch=on_batch, on_estimate=on_estimate)
     if headcount is None:
         scenario, headcount = resolve(scenario)
     (result,) = simulate(
@@ -98,6 +105,16 @@ def run(
         on_batch=on_batch, on_restore=on_restore, on_note=on_note, on_estimate=on_estimate,
     )
     return result
+
+
+def _units(scenario: Scenario, engine, replications, seed, *, first, headcount, checkpoint, **kw) -> RunResult:
+    """A scenario with ``units``: every unit for *replications* (``orgsim.studies.units``)."""
+    for name, value, why in (("first", first, "each unit runs replications from 0"),
+                             ("headcount", headcount, "each unit allocates its own heads"),
+                             ("checkpoint", checkpoint, "a run of units keeps no checkpoint")):
+        if value:
+            raise OptionError(name, f"cannot be given for a scenario with units: {why}")
+    return run_units(scenario, engine, replications, seed, **kw)
 
 
 def trace(scenario: Scenario | str | os.PathLike, until: float | None = None, seed: int = 0, replication: int = 0) -> pd.DataFrame:

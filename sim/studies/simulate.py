@@ -19,7 +19,7 @@ import numpy as np
 
 from orgsim import metrics
 from orgsim.engines.api import engine_function
-from orgsim.errors import OptionError
+from orgsim.errors import OptionError, ScenarioError
 from orgsim.execution.backends import backend_context, cpu_count
 from orgsim.execution.batches import Job, execute
 from orgsim.execution.checkpoint import Checkpoint, scenario_hash
@@ -94,6 +94,10 @@ def simulate(
     """
     if replications < 1:
         raise OptionError("replications", f"must be at least 1 (got {replications})")
+    chains = sorted({v.scenario.name for v in variants if v.scenario.units is not None})
+    if chains:  # `run` takes units apart first (orgsim.studies.units); any other study would quietly drop them
+        raise ScenarioError([f"{name}: units: only `run` runs a chain of units; leave the block out for this "
+                             "study (`--set units=null`)" for name in chains])
     engine = choose_engine(engine, [v.scenario for v in variants], replications)
     engine_function(engine)  # an unknown engine fails here, before any work is sent anywhere
     jobs: list[Job] = []
@@ -115,7 +119,7 @@ def simulate(
                     ck = Checkpoint(checkpoints[k], on_note=on_note, lock=lock_checkpoints)
                     job_size, done = ck.start(identity(v, engine, seed, first, replications, m), size, resume)
                 job = Job(engine, effective_scenario(v.scenario), v.headcount, seed, first, first + replications,
-                          job_size, m, metrics.structure(v.scenario), checkpoint=ck, key=k)
+                          job_size, m, metrics.structure(v.scenario, v.headcount), checkpoint=ck, key=k)
                 jobs.append(job)
                 restored += job.restore(done)
             if on_restore is not None and restored:

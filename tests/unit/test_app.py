@@ -135,3 +135,11 @@ def test_csv_has_a_row_per_metric_and_empty_cells_for_missing_intervals():
     rows = difference_rows(*paired(sc, apply_edits(sc, Edits(headcount={"it": 2})), 2, 0, "simpy"))
     lines = csv_text(rows).splitlines()
     assert len(lines) == len(rows) + 1 and all(len(line.split(",")) == 11 for line in lines)
+
+
+def test_the_page_runs_a_chain_of_units_as_one_firm():
+    from orgsim.app.sources import Sources
+
+    _, scenario = Sources(None).get({"scenario": "branches"})
+    assert scenario.units is None and scenario.measures is not None
+    assert orgsim.load("branches").units is not None  # the file keeps its units: only the page drops them

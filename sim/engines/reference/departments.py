@@ -126,6 +126,9 @@ class Department:
         self.p_available = [0.0] * n_periods
         self.p_morale = [0.0] * n_periods
         self.p_headcount = [0.0] * n_periods
+        self.p_leavers = [0] * n_periods  # drawn at the period's closing boundary
+        self.p_done = [0] * n_periods  # services completed for the first time (redos left out)
+        self.done = 0  # the same, after warm-up
         # staff turnover
         self.departing = 0  # leavers and moved employees still here: their vacancy is queued
         self.attrition = None  # the attrition/<dept> generator, made when first needed

@@ -77,6 +77,13 @@ def _filler(dist, scale: float = 1.0):
     raise ValueError(f"unknown distribution {kind!r}")
 
 
+def sample(rng, dist) -> float:
+    """One draw of a distribution model from the generator *rng* (a deterministic one draws nothing)."""
+    if dist.dist == "deterministic":
+        return float(dist.value)
+    return float(_filler(dist)(rng, 1)[0])
+
+
 class Streams:
     """The samplers of one replication, each on its own named source."""
 

@@ -55,6 +55,7 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
         put("recovery", [sum(s.recovery_offered for s in segments), sum(s.recovery_won for s in segments)])
     if table["svc_learning"][1][0]:
         put("svc_learning", [desk.learning for desk in org.desks.values()])
+    put("dept_done", [d.done for d in departments])
 
     n = org.n_periods
     pput = lambda name, values: _put(periods, period_table, name, values)  # noqa: E731
@@ -62,5 +63,5 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     for k, name in enumerate(("completed", "abandoned", "sojourn_sum", "score_sum", "promoters", "detractors")):
         pput(f"seg_{name}", by_period[:, :, k].T)
     pput("seg_active", np.array([s.period_active for s in segments], dtype=float).reshape(len(segments), n).T)
-    for name in ("busy", "blocked", "available", "morale", "headcount", "overtime"):
+    for name in ("busy", "blocked", "available", "morale", "headcount", "overtime", "leavers", "done"):
         pput(f"dept_{name}", np.array([getattr(d, f"p_{name}") for d in departments], dtype=float).T)

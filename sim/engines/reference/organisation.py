@@ -227,6 +227,7 @@ class Organisation:
                 )
                 leavers = self.attrition(dept)
             dept.p_morale[p] = dept.morale
+            dept.p_leavers[p] = leavers
             if tracer is not None:
                 tracer.period(p, dept, u, b, before, leavers)
         if self.learning_exponent > 0.0:

@@ -211,6 +211,10 @@ def serve(env, org, item, desk, redone: bool = False, enabled: float = 0.0):
         org.services_completed += 1
         if redone:
             org.services_redone += 1
+        else:
+            dept.done += 1
+    if not redone:
+        dept.p_done[min(int(env.now / org.period), org.n_periods - 1)] += 1
     return desk.defective(p_defect)
 
 
