@@ -134,6 +134,7 @@ class CompiledScenario(NamedTuple):
     # departments on a calendar or in shifts (kernels/staffing.py): the scheduled headcount's changes
     stf_on: np.ndarray  # (D,) int64 1 on a calendar
     stf_first: np.ndarray  # (D,) int64 scheduled headcount at t = 0
+    stf_min: np.ndarray  # (D,) int64 fewest heads scheduled while open (a periodic review's floor)
     stf_t: np.ndarray  # (C,) times of the changes after t = 0, sorted (department order on ties)
     stf_d: np.ndarray  # (C,) int64 department
     stf_v: np.ndarray  # (C,) int64 new scheduled headcount
@@ -210,7 +211,7 @@ def _cascade_sizes(need_start, need_supplier, need_index) -> list[int]:
 def _schedules(scenario, departments: list[str], heads: dict[str, int]) -> dict:
     """The scheduled headcount of departments on a calendar as one change list, merged in time order, and the
     open clocks of departments and suppliers."""
-    on, first, changes, clocks = [], [], [], []
+    on, first, least, changes, clocks = [], [], [], [], []
     for i, d in enumerate(departments):
         spec = scenario.departments[d]
         if spec.shifts is not None and heads[d] != spec.headcount:
@@ -219,14 +220,15 @@ def _schedules(scenario, departments: list[str], heads: dict[str, int]) -> dict:
         sched = scenario.staff_schedule(d, heads[d])
         on.append(0 if sched is None else 1)
         first.append(0 if sched is None else int(sched.heads[0]))
+        least.append(0 if sched is None else sched.thinnest())
         if sched is not None:
             changes += [(float(t), i, int(v)) for t, v in zip(sched.breaks[1:], sched.heads[1:])]
         clocks.append(sched.open_clock() if sched is not None else None)
     changes.sort()
     clocks += [scenario.supplier_clock(u) for u in scenario.suppliers]
     used = [c for c in clocks if c is not None]
-    return dict(stf_on=_i(on), stf_first=_i(first), stf_t=_f([c[0] for c in changes]), stf_d=_i([c[1] for c in changes]),
-                stf_v=_i([c[2] for c in changes]),
+    return dict(stf_on=_i(on), stf_first=_i(first), stf_min=_i(least), stf_t=_f([c[0] for c in changes]),
+                stf_d=_i([c[1] for c in changes]), stf_v=_i([c[2] for c in changes]),
                 oc_start=_i(np.cumsum([0] + [len(c.breaks) if c is not None else 0 for c in clocks])),
                 oc_bp=_f([x for c in used for x in c.breaks]), oc_rt=_f([x for c in used for x in c.rates]),
                 oc_cum=_f([x for c in used for x in c.cumulative]))

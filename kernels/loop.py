@@ -507,10 +507,19 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
                 lo = d
             if hi < 0 or util[d] > util[hi]:
                 hi = d
-        if (lo >= 0 and hi != lo and util[hi] - util[lo] > cs.review[0]
-                and DI[lo, DI_PRESENT] - DI[lo, DI_VAC] - 1 >= cs.review[2]):  # fmt: skip
-            free, taken = _enqueue_vacancies(II, DI, free, lo, hi, np.int64(1))  # permanent here; the mover starts there
-            n_free -= taken
+        # the floor counts employees staying; on a calendar, the fewest scheduled while open less vacant slots
+        keeps = np.int64(0)
+        if lo >= 0:
+            keeps = cs.stf_min[lo] - DI[lo, DI_GAP] if cs.stf_on[lo] else DI[lo, DI_PRESENT] - DI[lo, DI_VAC]
+        if lo >= 0 and hi != lo and util[hi] - util[lo] > cs.review[0] and keeps - 1 >= cs.review[2]:
+            if cs.stf_on[lo]:  # a permanent vacant slot there now; the mover starts there transfer_delay later
+                staffing.vacate(DI, DF, lo, t, 1)
+                _hpush(ht, hk, he, hn, t + cs.review[1], (seq << 4) | EV_HIRE, (hi << 32) | 1)
+                hn += 1
+                seq += 1
+            else:
+                free, taken = _enqueue_vacancies(II, DI, free, lo, hi, np.int64(1))  # permanent here; the mover
+                n_free -= taken  # starts there
     for d in range(D):  # vacancies queue ahead of all work: idle employees take them now
         m = min(DI[d, DI_PRESENT] - DI[d, DI_BUSY], DI[d, DI_VAC])
         if m > 0 and not cs.stf_on[d]:  # (on a calendar, idle employees went off duty at once already)
@@ -1112,7 +1121,8 @@ def run_replications(cs, states, rows, periods):
                         code = A_FULFIL  # the requester first, then the invoice stacked above
                         j = r
 
-                    elif typ == EV_HIRE and cs.stf_on[ent]:  # replacements on a calendar: on duty if it is open
+                    elif typ == EV_HIRE and cs.stf_on[ent]:  # replacements (or movers: an extra slot) on a calendar:
+                        # on duty if it is open
                         came = staffing.hired(DI, DF, ent, t, count)
                         if came > 0 and staffing.work_queued(DI, ent):  # the first takes queued work now, the others
                             # one per event

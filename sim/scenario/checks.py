@@ -161,13 +161,10 @@ def _labour_problems(raw: dict, departments: dict) -> list[Problem]:
 
 
 def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
-    """Calendars a department, shift or supplier names must exist; working time needs a calendar time unit;
-    shifts and calendars do not combine with the periodic review, which moves heads during the run (not
-    modelled for them)."""
+    """Calendars a department, shift or supplier names must exist; working time needs a calendar time unit."""
     problems: list[Problem] = []
     calendars = _mapping(raw.get("calendars"))
     unit = raw.get("time_unit", "hour")
-    rostered = []
     named = []  # (path, calendar name) of every department, shift and supplier that names one
     for dname, dept in departments.items():
         dept = _mapping(dept)
@@ -176,8 +173,6 @@ def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
         if isinstance(shifts, list):
             mine += [(("departments", dname, "shifts", k, "calendar"), _mapping(s).get("calendar"))
                      for k, s in enumerate(shifts)]
-        if mine or shifts is not None:
-            rostered.append((dname,))
         named += mine
     for uname, sup in _mapping(raw.get("suppliers")).items():
         if "calendar" in _mapping(sup):
@@ -188,10 +183,6 @@ def _roster_problems(raw: dict, departments: dict) -> list[Problem]:
                                    f"{listing(calendars) if calendars else 'none; define them under `calendars:`'})"))
         elif unit not in UNIT_MINUTES:
             problems.append((path, f"a calendar needs `time_unit` minute, hour or day (got `{unit}`)"))
-    policy = _mapping(raw.get("policy"))
-    if rostered and policy.get("review") is not None:
-        problems.append((("policy", "review"), f"a periodic review cannot move heads of departments on a calendar "
-                                               f"or in shifts (`{rostered[0][0]}`); remove `review`"))
     return problems
 
 

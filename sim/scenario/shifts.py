@@ -52,6 +52,11 @@ class Schedule:
         cumulative = np.concatenate(([0.0], np.cumsum(np.diff(breaks) * rates[:-1])))
         return calendar.Profile(breaks, rates, cumulative)
 
+    def thinnest(self) -> int:
+        """The fewest heads scheduled while open (0 if never open): a periodic review's floor counts these."""
+        open_heads = self.heads[self.heads > 0]
+        return int(open_heads.min()) if open_heads.size else 0
+
     def mean(self) -> float:
         """The time-average scheduled headcount over [0, horizon]."""
         ends = np.append(self.breaks[1:], self.horizon)

@@ -159,11 +159,55 @@ def test_a_department_on_one_calendar_is_one_slot_staffed_for_its_open_time():
     assert allocate(sc)["back_office"] >= 5 and wk.long_run["back_office"] / wk.duty("back_office")[0] > 4
 
 
-def test_the_periodic_review_stays_refused_for_shift_departments():
-    raw = orgsim.load("contact_centre").model_dump(mode="json")
-    raw["policy"]["review"] = {"every": 1, "threshold": 0.2}
-    assert problems(raw) == ["f.yaml: policy.review: a periodic review cannot move heads of departments on a "
-                             "calendar or in shifts (`front_line`); remove `review`"]
+def _office_pair(transfer_delay: float) -> dict:
+    """A desk (2 heads) and a back office (3 heads, no work), both open Mon-Fri 09:00-17:00; one-hour calls."""
+    one_hour = {"time": {"dist": "deterministic", "value": 1.0}}
+    return {"time_unit": "hour", "horizon": 48, "period": 24, "calendars": {"office": ["mon-fri 09:00-17:00"]},
+            "departments": {"desk": {"calendar": "office", "headcount": 2, "services": {"answer": one_hour}},
+                            "back": {"calendar": "office", "headcount": 3, "services": {"file": one_hour}}},
+            "segments": {"calls": {"arrivals": {"rate": 0.0}, "journey": ["desk.answer"], "expectation": 100.0}},
+            "policy": {"review": {"every": 1, "threshold": 0.2, "transfer_delay": transfer_delay}}}
+
+
+def test_a_review_moves_a_slot_between_office_departments_at_the_next_opening():
+    from orgsim.engines.reference import Organisation
+
+    sc = validate_mapping(_office_pair(transfer_delay=4.0))
+    org = Organisation(sc, {"desk": 2, "back": 3}, seed=1, replication=0, trace=True)
+    # Monday 09:00: 14 one-hour calls on 2 heads keep the desk busy until 16:00 (utilisation 14 / 16); the back
+    # office has nothing to do.  Tuesday 09:00: 6 more calls.
+    org.script("calls", [9.0] * 14 + [33.0] * 6)
+    org.run(None)
+    rec = org.tracer.records
+    said = [(r["time"], r["text"].split("  ", 1)[1]) for r in rec if r["event"] in ("shift", "review", "transfer", "join")]
+    # the boundary at Tuesday 00:00 (t = 24), both closed: the gap 0.875 > 0.2 moves one of back's slots to the
+    # desk; back is one short from now (nobody is on duty to send off), the mover starts at 04:00 (t = 28)
+    assert said == [
+        (9.0, "Mon 09:00 desk opens, 2 on duty"), (9.0, "Mon 09:00 back opens, 3 on duty"),
+        (17.0, "Mon 17:00 desk closes; nobody on duty"), (17.0, "Mon 17:00 back closes; nobody on duty"),
+        (24.0, "staffing review: one employee of back (utilisation 0.00) will move to desk (0.88) when next free"),
+        (24.0, "a slot of back is vacant from now: an employee moves to desk, starting there in 4.00 h; "
+               "0 on duty in back"),
+        (28.0, "an employee from back starts in desk; 0 on duty"),
+        (33.0, "Tue 09:00 desk opens, 3 on duty"), (33.0, "Tue 09:00 back opens, 2 on duty"),
+        (41.0, "Tue 17:00 desk closes; nobody on duty"), (41.0, "Tue 17:00 back closes; nobody on duty"),
+    ]
+    # three on duty at the desk on Tuesday: the 6 calls end at 34 and 35 (with two heads: 34, 35, 36)
+    done = sorted(r["time"] for r in rec if r["event"] == "complete" and r["time"] > 24)
+    assert done == [34.0] * 3 + [35.0] * 3
+
+
+def test_a_review_keeps_the_floor_on_the_thinnest_opening():
+    from orgsim.engines.reference import Organisation
+
+    raw = _office_pair(transfer_delay=4.0)
+    raw["policy"]["min_per_department"] = 3  # back has 3 on duty whenever open: it cannot give one
+    org = Organisation(validate_mapping(raw), {"desk": 2, "back": 3}, seed=1, replication=0, trace=True)
+    org.script("calls", [9.0] * 14)
+    org.run(None)
+    assert not [r for r in org.tracer.records if r["event"] in ("review", "transfer", "join")]
+    assert [r["text"].split("  ", 1)[1] for r in org.tracer.records if r["event"] == "shift"][4:6] == [
+        "Tue 09:00 desk opens, 2 on duty", "Tue 09:00 back opens, 3 on duty"]
 
 
 def test_a_budget_below_the_least_stable_plan_names_what_it_needs():

@@ -95,13 +95,11 @@ def test_headcount_and_shifts_exclude_each_other():
     assert msg.startswith("f.yaml: departments.support: `calendar` and `shifts` exclude each other")
 
 
-def test_calendars_need_a_clock_unit_and_refuse_the_periodic_review():
+def test_calendars_need_a_clock_unit_and_take_the_periodic_review():
     assert problems(firm(time_unit="tick"))[0] == (
         "f.yaml: departments.finance.calendar: a calendar needs `time_unit` minute, hour or day (got `tick`)")
     review = {"review": {"every": 4, "threshold": 0.2}}
-    assert problems(firm(policy=review)) == [
-        "f.yaml: policy.review: a periodic review cannot move heads of departments on a calendar or in shifts "
-        "(`finance`); remove `review`"]
+    assert validate_mapping(firm(policy=review)).policy.review.every == 4  # its rule: test_shift_rules
     sc = validate_mapping(firm(policy={"allocation": "sqrt_staffing"}))  # allocated per shift (test_shift_rules)
     assert sc.policy.allocation == "sqrt_staffing"
 

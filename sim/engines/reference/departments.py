@@ -192,7 +192,11 @@ class Department:
         self.present += 1
 
     def join(self) -> None:
-        """An employee moved here by a review starts: a new post."""
+        """An employee moved here by a review starts: a new post, or on a calendar an extra slot (on duty if open)."""
+        if self.schedule is not None:
+            self.gap -= 1
+            self.reconcile()
+            return
         self._advance()
         self.present += 1
         self.staff.open_post()

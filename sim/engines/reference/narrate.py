@@ -274,10 +274,15 @@ class Narrator:
         )
 
     def transfer(self, donor, receiver, delay: float) -> None:
+        if donor.schedule is None:
+            text = f"an employee leaves {donor.name} for {receiver.name}, starting there in {self._h(delay)}; "
+            text += f"{donor.present} present in {donor.name}"
+        else:  # on a calendar the slot is vacant at once (README "Policies")
+            text = (f"a slot of {donor.name} is vacant from now: an employee moves to {receiver.name}, starting "
+                    f"there in {self._h(delay)}; {donor.present - len(donor.off)} on duty in {donor.name}")
         self._emit(
             "transfer",
-            f"an employee leaves {donor.name} for {receiver.name}, starting there in {self._h(delay)}; "
-            f"{donor.present} present in {donor.name}",
+            text,
             None,
             None,
             donor.name,
@@ -286,7 +291,8 @@ class Narrator:
     def joined(self, receiver, donor) -> None:
         self._emit(
             "join",
-            f"an employee from {donor.name} starts in {receiver.name}; {receiver.present} present",
+            f"an employee from {donor.name} starts in {receiver.name}; {receiver.present} "
+            f"{'present' if receiver.schedule is None else 'on duty'}",
             None,
             None,
             receiver.name,

@@ -30,7 +30,7 @@ from .events import EventRecorder
 from .hours import HourProfile, ticker
 from .narrate import Narrator
 from .suppliers import Supplier
-from .work import journey, rehire, request_internal, roster, transfer, vacancy
+from .work import journey, reassign, rehire, request_internal, roster, transfer, vacancy
 
 
 class Organisation:
@@ -309,7 +309,7 @@ class Organisation:
     def review_staffing(self, utilisation: dict[Department, float]) -> None:
         """Periodic review: one employee moves from the least to the most utilised department of the period
         (the first in order on ties; departments nobody was present in are left out) when the gap exceeds
-        the threshold and the donor keeps at least ``min_per_department`` employees."""
+        the threshold and the donor keeps at least ``min_per_department`` employees (README "Policies")."""
         if len(utilisation) < 2:
             return
         donor = min(utilisation, key=utilisation.get)
@@ -317,10 +317,17 @@ class Organisation:
         gap = utilisation[receiver] - utilisation[donor]
         if donor is receiver or gap <= self.review.threshold:
             return
-        if donor.present - donor.departing - 1 < self.min_per_department:
+        rostered = donor.schedule is not None  # the floor: its fewest scheduled while open, less vacant slots
+        staying = donor.schedule.thinnest() - donor.gap if rostered else donor.present - donor.departing
+        if staying - 1 < self.min_per_department:
             return
-        donor.departing += 1
-        self.env.process(transfer(self.env, self, donor, receiver, self.review.transfer_delay))
+        if rostered:  # a permanent vacant slot now: one short whenever open, whoever goes off when next free
+            donor.gap += 1
+            donor.reconcile()
+            self.env.process(reassign(self.env, self, donor, receiver, self.review.transfer_delay))
+        else:
+            donor.departing += 1
+            self.env.process(transfer(self.env, self, donor, receiver, self.review.transfer_delay))
         if self.tracer is not None:
             self.tracer.review(donor, receiver, utilisation[donor], utilisation[receiver])
 

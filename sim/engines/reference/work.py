@@ -332,6 +332,18 @@ def transfer(env, org, donor, receiver, delay: float):
         org.tracer.joined(receiver, donor)
 
 
+def reassign(env, org, donor, receiver, delay: float):
+    """A review moves one employee out of *donor*, on a calendar: their slot is vacant from the review (the
+    department already sent someone off, or will at its next opening), and they start in *receiver* *delay*
+    later."""
+    if org.tracer is not None:
+        org.tracer.transfer(donor, receiver, delay)
+    yield env.timeout(delay)
+    receiver.join()
+    if org.tracer is not None:
+        org.tracer.joined(receiver, donor)
+
+
 def roster(env, org, dept):
     """A department on a calendar: its scheduled headcount changes at each breakpoint (README "Working time")."""
     sched = dept.schedule
