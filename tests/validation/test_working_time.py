@@ -7,7 +7,7 @@ schedule is below the staff still finishing jobs, and in a period when the
 department is closed every busy employee is one finishing a job past closing,
 so busy time equals overtime there (nothing starts while closed).  The
 engines are compared with Welch's t on every metric of firms on calendars and
-in shifts (with patience, needs with hold, attrition), each comparison at
+in shifts (with patience, needs with hold, attrition, a periodic review), each comparison at
 ALPHA over the module's comparisons (Bonferroni).
 """
 
@@ -19,7 +19,7 @@ import orgsim
 from orgsim.scenario.loader import validate_mapping
 
 ALPHA = 0.001
-COMPARISONS = 3 * 40  # three firms, at most 40 metrics each
+COMPARISONS = 3 * 40 + 50  # three firms of at most 40 metrics each, contact_centre with a review at most 50
 OPEN_DAYS = 9  # two weeks from Monday 6 Jan 2025 with Friday 10 Jan a holiday: 9 weekdays open
 
 
@@ -86,8 +86,8 @@ def test_nothing_starts_while_closed_and_overtime_is_work_past_closing(engine, r
     assert total == pytest.approx(3 * 8 * OPEN_DAYS + res.values["dept.finance.overtime"] * 336, rel=1e-9)
 
 
-def _disagreements(ref, fast) -> list[str]:
-    return agreement.disagreements(ref, fast, ALPHA / COMPARISONS, 40)
+def _disagreements(ref, fast, most: int = 40) -> list[str]:
+    return agreement.disagreements(ref, fast, ALPHA / COMPARISONS, most)
 
 
 FIRM = {
@@ -130,3 +130,45 @@ def test_engines_agree_on_an_office_queue_that_waits_overnight():
     ref = orgsim.run(scenario, engine="simpy", replications=40, seed=43)
     fast = orgsim.run(scenario, engine="numba", replications=40, seed=44)
     assert not _disagreements(ref, fast)
+
+
+def _review_pair() -> dict:
+    """Calls on Monday 09:00-17:00 only, 10 an hour at a desk of 2 (one hour each: a backlog for Tuesday), and an
+    idle back office of 3, both open Mon-Fri 09:00-17:00; a review at every daily boundary (README "Policies")."""
+    hour = {"time": {"dist": "exponential", "mean": 1.0}}
+    return {"time_unit": "hour", "horizon": 48, "period": 24, "calendars": {"office": ["mon-fri 09:00-17:00"]},
+            "departments": {"desk": {"calendar": "office", "headcount": 2, "services": {"answer": hour}},
+                            "back": {"calendar": "office", "headcount": 3, "services": {"file": hour}}},
+            "segments": {"calls": {"arrivals": {"rate": {"mon 09:00-17:00": 10.0}}, "journey": ["desk.answer"],
+                                   "expectation": 1.0}},
+            "policy": {"review": {"every": 1, "threshold": 0.2, "transfer_delay": 4}}, "allow_unstable": True}
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+def test_a_review_moves_a_slot_from_the_next_opening_on(engine):
+    res = orgsim.run(validate_mapping(_review_pair()), engine=engine, replications=3, seed=5)
+    ts = res.timeseries()
+
+    def on_schedule(dept):  # employee time per day less overtime: the schedule's integral less vacant slots
+        rows = ts[ts.replication == 0]
+        staffed = rows[rows.metric == f"dept.{dept}.staffed"].sort_values("period").value.to_numpy()
+        overtime = rows[rows.metric == f"dept.{dept}.overtime"].sort_values("period").value.to_numpy()
+        return staffed * 24 - overtime
+
+    # Monday as written; from Tuesday 09:00 one of back's slots is the desk's (the move at Tuesday 00:00)
+    np.testing.assert_allclose(on_schedule("desk"), [2 * 8, 3 * 8], rtol=1e-12)
+    np.testing.assert_allclose(on_schedule("back"), [3 * 8, 2 * 8], rtol=1e-12)
+
+
+def test_engines_agree_on_contact_centre_with_a_review():
+    raw = orgsim.load("contact_centre").model_dump(mode="json")
+    raw["policy"]["review"] = {"every": 1, "threshold": 0.1, "transfer_delay": 8}
+    scenario = validate_mapping(raw)
+    ref = orgsim.run(scenario, engine="simpy", replications=20, seed=45)
+    fast = orgsim.run(scenario, engine="numba", replications=40, seed=46)
+    assert not _disagreements(ref, fast, 50)
+    # the review moved heads: the back office is staffed differently from the written schedule in both engines
+    written = orgsim.run(validate_mapping(orgsim.load("contact_centre").model_dump(mode="json")), engine="numba",
+                         replications=40, seed=46)
+    for res in (ref, fast):
+        assert abs(res.values["dept.back_office.staffed"].mean() - written.values["dept.back_office.staffed"].mean()) > 0.05
