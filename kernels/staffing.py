@@ -5,7 +5,8 @@ integrals), the columns below; the event loop owns the arrays.  A department on
 a calendar or in shifts (``cs.stf_on[d]``) follows its scheduled headcount
 (``orgsim.scenario.shifts``, compiled to the change list ``stf_t``/``stf_d``/
 ``stf_v``).  Its on-duty target is the scheduled headcount less its vacant
-slots (leavers gone and not yet replaced), never below 0, and 0 while closed.
+slots (leavers gone and not yet replaced, slots a periodic review moved out,
+less extra slots it moved in), never below 0, and 0 while closed.
 When the target drops, idle employees leave at once and the rest are *off-duty
 departures* (``DI_VAC``: the vacancy count, no queue items, since leavers of
 such a department free their slot at once instead); an employee freed takes
@@ -27,7 +28,7 @@ DI_QT = 7  # queue tails 7, 8, 9
 DI_AKEY = 10  # the earliest abandonment among orders queued here: its key and order (-1: none)
 DI_AJ = 11
 DI_SCHED = 12  # on a calendar: the scheduled headcount now
-DI_GAP = 13  # on a calendar: vacant slots (leavers gone, replacements not started)
+DI_GAP = 13  # on a calendar: vacant slots (leavers gone, replacements not started; review moves: out +1, in -1)
 NDI = 14
 DF_LAST = 0  # time employee time was last integrated
 DF_IBUSY = 1  # employee time since t = 0: busy (blocked included), blocked, present
@@ -111,14 +112,14 @@ def off_duty(DI, DF, d, t):
 
 @njit(**_INNER)
 def vacate(DI, DF, d, t, leavers):
-    """*leavers* of department d (drawn from its filled slots) go: their slots are vacant until the hire."""
+    """*leavers* of department d (drawn from its filled slots, or one a review moves) go: their slots are vacant."""
     DI[d, DI_GAP] += leavers
     reconcile(DI, DF, d, t)
 
 
 @njit(**_INNER)
 def hired(DI, DF, d, t, count):
-    """*count* replacements fill vacant slots of department d; returns how many came on duty."""
+    """*count* replacements (or movers: extra slots) fill slots of department d; returns how many came on duty."""
     DI[d, DI_GAP] -= count
     return reconcile(DI, DF, d, t)
 

@@ -475,10 +475,12 @@ class Morale(Frozen):
 class Review(Frozen):
     """Periodic review: every `every` periods management moves one employee from the least to the most
     utilised department (by the period just closed), if their utilisations differ by more than `threshold`.
-    The mover leaves the donor when next free and starts in the receiver after `transfer_delay`."""
+    The mover leaves the donor when next free and starts in the receiver after `transfer_delay`; departments
+    on a calendar or in shifts give and take slots instead (README "Policies")."""
 
     every: Annotated[int, Field(strict=True, ge=1, le=10_000)] = Field(description="periods between reviews")
-    transfer_delay: NonNegativeFloat = Field(40.0, description="time between leaving one department and starting in the other")
+    transfer_delay: NonNegativeFloat = Field(
+        40.0, description="time between leaving one department (on a calendar or in shifts: the review) and starting in the other")
     threshold: Probability = Field(0.1, description="least utilisation gap that triggers a move")
 
 
