@@ -172,3 +172,29 @@ def test_engines_agree_on_contact_centre_with_a_review():
                          replications=40, seed=46)
     for res in (ref, fast):
         assert abs(res.values["dept.back_office.staffed"].mean() - written.values["dept.back_office.staffed"].mean()) > 0.05
+
+
+@pytest.mark.parametrize("engine", ["simpy", "numba"])
+@pytest.mark.parametrize("around_the_clock", ["back", "desk"])
+def test_a_review_moves_heads_between_the_clock_and_a_calendar(engine, around_the_clock):
+    raw = _review_pair()
+    del raw["departments"][around_the_clock]["calendar"]
+    res = orgsim.run(validate_mapping(raw), engine=engine, replications=3, seed=6)
+    ts = res.timeseries()
+    rows = ts[ts.replication == 0]
+
+    def hours(metric):
+        return rows[rows.metric == metric].sort_values("period").value.to_numpy() * 24
+
+    if around_the_clock == "back":
+        # the idle back office (3 all day) gives one at Tuesday 00:00 (idle: gone at once); an extra desk slot
+        # from 04:00, so 3 on duty at the desk from 09:00
+        np.testing.assert_allclose(hours("dept.back.staffed"), [3 * 24, 2 * 24], rtol=1e-12)
+        np.testing.assert_allclose(hours("dept.desk.staffed") - hours("dept.desk.overtime") / 24, [2 * 8, 3 * 8],
+                                   rtol=1e-12)
+    else:
+        # the back office on its calendar gives a slot at Tuesday 00:00; the mover joins the desk (2 all day,
+        # busy with Monday's backlog) at 04:00
+        np.testing.assert_allclose(hours("dept.back.staffed") - hours("dept.back.overtime") / 24, [3 * 8, 2 * 8],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(hours("dept.desk.staffed"), [2 * 24, 2 * 4 + 3 * 20], rtol=1e-12)
