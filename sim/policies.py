@@ -64,21 +64,19 @@ def effective_scenario(scenario: Scenario) -> Scenario:
 
     def apply(raw: dict) -> None:
         raw["policy"]["budget"] = budget
-        if inv.tooling:
-            f = investment_scale(inv.tooling / budget, inv.tooling_effect)
+        # tooling, then communication (whose meeting time acts in the engines: skill x (1 - meeting share))
+        for spent, effect, misses in ((inv.tooling, inv.tooling_effect, False),
+                                      (inv.communication, inv.communication_effect, True)):
+            if not spent:
+                continue
+            f = investment_scale(spent / budget, effect)
             if raw.get("handoff"):
                 raw["handoff"] = scaled(raw["handoff"], f)
             for dept in raw["departments"].values():
                 for svc in dept["services"].values():
                     svc["defect_rate"] = svc["defect_rate"] * f
-        if inv.communication:  # (its meeting time acts in the engines: skill x (1 - meeting share))
-            f = investment_scale(inv.communication / budget, inv.communication_effect)
-            if raw.get("handoff"):
-                raw["handoff"] = scaled(raw["handoff"], f)
-            for dept in raw["departments"].values():
-                for svc in dept["services"].values():
-                    svc["defect_rate"] = svc["defect_rate"] * f
-                    svc["detection"] = 1.0 - (1.0 - svc["detection"]) * f
+                    if misses:
+                        svc["detection"] = 1.0 - (1.0 - svc["detection"]) * f
 
     return edited(scenario, apply, f"{scenario.name} (investments applied)")
 

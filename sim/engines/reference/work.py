@@ -324,18 +324,13 @@ def transfer(env, org, donor, receiver, delay: float):
     yield req
     donor.staff.close_post(req)
     donor.leave()
-    if org.tracer is not None:
-        org.tracer.transfer(donor, receiver, delay)
-    yield env.timeout(delay)
-    receiver.join()
-    if org.tracer is not None:
-        org.tracer.joined(receiver, donor)
+    yield from reassign(env, org, donor, receiver, delay)
 
 
 def reassign(env, org, donor, receiver, delay: float):
-    """A review moves one employee out of *donor*, on a calendar: their slot is vacant from the review (the
-    department already sent someone off, or will at its next opening), and they start in *receiver* *delay*
-    later."""
+    """A review's mover, out of *donor* (on a calendar: their slot is vacant from the review, the
+    department already sent someone off or will at its next opening; otherwise ``transfer`` has seen them
+    leave), starts in *receiver* *delay* later."""
     if org.tracer is not None:
         org.tracer.transfer(donor, receiver, delay)
     yield env.timeout(delay)
