@@ -13,28 +13,13 @@ import math
 import numpy as np
 import pytest
 import refusals
+from open_walk import walk_advance, walk_elapsed
 
 import orgsim
 from orgsim.engines.reference import Organisation
 from orgsim.kernels import opentime
 from orgsim.scenario import shifts
 from orgsim.scenario.loader import validate_mapping
-
-
-def _walk_advance(intervals, t, x):
-    """The first moment after which more than x open time has passed since t (inf: none), interval by interval."""
-    for a, b in intervals:
-        if b <= t:
-            continue
-        a = max(a, t)
-        if x < b - a:
-            return a + x
-        x -= b - a
-    return math.inf
-
-
-def _walk_elapsed(intervals, a, b):
-    return sum(max(0.0, min(b, hi) - max(a, lo)) for lo, hi in intervals)
 
 
 def _random_clock(rng, horizon=100.0):
@@ -56,7 +41,7 @@ def test_advance_and_elapsed_match_a_walk_over_the_open_intervals(seed):
     for _ in range(200):
         t = rng.uniform(0.0, 100.0)
         x = rng.exponential(10.0)
-        expected = _walk_advance(intervals, t, x)
+        expected = walk_advance(intervals, t, x)
         got = opentime.advance(t, x, *args)
         if math.isinf(expected):
             assert math.isinf(got) or got >= 100.0 - 1e-9
@@ -64,7 +49,7 @@ def test_advance_and_elapsed_match_a_walk_over_the_open_intervals(seed):
             assert got == pytest.approx(expected, abs=1e-9)
             assert opentime.elapsed(t, got, *args) == pytest.approx(x, abs=1e-9)
         b = rng.uniform(t, 100.0)
-        assert opentime.elapsed(t, b, *args) == pytest.approx(_walk_elapsed(intervals, t, b), abs=1e-9)
+        assert opentime.elapsed(t, b, *args) == pytest.approx(walk_elapsed(intervals, t, b), abs=1e-9)
 
 
 def test_patience_running_out_at_closing_runs_out_at_the_next_opening():

@@ -26,6 +26,7 @@ import math
 import agreement
 import numpy as np
 import pytest
+from open_walk import walk_advance
 from scipy import stats
 
 import orgsim
@@ -103,23 +104,12 @@ def _open_intervals(horizon: float) -> list[tuple[float, float]]:
     return out
 
 
-def _delivered(intervals, sent: float, lead: float) -> float:
-    for a, b in intervals:
-        if b <= sent:
-            continue
-        a = max(a, sent)
-        if lead < b - a:
-            return a + lead
-        lead -= b - a
-    return math.inf
-
-
 def expected_response(horizon: float) -> float:
     """Mean response of requests sent uniformly over [0, horizon] and delivered by the horizon (midpoint rule)."""
     intervals = _open_intervals(horizon)
     step = 1 / 240
     sent = np.arange(step / 2, horizon, step)
-    resp = np.array([_delivered(intervals, s, LEAD) - s for s in sent])
+    resp = np.array([walk_advance(intervals, s, LEAD) - s for s in sent])
     counted = sent + resp <= horizon
     return float(resp[counted].mean())
 
