@@ -137,9 +137,10 @@ MEANINGS = {
     "with probability response_rate, reading their department's morale plus normal noise, clipped to 0-1",
     "firm.survey_responses": "answers per engagement survey after warm-up",
     "dept.<d>.turnover": "leavers per employee-year: leavers drawn after warm-up times the time units in a year, over "
-    "employee time present (departments not on a calendar; scenarios with measures.turnover)",
-    "dept.<d>.vacancy_time": "vacant posts, time-average: the department's heads less the employees present "
-    "(departments not on a calendar, without a periodic review)",
+    "employee time present (on a calendar or in shifts: the filled slots' time, on duty or not, without a periodic "
+    "review; scenarios with measures.turnover)",
+    "dept.<d>.vacancy_time": "vacant posts, time-average: the department's heads less the employees present (on a "
+    "calendar or in shifts: its vacant slots); without a periodic review",
     "dept.<d>.productivity": "services completed for the first time (redos left out) per paid employee per time unit "
     "(per employee-hour when time_unit is hour)",
     "firm.productivity": "external orders completed per paid employee per time unit, all departments' time",
@@ -172,6 +173,7 @@ class Structure:
     year: float | None = None  # time units in a year (turnover)
     heads: tuple[int, ...] = ()  # per department: the heads the run gives it (vacancies)
     review: bool = False  # does a periodic review move heads between departments?
+    hiring_delay: float = 0.0  # time a leaver's slot stays vacant (vacancies on a calendar)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -221,6 +223,7 @@ def structure(scenario: Scenario, headcount: dict[str, int] | None = None) -> St
         year=scenario.year(),
         heads=tuple(int((headcount or {}).get(d, dept.headcount or 0)) for d, dept in scenario.departments.items()),
         review=scenario.policy.review is not None,
+        hiring_delay=scenario.morale.hiring_delay,
     )
 
 
