@@ -159,6 +159,7 @@ def cmd_run(args) -> int:
     from orgsim.present.run_files import write_run
     from orgsim.present.tables import table
     from orgsim.studies.run import run
+    from orgsim.studies.units import clear_checkpoint
 
     scenario = _scenario(args)
     engine = args.engine
@@ -178,11 +179,12 @@ def cmd_run(args) -> int:
     if args.report:
         _check_output("report", args.report, folder=False)
     _check_units(scenario, args)
+    units = scenario.units.count if scenario.units else 1
     checkpoint = Path(args.out) / "batches" if args.out else None
     with FolderLock(args.out) if args.out else nullcontext():  # one process at a time on an --out folder
-        if args.resume and not (checkpoint / "manifest.json").exists():
+        record = "units.json" if scenario.units else "manifest.json"
+        if args.resume and not (checkpoint / record).exists():
             print(f"orgsim run: no interrupted run in {checkpoint}/; running from the start", file=sys.stderr)
-        units = scenario.units.count if scenario.units else 1
         counter = _Counter(args.replications * units, enabled=not args.no_progress)
         try:
             with _backend(args) as backend:
@@ -191,12 +193,15 @@ def cmd_run(args) -> int:
                              on_batch=counter.advance, on_restore=counter.restored, on_note=_note("run"),
                              on_estimate=_announce)
         except KeyboardInterrupt:
-            return _interrupted(args, counter, args.replications, f"{checkpoint}/")
+            return _interrupted(args, counter, args.replications * units, f"{checkpoint}/")
         finally:
             counter.progress.close()
         if args.out:
             write_run(result, args.out, ["orgsim", *sys.argv[1:]])
-            Checkpoint(checkpoint).clear()  # the results are written: the checkpoint has served (only orgsim's files)
+            if scenario.units:  # the results are written: the checkpoint has served (only orgsim's files)
+                clear_checkpoint(checkpoint)
+            else:
+                Checkpoint(checkpoint).clear()
     if args.report:
         from orgsim.present.run_report import write
 
@@ -241,16 +246,11 @@ def cmd_score(args) -> int:
 
 
 def _check_units(scenario, args) -> None:
-    """`--units-out` needs units; a run of units writes no run folder, checkpoint or report (one line, exit 2)."""
+    """`--units-out` needs units, and a file it can write (one line, exit 2)."""
     if args.units_out:
         if scenario.units is None:
             raise OptionError("units_out", "needs a scenario with a `units:` block (it writes one row per unit)")
         _check_output("units_out", args.units_out, folder=False)
-    if scenario.units is not None:
-        for option in ("out", "resume", "report"):
-            if getattr(args, option):
-                raise OptionError(option, "is not available for a scenario with units; --units-out FILE writes "
-                                  "each unit's results")
 
 
 def cmd_trace(args) -> int:
