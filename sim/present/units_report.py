@@ -45,7 +45,8 @@ def _per_unit(result: RunResult) -> str:
             agg = metrics.aggregate(run.values[m], m)
             cells.append(f"{number(agg['mean'])} [{number(agg['ci_low'])}, {number(agg['ci_high'])}]")
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return f"<table id=\"units\"><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f"<div style=\"overflow-x: auto\"><table id=\"units\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")  # a column per drawn field: a long chain is wide
 
 
 def section(result: RunResult) -> str:

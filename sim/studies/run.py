@@ -78,7 +78,8 @@ def run(
         Where batches run (``orgsim.execution.backends``).
     checkpoint : path, optional
         A folder where every finished batch is written as it completes (locked while the run
-        uses it; ``CheckpointError`` if another process holds it or it holds foreign files).
+        uses it; ``CheckpointError`` if another process holds it or it holds foreign files).  For a
+        scenario with ``units``, one checkpoint folder per unit, ``checkpoint/units/NNN/``.
     resume : bool
         Take back the batches already in *checkpoint* (``CheckpointError`` if another run's).
     on_note : callable, optional
