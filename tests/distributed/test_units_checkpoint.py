@@ -127,3 +127,15 @@ def test_the_run_folder_and_report_show_units_and_their_correlations(tmp_path, c
     for u in units["units"]:
         assert f"<td>{u['seed']}</td>" in page
     assert "4 units of 3 replications each" in page
+
+
+def test_a_damaged_unit_batch_is_computed_again(tmp_path):
+    sc = validate_mapping({**CHAIN, "horizon": 400}, "chain")
+    first = run(sc, engine="simpy", replications=2, seed=3, batch_size=1, checkpoint=tmp_path / "ck")
+    victim = tmp_path / "ck/units/002/1-1.npz"
+    victim.write_bytes(victim.read_bytes()[:-40])
+    notes, redone = [], []
+    again = run(sc, engine="simpy", replications=2, seed=3, checkpoint=tmp_path / "ck", resume=True,
+                on_note=notes.append, on_batch=redone.append)
+    assert len(notes) == 1 and "002/1-1.npz" in notes[0] and sum(redone) == 1
+    assert json.dumps(again.to_json()) == json.dumps(first.to_json())
