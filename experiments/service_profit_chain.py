@@ -140,8 +140,8 @@ FIGURES = {"convexity": figure_convexity, "abandonment": figure_abandonment, "ba
 def size_of(args) -> Size:
     """The study size the flags ask for."""
     if args.small:
-        return Size(replications=args.replications, seed=args.seed, engine=args.engine, small=True, trace_replications=1,
-                    units=40, unit_replications=3, year=args.year)
+        return Size(replications=args.replications, seed=args.seed, engine=args.engine, small=True,
+                    trace_replications=args.trace_replications or 1, units=40, unit_replications=3, year=args.year)
     return Size(replications=args.replications, seed=args.seed, engine=args.engine, year=args.year,
                 trace_replications=args.trace_replications or 3)
 
