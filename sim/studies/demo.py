@@ -67,13 +67,18 @@ def question(sc: Scenario) -> str:
             f"internal-customer strategy, at equal cost, raises NPS and profit most?")
 
 
+def _num(x: float, sign: str = "") -> str:
+    """A number as the answer shows it: money in whole units with thousands separators, NPS to 3 figures."""
+    return f"{x:{sign},.0f}" if abs(x) >= 1000 else f"{x:{sign}.3g}"
+
+
 def _best(comp: Comparison) -> str:
     """The best arm of one metric with its mean and paired difference against the reference, or the tie."""
     s, ref = comp.stats, comp.reference
     best = s["best"]
     d = s["against_reference"][best]
-    text = (f"{comp.title(best)} gives the highest {comp.metric} ({s['policies'][best]['mean']:,.4g}; "
-            f"{d['mean']:+,.3g} against {ref}, paired 95 % CI {d['ci_low']:+,.3g} to {d['ci_high']:+,.3g})")
+    text = (f"{comp.title(best)} gives the highest {comp.metric} ({_num(s['policies'][best]['mean'])}; "
+            f"{_num(d['mean'], '+')} against {ref}, paired 95 % CI {_num(d['ci_low'], '+')} to {_num(d['ci_high'], '+')})")
     if s["tied_with_best"]:
         text += f", tied with {', '.join(map(comp.title, s['tied_with_best']))}"
     return text
