@@ -6,6 +6,7 @@ import numpy as np
 
 from orgsim import metrics
 from orgsim.errors import one_line
+from orgsim.studies.ceiling import money
 from orgsim.studies.compare import Comparison
 from orgsim.studies.optimise import Optimum
 from orgsim.studies.plans import heads_text
@@ -203,7 +204,7 @@ def comparison_table(comp: Comparison) -> str:
     if s["tied_with_best"]:
         lines.append("~ cannot be told apart from the best at this number of replications")
     if over:
-        lines.append(f"- over the cost ceiling of {s['cost_ceiling']:,.6g} (mean firm.cost), not ranked: "
+        lines.append(f"- over the cost ceiling of {money(s['cost_ceiling'])} (mean firm.cost), not ranked: "
                      + ", ".join(f"{comp.title(k)} {s['firm_cost'][k]:,.0f}" for k in over))
     if _unreliable(s["policies"].values()):
         lines.append(f"95 % CIs {metrics.UNRELIABLE}")

@@ -28,3 +28,8 @@ def mean_cost(values: dict[str, np.ndarray]) -> float:
 def within(values: dict[str, np.ndarray], ceiling: float | None) -> bool:
     """Does a plan's mean cost stay within the ceiling (always, without one)?"""
     return ceiling is None or mean_cost(values) <= ceiling
+
+
+def money(x: float) -> str:
+    """A ceiling as people write it: ``2,300,000``, not ``2.3e+06``."""
+    return f"{x:,.15g}"

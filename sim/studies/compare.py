@@ -26,7 +26,7 @@ from orgsim.scenario.edit import with_policy
 from orgsim.scenario.loader import read_mapping
 from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES, Scenario
 from orgsim.studies.allocation import resolve
-from orgsim.studies.ceiling import mean_cost, require_prices, within
+from orgsim.studies.ceiling import mean_cost, money, require_prices, within
 from orgsim.studies.estimate import choose_engine
 from orgsim.studies.plans import VariantSpec, apply_variant, cost, group, variant_specs
 from orgsim.studies.results import RunResult, concat
@@ -173,7 +173,7 @@ class Comparison:
         ok = np.array([within(self.results[label].values, self.cost_ceiling) for label in self.labels])
         if not ok.any():
             cheapest = min(self.labels, key=lambda label: mean_cost(self.results[label].values))
-            raise OptionError("cost_ceiling", f"{self.cost_ceiling:,.6g} is below every arm's mean firm.cost (the least: "
+            raise OptionError("cost_ceiling", f"{money(self.cost_ceiling)} is below every arm's mean firm.cost (the least: "
                               f"{self.title(cheapest)}, {mean_cost(self.results[cheapest].values):,.0f})")
         return ok
 
@@ -249,7 +249,7 @@ class Comparison:
         best = s["best"]
         word = {1: "highest", -1: "lowest"}[self.direction]
         p = s["policies"][best]
-        within_text = f"Within the cost ceiling of {s['cost_ceiling']:,.6g}, " if "cost_ceiling" in s else ""
+        within_text = f"Within the cost ceiling of {money(s['cost_ceiling'])}, " if "cost_ceiling" in s else ""
         text = within_text + (
             f"{self.title(best)} gives the {word} {self.metric} ({p['mean']:.3g}, 95 % CI {p['ci_low']:.3g} to "
             f"{p['ci_high']:.3g}; P(best) {p['p_best']:.0%})"

@@ -26,7 +26,7 @@ from orgsim.errors import OptionError
 from orgsim.policies import head_budget
 from orgsim.scenario.checks import suggest
 from orgsim.scenario.schema import Scenario
-from orgsim.studies.ceiling import mean_cost, require_prices, within
+from orgsim.studies.ceiling import mean_cost, money, require_prices, within
 from orgsim.studies.estimate import choose_engine
 from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import Variant, simulate
@@ -192,7 +192,7 @@ def optimise(
 
     current = dict(start)
     if score(current) == -np.inf:
-        raise OptionError("cost_ceiling", f"{cost_ceiling:g} is below what the least stable headcount costs "
+        raise OptionError("cost_ceiling", f"{money(cost_ceiling)} is below what the least stable headcount costs "
                                           f"({mean_cost(values(current)):,.0f})")
     path = [step("start: least stable headcount", current, sign * score(current))]
     while sum(current.values()) < budget:
@@ -203,7 +203,7 @@ def optimise(
             if s > best_s:
                 best_d, best_s = d, s
         if best_d is None:
-            path.append(step(f"stop: cost ceiling {cost_ceiling:,.6g} reached", current, sign * score(current)))
+            path.append(step(f"stop: cost ceiling {money(cost_ceiling)} reached", current, sign * score(current)))
             break
         current[best_d] += 1
         path.append(step(f"add a head to {best_d}", current, sign * best_s))
