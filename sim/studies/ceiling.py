@@ -14,14 +14,20 @@ from orgsim.scenario.schema import Scenario
 COST = "firm.cost"
 
 
+def _unpriced() -> OptionError:
+    return OptionError("cost_ceiling", "needs money: the scenario has no `costs` block to price its plans")
+
+
 def require_prices(scenario: Scenario, ceiling: float | None) -> None:
     """Refuse a ceiling on a scenario that prices nothing: without ``costs`` there is no ``firm.cost``."""
     if ceiling is not None and scenario.costs is None:
-        raise OptionError("cost_ceiling", "needs money: the scenario has no `costs` block to price its plans")
+        raise _unpriced()
 
 
 def mean_cost(values: dict[str, np.ndarray]) -> float:
-    """A plan's mean ``firm.cost`` over its replications (from its per-replication metrics)."""
+    """A plan's mean ``firm.cost`` over its replications (refused, as above, for a plan a variant left unpriced)."""
+    if COST not in values:
+        raise _unpriced()
     return float(np.nanmean(values[COST]))
 
 

@@ -112,3 +112,9 @@ def test_the_command_line_reports_the_ceiling_and_refuses_it_without_costs_or_wi
     select = _cli("compare", str(desks), "--policy", "fixed", "--policy", "sqrt_staffing", "--select", "--delta", "1",
                   "--cost-ceiling", "15000", cwd=tmp_path)
     assert select.returncode == 2 and "--cost-ceiling" in select.stderr and "--select" in select.stderr
+
+
+def test_a_variant_that_drops_the_prices_is_refused_in_the_same_words(desks):
+    with pytest.raises(orgsim.OptionError, match="no `costs` block"):
+        orgsim.compare(orgsim.load(str(desks)), replications=2, seed=1, engine="numba", cost_ceiling=20_000,
+                       variants={"unpriced": {"costs": None}})
