@@ -68,6 +68,7 @@ KINDS = {
     "defect_cost": Kind(-1, 0.0, INF),
     "late_payment_cost": Kind(-1, 0.0, INF),
     "churn_cost": Kind(-1, 0.0, INF),
+    "investment_cost": Kind(-1, 0.0, INF),
     "profit": Kind(1, -INF, INF),
     "meeting_share": Kind(0, 0.0, 1.0),  # employee time in communication's meetings / available
     "feedback_lift": Kind(0, 0.0, INF),  # morale target lift from shared external feedback
@@ -107,6 +108,7 @@ MEANINGS = {
     "firm.defect_cost": "price of each defect that reached the customer of a completed order",
     "firm.late_payment_cost": "penalty per time unit an invoice was paid past its supplier's payment terms",
     "firm.churn_cost": "value lost with each customer who churned",
+    "firm.investment_cost": "headcount-equivalents invested × their price per time unit × (horizon − warm-up)",
     "firm.profit": "external.revenue − firm.cost",
     "dept.<d>.utilisation": "busy (blocked included) employee time / available employee time",
     "dept.<d>.staffed": "employees present, time-average (leavers gone, vacancies unfilled)",
@@ -174,6 +176,7 @@ class Structure:
     heads: tuple[int, ...] = ()  # per department: the heads the run gives it (vacancies)
     review: bool = False  # does a periodic review move heads between departments?
     hiring_delay: float = 0.0  # time a leaver's slot stays vacant (vacancies on a calendar)
+    invested: int = 0  # headcount-equivalents invested (priced by costs.investment)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -224,6 +227,7 @@ def structure(scenario: Scenario, headcount: dict[str, int] | None = None) -> St
         heads=tuple(int((headcount or {}).get(d, dept.headcount or 0)) for d, dept in scenario.departments.items()),
         review=scenario.policy.review is not None,
         hiring_delay=scenario.morale.hiring_delay,
+        invested=scenario.policy.investments.total,
     )
 
 
@@ -382,8 +386,20 @@ def _money(b: dict[str, np.ndarray], st: Structure, revenue: np.ndarray) -> dict
         "firm.late_payment_cost": c.late_payment * b["sup_late"].sum(-1),
         "firm.churn_cost": c.churn * b["seg_churned"].sum(-1),
     }
+    if st.invested:
+        parts["firm.investment_cost"] = np.full(len(revenue), st.invested * _investment_price(st, wages) * st.counted)
     cost = sum(parts.values())
     return {"firm.cost": cost, "firm.profit": revenue - cost, **parts}
+
+
+def _investment_price(st: Structure, wages: np.ndarray) -> float:
+    """What a headcount-equivalent invested costs per time unit: ``costs.investment``, else a head of the plan's
+    average pay (labour weighted by the heads the run gives each department), so trading a head for a lever
+    leaves the money spent unchanged."""
+    if st.costs.investment is not None:
+        return float(st.costs.investment)
+    heads = np.array(st.heads, dtype=float)
+    return float(heads @ wages / heads.sum()) if heads.sum() > 0 else float(wages.mean())
 
 
 def period_metrics(rows: np.ndarray, st: Structure, answers: tuple | None = None) -> dict[str, np.ndarray]:

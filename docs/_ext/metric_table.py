@@ -32,11 +32,12 @@ def produced() -> tuple[set[str], set[str]]:
     """Metric names of tiny runs: per replication, and per period (the time series).
 
     ``baseline`` as shipped, ``baseline`` with the communication, feedback (setting the queue order too),
-    improvement and recovery investments (their metrics), ``contact_centre`` (shifts) with the optional
+    improvement and recovery investments (their metrics) and prices (the investments' cost), ``contact_centre`` (shifts) with the optional
     metrics switched on: prices (the firm's money) and a service-level target, and ``branches`` as one firm
     (its people measures)."""
     levers = ["policy.budget=44", "policy.investments.feedback_priority=50", "policy.recovery={service: support.resolve}"]
     levers += [f"policy.investments.{k}=1" for k in ("communication", "feedback", "improvement", "recovery")]
+    levers += ["costs.labour=1"]
     runs = [("baseline", []), ("baseline", levers),
             ("contact_centre", ["costs.labour=1", "segments.callers.service_level_target=0.1"]),
             ("branches", ["units=null"])]

@@ -286,7 +286,8 @@ def cmd_compare(args) -> int:
         with _backend(args) as backend:
             comp = compare(scenario, specs, metric=args.metric, replications=args.replications, seed=args.seed,
                            engine=args.engine, precision=args.precision, backend=backend,
-                           on_batch=counter.advance, on_plan=counter.plan, variants=variants)
+                           on_batch=counter.advance, on_plan=counter.plan, variants=variants,
+                           cost_ceiling=args.cost_ceiling)
     finally:
         counter.progress.close()
     if args.format == "json":
@@ -316,6 +317,9 @@ def _select(args, scenario, specs) -> int:
         raise OptionError("precision", "cannot be combined with --select (the procedure decides the replications)")
     if args.report:
         raise OptionError("report", "is not available with --select (use --format json for the selection's numbers)")
+    if args.cost_ceiling is not None:
+        raise OptionError("cost_ceiling", "cannot be combined with --select: its guarantee is for one metric, and a "
+                          "ceiling on an estimated cost is a second (compare without --select ranks within a ceiling)")
     with _backend(args) as backend:
         sel = select(scenario, specs, delta=args.delta, alpha=0.05 if args.alpha is None else args.alpha,
                      metric=args.metric, first_stage=args.replications or 20, seed=args.seed, engine=args.engine,
@@ -404,7 +408,7 @@ def cmd_sweep(args) -> int:
 def cmd_demo(args) -> int:
     from orgsim.present.report import write
     from orgsim.present.run_files import write_run
-    from orgsim.present.tables import comparison_table
+    from orgsim.present.tables import metrics_table
     from orgsim.studies import demo
     from orgsim.studies.compare import compare
 
@@ -414,22 +418,28 @@ def cmd_demo(args) -> int:
     _check_output("out", out / "report.html", folder=False)
     for spec in specs:
         _check_output("out", out / spec.label)
-    print(f"Where should 9 more heads go? {len(specs)} allocation rules on '{one_line(scenario.name)}' with a budget of "
-          f"{scenario.policy.budget} (40 today), {args.replications} replications each, common random numbers ...", flush=True)
+    say = sys.stderr if args.format == "json" else sys.stdout
+    print(f"{demo.question(scenario)}\n{len(demo.RULES)} allocation rules and {len(demo.STRATEGIES)} strategies (each "
+          f"investing {demo.LEVER_HEADS} heads' worth, the rest placed by {demo.REFERENCE}) on '{one_line(scenario.name)}', "
+          f"{args.replications} replications each, common random numbers ...", file=say, flush=True)
     counter = _Counter(None, enabled=not args.no_progress)
     try:
-        comp = compare(scenario, specs, metric=demo.METRIC, replications=args.replications, seed=demo.SEED,
-                       on_batch=counter.advance, on_plan=counter.plan)
+        nps = compare(scenario, specs, metric=demo.METRICS[0], replications=args.replications, seed=demo.SEED,
+                      on_batch=counter.advance, on_plan=counter.plan, reference=demo.REFERENCE)
     finally:
         counter.progress.close()
-    print(f"{comp.engine} engine, seed {demo.SEED}")
-    print(comparison_table(comp))
-    print()
-    print(comp.answer())
-    report = write(comp, out / "report.html")
-    for label, res in comp.results.items():
+    comps = [nps, *(nps.for_metric(m) for m in demo.METRICS[1:])]
+    report = write(nps, out / "report.html", demo.question(scenario), also=comps[1:], answer=demo.answer(comps))
+    for label, res in nps.results.items():
         write_run(res, out / label, ["orgsim", *sys.argv[1:]])
-    print(f"report written to {report}; per-policy results in {out}/<policy>/")
+    if args.format == "json":
+        _print_json(demo.to_json(comps))
+        return 0
+    print(f"{nps.engine} engine, seed {demo.SEED}; paired differences against {nps.reference}")
+    print(metrics_table(comps))
+    print()
+    print(one_line(demo.answer(comps)))
+    print(f"report written to {report}; per-arm results in {out}/<arm>/")
     return 0
 
 

@@ -705,6 +705,9 @@ class Costs(Frozen):
     late_payment: NonNegativeFloat = Field(0.0, description="penalty per time unit an invoice is paid past its "
                                            "supplier's payment_terms")
     churn: NonNegativeFloat = Field(0.0, description="value lost with each customer who churns (population segments)")
+    investment: NonNegativeFloat | None = Field(None, description=(
+        "price per headcount-equivalent invested (policy.investments) per time unit; default: what a head of the "
+        "plan is paid on average (labour weighted by heads), so a budget buys the same money's worth either way"))
 
     def labour_rate(self, department: str) -> float:
         return float(self.labour[department] if isinstance(self.labour, dict) else self.labour)
