@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .items import FL_AGREE, FL_ESC, F_DEAD, I_AKEY, I_FLAGS, I_QN, I_QP, I_REQD
+from .items import F_DEAD, FL_AGREE, FL_ESC, I_AKEY, I_FLAGS, I_QN, I_QP, I_REQD
 from .staffing import DF_EDEAD, DI_EH, DI_EJ, DI_EKEY, DI_ET, DI_QH, DI_QT
 
 # accumulator blocks (after the loop's last, dept_done): per agreement, after warm-up and per period
