@@ -38,8 +38,9 @@ class Agreements:
             self.sums[name][a] += x
         self.periods[name][min(int(now / self.period), self.n_periods - 1)][a] += x
 
-    def wait(self, dept, req, agreement):
-        """Wait for an employee of *dept* under *agreement*: escalate the request at its target; count it."""
+    def wait(self, item, dept, req, agreement, tracer):
+        """Wait for an employee of *dept* under *agreement*: escalate the request *item* at its target (narrated
+        when *tracer* is not None); count it."""
         a, target = agreement
         escalated = False
         if not req.triggered:
@@ -52,6 +53,8 @@ class Agreements:
                 req.key = (ESCALATED, self.env.now, req.key[2])
                 queue.append(req)  # (ordered by key: after those escalated earlier)
                 self._count("misses", a, 1.0)
+                if tracer is not None:
+                    tracer.escalate(item, dept, req, target)
                 yield req
         if not escalated:
             self._count("hits", a, 1.0)

@@ -170,7 +170,7 @@ def queue(env, org, item, dept, req, first: bool = True):
     clock = dept.clock
     agreement = org.agreements.covering(item, dept) if first and org.agreements is not None else None
     if agreement is not None:
-        yield from org.agreements.wait(dept, req, agreement)
+        yield from org.agreements.wait(item, dept, req, agreement, org.tracer)
     elif not req.triggered:
         if patience is None:
             yield req
