@@ -128,6 +128,7 @@ class CompiledScenario(NamedTuple):
     review: np.ndarray  # (3,) threshold, transfer_delay, min_per_department
     agr_pair: np.ndarray  # (D * D,) int64 service agreement of customer c and supplier d at c * D + d (-1: none)
     agr_target: np.ndarray  # (A,) each agreement's target queue wait (empty: no agreements)
+    agr_supplier: np.ndarray  # (A,) int64 each agreement's supplier department
     clarity: float  # role clarity's factor on the work time of sub-requests (1: none)
     # random sources: crc32 keys, and the first row of each family
     src_keys: np.ndarray  # (n_sources,) uint64
@@ -471,6 +472,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         learning=_f(learning),
         agr_pair=agr_pair,
         agr_target=_f([t for _, _, t in agreed]),
+        agr_supplier=_i([d_index[sup] for _, sup, _ in agreed]),
         clarity=float(getattr(policy, "clarity_factor", 1.0)),
         review_every=int(review.every) if review is not None else 0,
         review=_f([float(review.threshold), float(review.transfer_delay), min_per_department] if review is not None

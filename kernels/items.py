@@ -30,7 +30,9 @@ I_QN = 15  # queue links
 I_QP = 16
 I_FIRED = 17  # head of the fired-need list not yet sent
 I_NEXT = 18  # free list
-NI = 19
+I_AN = 19  # request under a service agreement, queued and not escalated: links in its agreement's list (oldest first)
+I_AP = 20
+NI = 21
 
 # ---- float fields (columns of FF)
 F_T0 = 0  # order arrival, request sending, invoice raising

@@ -704,7 +704,10 @@ def run_replications(cs, states, rows, periods):
     train_effect = cs.training[1]
     train_lag = cs.training[2]
     transfer_delay = cs.review[1]
-    has_agr = cs.agr_target.shape[0] > 0  # internal service agreements (kernels/agreements.py)
+    agr_pair = cs.agr_pair  # internal service agreements (kernels/agreements.py)
+    agr_target = cs.agr_target
+    agr_sup = cs.agr_supplier
+    has_agr = agr_target.shape[0] > 0
     clarity = cs.clarity  # role clarity's factor on the work time of sub-requests (1: none)
     inf = math.inf
     zero = np.int64(0)
@@ -737,6 +740,7 @@ def run_replications(cs, states, rows, periods):
     factor = np.empty(U)
     pay_sum = np.empty(U)
     pay_n = np.empty(U)
+    AQ = np.empty((cs.agr_target.shape[0], 2), dtype=np.int64)  # each service agreement's queued requests: head, tail
 
     for irep in range(states.shape[0]):
         st = _unowned(states[irep])  # advanced in place
@@ -800,6 +804,7 @@ def run_replications(cs, states, rows, periods):
         es_t = inf  # the earliest escalation (service agreements): deadline, key, department
         es_k = zero
         es_d = zero - 1
+        agreements.reset(AQ)
 
         counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
         warm_pending = irep >= 0
@@ -1165,7 +1170,7 @@ def run_replications(cs, states, rows, periods):
                         j = ent
 
                     elif typ == EV_ESCALATE:  # department ent's earliest agreement deadline: that request escalates
-                        agreements.escalate(cs, II, FF, DI, DF, row, per, kcur, counting, ent)
+                        agreements.escalate(II, FF, DI, DF, AQ, ro, po, row, per, kcur, counting, ent, agr_pair, agr_sup)
                         es_t, es_k, es_d = agreements.first(DI, DF)
 
                 # -------------------------------------------------------- an order ended: count, score, churn
@@ -1359,10 +1364,10 @@ def run_replications(cs, states, rows, periods):
                                 else:
                                     FF[ix(j), F_DEAD] = inf
                             elif has_agr and kind == K_SUB and not II[ix(j), I_FLAGS] & FL_REDO:
-                                a = cs.agr_pair[II[ix(j), I_REQD] * D + d]
+                                a = agr_pair[II[ix(j), I_REQD] * D + d]
                                 if a >= 0:  # under a service agreement: escalates at its target if still queued
-                                    if agreements.queued(cs, II, FF, DI, DF, row, per, kcur, counting, d, j, a, t,
-                                                         (seq << 4) | EV_ESCALATE):  # fmt: skip
+                                    if agreements.queued(II, FF, DI, DF, AQ, ro, po, row, per, kcur, counting, d, j, a,
+                                                         agr_target[a], t, (seq << 4) | EV_ESCALATE):  # fmt: skip
                                         es_t, es_k, es_d = agreements.first(DI, DF)
                                     seq += 1
                             code = A_NONE
@@ -1424,7 +1429,9 @@ def run_replications(cs, states, rows, periods):
                             code = A_BEGIN
                         II[ix(j), I_FLAGS] = fl
                         if has_agr and II[ix(j), I_KIND] == K_SUB and not fl & FL_REDO:
-                            if agreements.started(cs, II, FF, DI, DF, row, per, kcur, counting, d, j, wait):
+                            a = agr_pair[II[ix(j), I_REQD] * D + d]
+                            if a >= 0 and agreements.started(II, FF, DI, DF, AQ, ro, po, row, per, kcur, counting, d,
+                                                             j, a, wait, agr_sup):  # fmt: skip
                                 es_t, es_k, es_d = agreements.first(DI, DF)
 
                     if code == A_SEND:
