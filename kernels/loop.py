@@ -10,7 +10,9 @@ the new rate (the exponential gap is memoryless).  Each department's
 earliest abandonment (the first deadline among orders queued there) keeps
 the sequence number it was given on joining the queue, so it is ordered as
 the heap would order it; it leaves no stale entry behind when the order
-starts service first, as nearly every order does.  Handling an event may
+starts service first, as nearly every order does.  Escalations of requests
+under service agreements are kept per department the same way
+(``kernels/agreements.py``).  Handling an event may
 start a cascade (an arrival fires needs whose sub-requests fire needs of their own,
 an employee freed takes the next item whose hold sends requests...); a
 cascade runs on an explicit action stack in the order a recursive
