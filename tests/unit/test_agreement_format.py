@@ -6,7 +6,10 @@ import math
 import pytest
 from refusals import problems
 
+import orgsim
 from orgsim.kernels.compile import compile_scenario
+from orgsim.present.summary import describe
+from orgsim.present.tables import table as run_table
 from orgsim.scenario.loader import validate_mapping
 
 
@@ -80,3 +83,11 @@ def test_a_misspelt_role_clarity_gets_did_you_mean():
     (msg,) = problems(firm(policy={"investments": {"role_clarty": 1}}))
     assert msg.startswith("f.yaml: policy.investments.role_clarty: unknown field `role_clarty`; did you mean "
                           "`role_clarity`?")
+
+
+def test_the_summary_and_the_run_table_name_each_pair_with_its_target():
+    scenario = validate_mapping(firm([{"supplier": "it", "target": 2.0}, {"customer": "support", "supplier": "it",
+                                                                          "target": 0.5}], horizon=60))
+    assert "  agreements: sales -> it within 2 hours, support -> it within 0.5 hours" in describe(scenario).splitlines()
+    table = run_table(orgsim.run(scenario, engine="simpy", replications=2, seed=1))
+    assert "support -> it within 0.5" in table and "all agreements" in table
