@@ -25,7 +25,8 @@ from orgsim.scenario.traffic import solve
 
 ALPHA = 0.001
 MAX_METRICS = 60  # the engines' comparison: at most this many metrics
-TESTS = 2 * 3 + 2 * 4 + 2 + MAX_METRICS  # Erlang C (2 engines x 3 checks), priority (2 x 4), clarity (2), engines
+TESTS = 2 * 3 + 2 * 4 + 2 + 2 * MAX_METRICS  # Erlang C (2 engines x 3 checks), priority (2 x 4), clarity (2),
+# engines (2 scenarios)
 
 
 def _tol_t(n: int) -> float:
@@ -99,3 +100,19 @@ def test_engines_agree_with_agreements_and_role_clarity():
     fast = orgsim.run(scenario, engine="numba", replications=60, seed=12)
     assert not agreement.disagreements(ref, fast, ALPHA / TESTS, MAX_METRICS)
     assert 0.3 < np.nanmean(fast.values["internal.sla_attainment"]) < 0.99  # both hits and escalations occur
+
+
+def test_engines_agree_when_two_targets_reorder_one_queue():
+    """Two customers of one supplier under different targets, walk-ins in the same fifo queue: escalations of
+    the two agreements interleave (the department's timer takes the earlier of the two oldest)."""
+    spec = _supplier(0.6, 2, 1.0, 600.0, walk_ins=0.8)
+    spec["departments"]["back"] = {"headcount": 30, "services": {"file": {
+        "time": {"dist": "exponential", "mean": 0.1}, "needs": [{"service": "desk.check", "probability": 1.0}]}}}
+    spec["segments"]["letters"] = {"arrivals": {"rate": 0.3}, "journey": ["back.file"], "expectation": 5.0}
+    spec["agreements"] = [{"supplier": "desk", "target": 1.0}, {"customer": "back", "supplier": "desk", "target": 0.2}]
+    scenario = validate_mapping(spec)
+    ref = orgsim.run(scenario, engine="simpy", replications=30, seed=13)
+    fast = orgsim.run(scenario, engine="numba", replications=60, seed=14)
+    assert not agreement.disagreements(ref, fast, ALPHA / TESTS, MAX_METRICS)
+    for pair in ("front.desk", "back.desk"):  # both agreements have hits and escalations
+        assert 0.2 < np.nanmean(fast.values[f"agreement.{pair}.attainment"]) < 0.95, pair
