@@ -10,7 +10,9 @@ the new rate (the exponential gap is memoryless).  Each department's
 earliest abandonment (the first deadline among orders queued there) keeps
 the sequence number it was given on joining the queue, so it is ordered as
 the heap would order it; it leaves no stale entry behind when the order
-starts service first, as nearly every order does.  Handling an event may
+starts service first, as nearly every order does.  Escalations of requests
+under service agreements are kept per department the same way
+(``kernels/agreements.py``).  Handling an event may
 start a cascade (an arrival fires needs whose sub-requests fire needs of their own,
 an employee freed takes the next item whose hold sends requests...); a
 cascade runs on an explicit action stack in the order a recursive
@@ -32,8 +34,48 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-from . import staffing
+from . import agreements, staffing
 from .demand import next_arrival
+from .items import (
+    F_DEAD,
+    F_OPEN,
+    F_PAT,
+    F_PDEF,
+    F_T0,
+    F_TENQ,
+    F_WACC,
+    FL_BLOCKED,
+    FL_HOLD,
+    FL_QUEUED,
+    FL_REDO,
+    I_AKEY,
+    I_ESC,
+    I_FIRED,
+    I_FLAGS,
+    I_GEN,
+    I_KIND,
+    I_NEXT,
+    I_PARENT,
+    I_PENDING,
+    I_QN,
+    I_QP,
+    I_REQD,
+    I_RGEN,
+    I_ROOT,
+    I_ROUTE,
+    I_SEG,
+    I_STEP,
+    I_SVC,
+    I_TARGET,
+    K_DELIVERY,
+    K_INVOICE,
+    K_ORDER,
+    K_RECOVERY,
+    K_SUB,
+    K_VACANCY,
+    NF,
+    NI,
+)
 from .layout import HIST_BINS, sojourn_bin
 from .model import (
     acquisition_mean,
@@ -55,6 +97,7 @@ from .profile import hour_of_week, split
 from .rng import NONE, _uniform, binomial, draw, draw_inline, exponential, poisson
 from .staffing import (
     DF_ADEAD,
+    DF_EDEAD,
     DF_IAVAIL,
     DF_IBLK,
     DF_IBUSY,
@@ -73,6 +116,7 @@ from .staffing import (
     DI_AKEY,
     DI_BLOCKED,
     DI_BUSY,
+    DI_EH,
     DI_GAP,
     DI_PRESENT,
     DI_QH,
@@ -84,52 +128,6 @@ from .staffing import (
     _advance,
 )
 
-# ---- item kinds
-K_ORDER = 0  # an external order (its journey work: external class)
-K_SUB = 1  # a sub-request to a service (internal class)
-K_INVOICE = 2  # an invoice at a supplier's paid_by service (internal class)
-K_RECOVERY = 3  # a complaint-recovery step at the recovery service (internal class, nobody waits for it)
-K_DELIVERY = 3  # a request to an external supplier, in transit
-K_VACANCY = 4  # a leaver's slot, queued ahead of all work
-
-# ---- integer fields of an item (columns of II)
-I_KIND = 0
-I_SEG = 1  # segment (orders); supplier (deliveries, invoices); department the mover joins, -1 a leaver (vacancies)
-I_STEP = 2  # global journey step (orders)
-I_SVC = 3  # service being visited
-I_ROUTE = 4  # drawn next step of the current visit: -2 not drawn yet, -1 complete
-I_FLAGS = 5
-I_AKEY = 6  # order queued with finite patience: its abandonment's key (sequence << 4 | EV_ABANDON)
-I_GEN = 7  # bumped on allocation and release: stale references to a reused slot are ignored
-I_PARENT = 8  # item waiting on this request
-I_PENDING = 9  # requests this item still waits for
-I_ROOT = 10  # the external order the work is for (-1: none)
-I_RGEN = 11  # generation of that order
-I_REQD = 12  # requesting department (requests)
-I_TARGET = 13  # target index: department of the service, or n_dept + supplier
-I_ESC = 14  # escaped defects (orders)
-I_QN = 15  # queue links
-I_QP = 16
-I_FIRED = 17  # head of the fired-need list not yet sent
-I_NEXT = 18  # free list
-NI = 19
-
-# ---- float fields (columns of FF)
-F_T0 = 0  # order arrival, request sending, invoice raising
-F_PAT = 1  # patience
-F_WACC = 2  # total queue wait so far
-F_TENQ = 3  # time it joined the current queue
-F_PDEF = 4  # defect probability fixed when the service began
-F_DEAD = 5  # order queued with finite patience: when it abandons (inf: it does not)
-F_OPEN = 6  # queue wait so far on the open clock (orders of segments whose patience runs on it)
-NF = 7
-
-# ---- flags
-FL_REDO = 1  # the current service is a redo
-FL_HOLD = 2  # fired needs with hold: send them when an employee is taken
-FL_BLOCKED = 4  # holding an employee while waiting on requests
-FL_QUEUED = 8
-
 # ---- events (heap key = sequence << 4 | type; payload = entity << 32 | count).  Two kinds live outside the heap,
 # compared with its top: orders arrive from per-segment timers (each segment's next arrival), and abandonments
 # from per-department timers (the earliest deadline among orders in its queue).  Nearly every order starts service
@@ -140,6 +138,7 @@ EV_HANDOFF = 3
 EV_DELIVER = 4
 EV_HIRE = 5  # an employee starts in a department: a replacement, or a mover after a review
 EV_ONDUTY = 6  # employees who came on duty (kernels/staffing.py) take queued work, one per event
+EV_ESCALATE = 7  # a request under a service agreement reached its target while queued (a timer, as abandonments)
 
 # ---- actions of a cascade (handled in this order within one pass, so a step may fall through to a later one)
 A_NONE = 0
@@ -158,7 +157,7 @@ R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24,
 R_DOT = 32
 R_FBL, R_LEARN, R_REC = 33, 34, 35  # shared feedback's lift (sum, count); continuous improvement's factors;
 # complaint recovery's steps (offered, won)
-R_DDONE = 36
+R_DDONE = 36  # (service agreements' blocks follow: kernels/agreements.py, R_AHIT... 37-40, P_AHIT... 15-18)
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
 P_DLEAVE, P_DDONE = 13, 14
 
@@ -707,6 +706,11 @@ def run_replications(cs, states, rows, periods):
     train_effect = cs.training[1]
     train_lag = cs.training[2]
     transfer_delay = cs.review[1]
+    agr_pair = cs.agr_pair  # internal service agreements (kernels/agreements.py)
+    agr_target = cs.agr_target
+    agr_sup = cs.agr_supplier
+    has_agr = agr_target.shape[0] > 0
+    clarity = cs.clarity  # role clarity's factor on the work time of sub-requests (1: none)
     inf = math.inf
     zero = np.int64(0)
     one = np.int64(1)
@@ -738,6 +742,7 @@ def run_replications(cs, states, rows, periods):
     factor = np.empty(U)
     pay_sum = np.empty(U)
     pay_n = np.empty(U)
+    AQ = np.empty((cs.agr_target.shape[0], 2), dtype=np.int64)  # each service agreement's queued requests: head, tail
 
     for irep in range(states.shape[0]):
         st = _unowned(states[irep])  # advanced in place
@@ -772,6 +777,7 @@ def run_replications(cs, states, rows, periods):
             for c in range(NDF):
                 DF[d, c] = 0.0
             DF[d, DF_ADEAD] = inf
+            DF[d, DF_EDEAD] = inf
             DI[d, DI_PRESENT] = cs.headcount[d]
             if cs.stf_on[d]:
                 staffing.start(DI, d, cs.stf_first[d])
@@ -797,6 +803,10 @@ def run_replications(cs, states, rows, periods):
         ab_t = inf  # the earliest abandonment: deadline, key, department
         ab_k = zero
         ab_d = zero - 1
+        es_t = inf  # the earliest escalation (service agreements): deadline, key, department
+        es_k = zero
+        es_d = zero - 1
+        agreements.reset(AQ)
 
         counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
         warm_pending = irep >= 0
@@ -830,6 +840,10 @@ def run_replications(cs, states, rows, periods):
                 abandons = _before(ab_t, ab_k, th, hk[0])  # (hk[0] is read but not used when the heap is empty)
                 if abandons:
                     th = ab_t
+                escalates = es_d >= 0 and _before(es_t, es_k, th, ab_k if abandons else hk[0])
+                if escalates:
+                    th = es_t
+                    abandons = False
                 tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
                 while tp <= tn and ip < n_pf and tp <= tb and tp <= tc:  # profile ticks up to the next change of state
                     ip = split(ip, pf_t, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY],
@@ -899,6 +913,10 @@ def run_replications(cs, states, rows, periods):
                     elif abandons:
                         typ = EV_ABANDON
                         ent = ab_d
+                        count = zero
+                    elif escalates:
+                        typ = EV_ESCALATE
+                        ent = es_d
                         count = zero
                     else:
                         key = hk[0]
@@ -1153,6 +1171,10 @@ def run_replications(cs, states, rows, periods):
                         code = A_DISPATCH
                         j = ent
 
+                    elif typ == EV_ESCALATE:  # department ent's earliest agreement deadline: that request escalates
+                        agreements.escalate(II, FF, DI, DF, AQ, ro, po, row, per, kcur, counting, ent, agr_pair, agr_sup)
+                        es_t, es_k, es_d = agreements.first(DI, DF)
+
                 # -------------------------------------------------------- an order ended: count, score, churn
                 if ended >= 0:
                     s = ended
@@ -1343,6 +1365,13 @@ def run_replications(cs, states, rows, periods):
                                             ab_d = d
                                 else:
                                     FF[ix(j), F_DEAD] = inf
+                            elif has_agr and kind == K_SUB and not II[ix(j), I_FLAGS] & FL_REDO:
+                                a = agr_pair[II[ix(j), I_REQD] * D + d]
+                                if a >= 0:  # under a service agreement: escalates at its target if still queued
+                                    if agreements.queued(II, FF, DI, DF, AQ, ro, po, row, per, kcur, counting, d, j, a,
+                                                         agr_target[a], t, (seq << 4) | EV_ESCALATE):  # fmt: skip
+                                        es_t, es_k, es_d = agreements.first(DI, DF)
+                                    seq += 1
                             code = A_NONE
 
                     if code == A_DISPATCH:
@@ -1358,6 +1387,9 @@ def run_replications(cs, states, rows, periods):
                                                                  free, ht, hk, he, hn, seq)  # fmt: skip
                                 n_free += released
                                 runs -= released
+                            elif DI[d, DI_EH] >= 0:  # escalated requests before all other work (service agreements)
+                                j = agreements.pop(II, DI, d)
+                                code = A_START
                             else:
                                 q = 0 if DI[d, DI_QH] >= 0 else (1 if DI[d, DI_QH + 1] >= 0 else -1)
                                 if q >= 0:
@@ -1398,6 +1430,11 @@ def run_replications(cs, states, rows, periods):
                         else:
                             code = A_BEGIN
                         II[ix(j), I_FLAGS] = fl
+                        if has_agr and II[ix(j), I_KIND] == K_SUB and not fl & FL_REDO:
+                            a = agr_pair[II[ix(j), I_REQD] * D + d]
+                            if a >= 0 and agreements.started(II, FF, DI, DF, AQ, ro, po, row, per, kcur, counting, d,
+                                                             j, a, wait, agr_sup):  # fmt: skip
+                                es_t, es_k, es_d = agreements.first(DI, DF)
 
                     if code == A_SEND:
                         d = svc_dept[II[ix(j), I_SVC]]
@@ -1462,6 +1499,8 @@ def run_replications(cs, states, rows, periods):
                         d = svc_dept[v]
                         dc = int(svc_dist[v, 0])
                         x = draw_inline(st, src_svc + 4 * v, dc, svc_dist[v, 1], svc_dist[v, 2], svc_dist[v, 3])
+                        if clarity < 1.0 and II[ix(j), I_KIND] == K_SUB:  # role clarity: less time clarifying
+                            x *= clarity
                         FF[ix(j), F_PDEF] = pdef[v]
                         sf = DF[d, DF_SPEED]
                         sf *= train_f

@@ -82,6 +82,8 @@ KINDS = {
     "turnover": Kind(-1, 0.0, INF),  # leavers per employee-year
     "vacancy_time": Kind(-1, 0.0, INF),  # vacant posts, time-average
     "productivity": Kind(1, 0.0, INF),  # work completed per paid employee per time unit
+    "sla_attainment": Kind(1, 0.0, 1.0),  # internal requests under service agreements that started within target
+    "attainment": Kind(1, 0.0, 1.0),  # ... of one agreement's pair
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
@@ -146,6 +148,12 @@ MEANINGS = {
     "dept.<d>.productivity": "services completed for the first time (redos left out) per paid employee per time unit "
     "(per employee-hour when time_unit is hour)",
     "firm.productivity": "external orders completed per paid employee per time unit, all departments' time",
+    "internal.sla_attainment": "with service agreements: requests decided after warm-up that started service within "
+    "their target (hits) over hits and escalations (requests still queued at their target)",
+    "agreement.<c>.<d>.attainment": "with service agreements: the same for the requests department c sends supplier "
+    "department d",
+    "agreement.<c>.<d>.wait_mean": "with service agreements: mean queue wait at d (joining d's queue to the start of "
+    "service) of c's requests that started after warm-up",
 }
 
 
@@ -177,6 +185,7 @@ class Structure:
     review: bool = False  # does a periodic review move heads between departments?
     hiring_delay: float = 0.0  # time a leaver's slot stays vacant (vacancies on a calendar)
     invested: int = 0  # headcount-equivalents invested (priced by costs.investment)
+    agreements: tuple[tuple[str, str, float], ...] = ()  # service agreements: (customer, supplier, target)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -184,10 +193,11 @@ class Structure:
 
     def blocks(self):
         return layout.blocks(len(self.segments), len(self.departments), len(self.targets), any(self.service_level),
-                             profile.HOURS if self.profile_hours else 0, self.feedback, self.learning, self.recovery)
+                             profile.HOURS if self.profile_hours else 0, self.feedback, self.learning, self.recovery,
+                             len(self.agreements))
 
     def period_blocks(self):
-        return layout.period_blocks(len(self.segments), len(self.departments))
+        return layout.period_blocks(len(self.segments), len(self.departments), len(self.agreements))
 
 
 def structure(scenario: Scenario, headcount: dict[str, int] | None = None) -> Structure:
@@ -228,6 +238,7 @@ def structure(scenario: Scenario, headcount: dict[str, int] | None = None) -> St
         review=scenario.policy.review is not None,
         hiring_delay=scenario.morale.hiring_delay,
         invested=scenario.policy.investments.total,
+        agreements=tuple(scenario.agreement_pairs()),
     )
 
 
@@ -363,6 +374,8 @@ def replication_metrics(rows: np.ndarray, st: Structure, periods: np.ndarray | N
         out["external.recovered_share"] = _ratio(b["recovery"][:, 1], b["recovery"][:, 0])
     if st.learning:
         out["internal.learning_factor"] = b["svc_learning"].mean(axis=-1)
+    if st.agreements:
+        out.update(_agreements(b, st))
     if len(st.segments) > 1:
         for k, s in enumerate(st.segments):
             out.update(_external(f"segment.{s}", b, k, st.population[k] or None, st.scale))
@@ -373,6 +386,17 @@ def replication_metrics(rows: np.ndarray, st: Structure, periods: np.ndarray | N
     if st.measures is not None and periods is not None:
         out.update(measures.summary(b, layout.unpack(periods, st.period_blocks()), st, answers))
     return _settled(out)
+
+
+def _agreements(b: dict[str, np.ndarray], st: Structure) -> dict[str, np.ndarray]:
+    """Attainment of all service agreements and of each pair (hits over decided requests), and each pair's mean
+    queue wait."""
+    hits, misses = b["agr_hits"], b["agr_misses"]
+    out = {"internal.sla_attainment": _ratio(hits.sum(-1), hits.sum(-1) + misses.sum(-1))}
+    for a, (c, d, _) in enumerate(st.agreements):
+        out[f"agreement.{c}.{d}.attainment"] = _ratio(hits[..., a], hits[..., a] + misses[..., a])
+        out[f"agreement.{c}.{d}.wait_mean"] = _ratio(b["agr_wait_sum"][..., a], b["agr_started"][..., a])
+    return out
 
 
 def _money(b: dict[str, np.ndarray], st: Structure, revenue: np.ndarray) -> dict[str, np.ndarray]:
@@ -429,6 +453,8 @@ def period_metrics(rows: np.ndarray, st: Structure, answers: tuple | None = None
             out[f"dept.{d}.overtime"] = b["dept_overtime"][..., i]
     if st.measures is not None:
         out.update(measures.per_period(b, st, lengths, answers))
+    if st.agreements:
+        out.update(_agreements(b, st))
     return _settled(out)
 
 

@@ -107,6 +107,7 @@ def table(result: RunResult) -> str:
         rows.append(["  rework rate", _ci(summ.loc["internal.rework_rate"])])
     if rows:
         lines += ["", f"Internal suppliers (mean response, {sc.time_unit}s)"] + _columns(rows)
+    lines += _agreements(summ, sc)
     money = [[f"  {m[5:]}", _ci(summ.loc[m])] for m in summ.index if m.startswith("firm.") and m not in PEOPLE]
     if money:
         lines += ["", f"Firm (money from warm-up to horizon; revenue {_fmt(summ.loc['external.revenue', 'mean'])})"]
@@ -116,6 +117,19 @@ def table(result: RunResult) -> str:
     lines.append("")
     lines.append(f"wall time {result.wall_time:.2f} s")
     return "\n".join(lines)
+
+
+def _agreements(summ, sc) -> list[str]:
+    """Service agreements (scenarios with `agreements`): attainment of all, then each pair's with its mean wait."""
+    if "internal.sla_attainment" not in summ.index:
+        return []
+    rows = [["  all agreements", _ci(summ.loc["internal.sla_attainment"]), ""]]
+    for c, d, target in sc.agreement_pairs():
+        pair = f"agreement.{c}.{d}"
+        rows.append([f"  {c} -> {d} within {target:g}", _ci(summ.loc[f"{pair}.attainment"]),
+                     _ci(summ.loc[f"{pair}.wait_mean"])])
+    head = [["Service agreements", "attainment", f"wait_mean ({sc.time_unit}s)"]]
+    return [""] + _columns(head + rows)
 
 
 PEOPLE = ("firm.engagement", "firm.engagement_survey", "firm.survey_responses", "firm.productivity")

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from orgsim.errors import ScenarioError
-from orgsim.scenario import units
+from orgsim.scenario import agreements, units
 from orgsim.scenario.budget import budget_problems
 from orgsim.scenario.checks import listing, reference_problems, stability_problems, suggest
 from orgsim.scenario.schema import DISTRIBUTIONS, Scenario
@@ -275,6 +275,7 @@ def validate_mapping(
                 continue  # a misspelled key is reported once: as unknown, suggesting this field
             located.append(_describe(err))
     located.extend(reference_problems(raw))
+    located.extend(agreements.problems(raw))
     if scenario is not None and not located:
         located.extend(units.problems(scenario))
     if scenario is not None and not located:

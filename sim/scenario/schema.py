@@ -511,6 +511,10 @@ class Investments(Frozen):
     recovery: Annotated[int, Field(strict=True, ge=0)] = Field(
         0, description="heads' worth spent on complaint recovery (the programme `policy.recovery` describes)"
     )
+    role_clarity: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on role clarity (who does what between departments, written down): "
+        "requests from other departments take less of the supplier's time to clarify"
+    )
     communication_time: NonNegativeFloat = Field(
         1.0, description="share of working time spent in meetings per unit of budget share (capped at 0.5)"
     )
@@ -530,6 +534,9 @@ class Investments(Frozen):
     improvement_scale: PositiveFloat = Field(
         1000.0, description="completed services of a service after which its defect rate has fallen by 2^-exponent"
     )
+    role_clarity_effect: NonNegativeFloat = Field(
+        3.0, description="log reduction of the work time of internal requests (sub-requests) per unit share"
+    )
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
@@ -542,13 +549,13 @@ class Investments(Frozen):
     @property
     def total(self) -> int:
         return (self.training + self.recognition + self.tooling + self.communication + self.feedback + self.improvement
-                + self.recovery)
+                + self.recovery + self.role_clarity)
 
 
 # the newer levers' fields and their defaults: left out of a dump while at their default
 LEVER_DEFAULTS = {name: Investments.model_fields[name].default for name in (
     "communication", "feedback", "improvement", "recovery", "communication_time", "communication_effect", "feedback_effect",
-    "feedback_priority", "improvement_effect", "improvement_scale")}  # fmt: skip
+    "feedback_priority", "improvement_effect", "improvement_scale", "role_clarity", "role_clarity_effect")}  # fmt: skip
 
 
 class Recovery(Frozen):
@@ -644,6 +651,12 @@ class Policy(Frozen):
     def feedback_weight(self) -> float:
         """Morale target lift that shared feedback gives at NPS 100 (it scales with NPS_last / 100)."""
         return self.investments.feedback_effect * self.share(self.investments.feedback)
+
+    @property
+    def clarity_factor(self) -> float:
+        """Factor role clarity puts on the work time of internal requests (1: no role clarity)."""
+        share = self.share(self.investments.role_clarity)
+        return math.exp(-self.investments.role_clarity_effect * share) if share > 0.0 else 1.0
 
     @property
     def learning_exponent(self) -> float:
@@ -764,8 +777,21 @@ class Units(Frozen):
         (), description="metric pairs whose correlation across units is reported, with a 95 % CI by Fisher's z")
 
 
+class Agreement(Frozen):
+    """An internal service agreement: requests a customer department sends to a supplier department should
+    start service within `target` of joining the supplier's queue; one still queued then is escalated ahead of
+    unescalated work (README, Model: Internal service agreements)."""
+
+    supplier: Identifier = Field(description="department that serves the requests")
+    customer: Identifier | None = Field(None, description="department whose requests it covers (default: every "
+                                        "department that sends the supplier requests; a pair named elsewhere keeps "
+                                        "its own target)")
+    target: NonNegativeFloat = Field(description="longest queue wait the agreement allows, from joining the "
+                                     "supplier's queue to the start of service (0: every queued request escalates)")
+
+
 # left out of dumps when unused: older scenarios dump as before
-NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile", "measures", "units")
+NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile", "measures", "units", "agreements")
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -797,6 +823,8 @@ class Scenario(Frozen):
     profile: bool = Field(False, description="keep hour-of-week profiles (needs `time_unit` minute, hour or day)")
     measures: Measures | None = Field(None, description="engagement, its survey, turnover, vacancies, productivity")
     units: Units | None = Field(None, description="run as many branches, with parameters drawn per branch")
+    agreements: tuple[Agreement, ...] = Field((), description="internal service agreements: a response target per "
+                                              "(customer department, supplier department); late requests escalate")
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
@@ -813,6 +841,21 @@ class Scenario(Frozen):
             return None
         return calendar.profile(arr.per_order_rate, self.time_unit, self.horizon, self.clock.start if self.clock else None,
                                 self.holidays, arr.seasonality)
+
+    def agreement_pairs(self) -> list[tuple[str, str, float]]:
+        """Every (customer, supplier, target) the agreements cover, in file order of customer then supplier.
+
+        An entry without `customer` covers each department whose services name one of the supplier's services
+        as a need; a pair an entry names on its own keeps that entry's target."""
+        if not self.agreements:
+            return []
+        sends = {(c, n.service.split(".")[0]) for c, dept in self.departments.items() for svc in dept.services.values()
+                 for n in svc.needs if n.service is not None}
+        chosen = {(c, a.supplier): float(a.target) for a in self.agreements if a.customer is None
+                  for c in self.departments if (c, a.supplier) in sends}
+        chosen.update({(a.customer, a.supplier): float(a.target) for a in self.agreements if a.customer is not None})
+        order = {d: i for i, d in enumerate(self.departments)}
+        return [(c, s, t) for (c, s), t in sorted(chosen.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]]))]
 
     def year(self) -> float | None:
         """Time units in a year: ``measures.year``, else from ``time_unit`` (None when it names no known unit)."""
