@@ -19,9 +19,10 @@ Adding a strategy is one entry in ``STRATEGIES``: its label and the policy field
 Measured (`orgsim demo`: numba, 60 replications, seed 1), paired against sqrt_staffing (NPS 83.8), NPS points and
 profit with 95 % CIs: training +2.76 (2.63 to 2.89) and +25,506 (22,536 to 28,475), recognition +1.73 (1.58 to
 1.89) and +9,453, shared feedback +1.33 (1.17 to 1.49) and +4,976, continuous improvement +0.31 (0.10 to 0.52)
-and +32,328 (28,504 to 36,151), tooling -0.24 (-0.45 to -0.02) and +13,323, complaint recovery at support -2.17
+and +32,328 (28,504 to 36,151), role clarity +0.54 (0.42 to 0.66) and -5,439 (-8,481 to -2,396),
+tooling -0.24 (-0.45 to -0.02) and +13,323, complaint recovery at support -2.17
 (-2.57 to -1.77) and -1,345 (-7,138 to 4,448), communication -4.35 (-4.71 to -4.00) and -35,059.  The
-strategies differ: every NPS interval excludes 0, as do six of seven profit ones (tests/unit/test_demo.py
+strategies differ: every NPS interval excludes 0, as do seven of eight profit ones (tests/unit/test_demo.py
 checks it at 20 replications).
 """
 
@@ -48,6 +49,7 @@ STRATEGIES: list[tuple[str, dict]] = [
     ("communication", {"investments": {"communication": LEVER_HEADS}}),
     ("feedback", {"investments": {"feedback": LEVER_HEADS}}),
     ("improvement", {"investments": {"improvement": LEVER_HEADS}}),
+    ("role clarity", {"investments": {"role_clarity": LEVER_HEADS}}),
     ("recovery", {"investments": {"recovery": LEVER_HEADS}, "recovery": {"service": "support.resolve"}}),
 ]
 
