@@ -49,7 +49,7 @@ STRATEGIES: list[tuple[str, dict]] = [
     ("communication", {"investments": {"communication": LEVER_HEADS}}),
     ("feedback", {"investments": {"feedback": LEVER_HEADS}}),
     ("improvement", {"investments": {"improvement": LEVER_HEADS}}),
-    ("role clarity", {"investments": {"role_clarity": LEVER_HEADS}}),
+    ("role_clarity", {"investments": {"role_clarity": LEVER_HEADS}}),
     ("recovery", {"investments": {"recovery": LEVER_HEADS}, "recovery": {"service": "support.resolve"}}),
 ]
 
