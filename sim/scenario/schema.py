@@ -466,6 +466,13 @@ class Morale(Frozen):
         4.0, description="log attrition multiplier per unit of morale lost (Swider & Zimmerman 2010)"
     )
     hiring_delay: NonNegativeFloat = Field(80.0, description="time to replace a leaver")
+    newcomer_speed: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, description="work speed of a leaver's post, relative, for ramp_periods periods from the leaving: the "
+        "vacancy's disruption, then the replacement learning the job (1: turnover costs no speed)"
+    )
+    ramp_periods: Annotated[int, Field(strict=True, ge=0, le=10_000)] = Field(
+        0, description="periods a leaver's post works at newcomer_speed, counted from the boundary the leaver is drawn at"
+    )
 
     @property
     def start(self) -> float:
