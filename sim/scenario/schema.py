@@ -474,6 +474,14 @@ class Morale(Frozen):
         0, description="periods a leaver's post works at newcomer_speed, counted from the boundary the leaver is drawn at"
     )
 
+    @model_serializer(mode="wrap")
+    def _ramp_left_out(self, handler):
+        data = handler(self)
+        if self.ramp_periods == 0:  # turnover costing no speed: morale dumps as before
+            data.pop("newcomer_speed", None)
+            data.pop("ramp_periods", None)
+        return data
+
     @property
     def start(self) -> float:
         return self.baseline if self.initial is None else self.initial
