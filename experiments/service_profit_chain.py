@@ -126,7 +126,7 @@ def figure_loyalty(d: dict, out) -> None:
         if n > 0 and k > 0:
             ax.plot(centre[band], k / n, "o", color="tab:red", label="traced, by rounded score" if band == "0-6" else None)
     ax.set_yscale("log")
-    ax.set_title(f"Facts 13-15: churn after an order vs its score ({d['segment']})", fontsize=10)
+    ax.set_title(f"Facts 13 and 15: churn after an order vs its score ({d['segment']})", fontsize=10)
     ax.set_xlabel("satisfaction score s (0-10; the 0-6 band is plotted at 3)")
     ax.set_ylabel("churn probability per ended order (share, log scale)")
     ax.legend(fontsize=8)
@@ -141,8 +141,8 @@ def size_of(args) -> Size:
     """The study size the flags ask for."""
     if args.small:
         return Size(replications=args.replications, seed=args.seed, engine=args.engine, small=True,
-                    trace_replications=args.trace_replications or 1, units=40, unit_replications=3, year=args.year)
-    return Size(replications=args.replications, seed=args.seed, engine=args.engine, year=args.year,
+                    trace_replications=args.trace_replications or 1, units=40, unit_replications=3)
+    return Size(replications=args.replications, seed=args.seed, engine=args.engine,
                 trace_replications=args.trace_replications or 3)
 
 
@@ -150,8 +150,6 @@ def main(argv=None) -> None:
     p = common.parser("service_profit_chain", __doc__, replications=100)
     p.add_argument("--trace-replications", type=int, default=None,
                    help="traced replications per load for facts 3-4 (reference engine; default 3, 1 with --small)")
-    p.add_argument("--year", type=float, default=2000.0,
-                   help="time units in a year, for annual churn (default 2000: baseline's working hours)")
     args = common.parse(p, argv)
     size, start = size_of(args), time.perf_counter()
     data = {name: study(size) for name, study in STUDIES.items()}

@@ -87,6 +87,7 @@ from .model import (
     learning_factor,
     morale_next,
     nps_class,
+    ramp_factor,
     recovered_churn_probability,
     satisfaction,
     speed_factor,
@@ -380,6 +381,15 @@ def _enqueue_vacancies(II, DI, free, d, dest, count):
 
 
 @njit(**_INNER)
+def _recent(per, col, k, n):
+    """Sum of column col over periods k-n+1 .. k (leavers drawn at the last n boundaries)."""
+    total = 0.0
+    for j in range(max(0, k - n + 1), k + 1):
+        total += per[j, col]
+    return total
+
+
+@njit(**_INNER)
 def _leave(II, DI, DF, d, m, t, hiring_delay, transfer_delay, free, ht, hk, he, hn, seq):
     """*m* free employees of department d take its first m vacancies and leave now.
 
@@ -487,6 +497,8 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
                 if leavers > 0:
                     free, taken = _enqueue_vacancies(II, DI, free, d, np.int64(-1), leavers)
                     n_free -= taken
+            if mor[12] > 0.0:  # turnover costs speed: the last ramp_periods boundaries' leavers work slower
+                DF[d, DF_SPEED] *= ramp_factor(_recent(per, po[P_DLEAVE] + d, k, int(mor[12])), cs.headcount[d], mor[11])
         per[k, po[P_DMOR] + d] = DF[d, DF_MORALE]
     learning = cs.learning[0] > 0.0
     if learning:  # continuous improvement: each service's defect rate along its learning curve

@@ -466,6 +466,21 @@ class Morale(Frozen):
         4.0, description="log attrition multiplier per unit of morale lost (Swider & Zimmerman 2010)"
     )
     hiring_delay: NonNegativeFloat = Field(80.0, description="time to replace a leaver")
+    newcomer_speed: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, description="work speed of a leaver's post, relative, for ramp_periods periods from the leaving: the "
+        "vacancy's disruption, then the replacement learning the job (1: turnover costs no speed)"
+    )
+    ramp_periods: Annotated[int, Field(strict=True, ge=0, le=10_000)] = Field(
+        0, description="periods a leaver's post works at newcomer_speed, counted from the boundary the leaver is drawn at"
+    )
+
+    @model_serializer(mode="wrap")
+    def _ramp_left_out(self, handler):
+        data = handler(self)
+        if self.ramp_periods == 0:  # turnover costing no speed: morale dumps as before
+            data.pop("newcomer_speed", None)
+            data.pop("ramp_periods", None)
+        return data
 
     @property
     def start(self) -> float:

@@ -25,9 +25,8 @@ REDUCED = Size(replications=60, trace_replications=1, churn_trace_replications=1
 # facts that FAIL at full size (README, "Stylised facts"): the model's mechanism, not the sample, decides them
 KNOWN_FAILURES = {
     9: "load drives both; CSAT answers within the period and morale a period later, so CSAT leads engagement",
-    12: "output is demand-limited: speed reaches it only through fewer abandonments, a vacancy is unpaid while the "
-        "others absorb its work, and local demand raises output and, through load, lowers morale",
-    14: "baseline's churn curve and two orders a year give 12.8 %/yr; its numbers are pinned by the golden files",
+    12: "output is demand-limited: a branch's local demand raises its output per paid hour and, through load, lowers "
+        "its morale; an engaged branch keeps its staff (paid hours), and turnover's cost in speed does not outweigh that",
 }
 
 

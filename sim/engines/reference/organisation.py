@@ -233,6 +233,9 @@ class Organisation:
                 leavers = self.attrition(dept)
             dept.p_morale[p] = dept.morale
             dept.p_leavers[p] = leavers
+            if m.enabled and m.ramp_periods > 0:  # turnover costs speed: recent leavers' posts work slower
+                recent = sum(dept.p_leavers[max(0, p - m.ramp_periods + 1):p + 1])
+                dept.speed *= model.ramp_factor.py_func(recent, dept.headcount, m.newcomer_speed)
             if tracer is not None:
                 tracer.period(p, dept, u, b, before, leavers)
         if self.learning_exponent > 0.0:
