@@ -14,7 +14,10 @@ Purchasing log (no roles, no enabled times, 608 cases over nine months, cycle ti
 mean about 500 h, p90 about 2,000 h): cases within 5 % and utilisation within 0.05 as for the loan
 log; cycle-time mean and p90 within 25 %, because the two real halves of this log themselves differ
 by up to 26 % in mean cycle time over 20 seeded splits (median 4 %), so 10 % would fail on the
-luck of the split; distances at most 1.5x their noise floor as for the loan log.
+luck of the split; distances at most 1.5x their noise floor as for the loan log.  The p90 needs no
+wider limit: the real halves' p90 differ by at most 6 % over the same 20 splits (the loan log's by a
+median of 4 %, but once by 217 %: a tenth of its cases wait over a night or a weekend, and its p90
+jumps between the two when that share moves by a point).
 
 A requirement the fit does not meet yet is marked xfail(strict=True) with the measured number, so
 it is reported, not hidden, and the mark must go when it passes.
