@@ -13,7 +13,8 @@ Rules (the README's "From an event log" states them for users):
 * the hours *change* on day d when, with at least ``MIN_WEEKS`` weeks of the group's instants on each
   side of d, some hour of the week *moves*: it is worked (has an instant) in at least ``MOVED_SHARE``
   of the weeks on one side, and on the other side never, while the hour beside it on the same day is
-  worked there in at least ``MOVED_SHARE`` of the weeks (of the days of its weekday; the day's edge moved: daylight saving in a
+  worked there in at least ``MOVED_SHARE`` of the weeks, or is itself such a moved hour (of the days of
+  its weekday; the day's edge moved by one hour or several: daylight saving in a
   log kept in a fixed offset, a firm's summer hours; a sparse group, whose hours are not worked
   week after week, shows no change); of the days with moved hours, d is the one with the most moved hour-days
   (over moved hours, the days of its weekday on the side where it is never worked), the latest on a tie (the
@@ -135,6 +136,18 @@ def _same_day_shift(flags: np.ndarray, step: int) -> np.ndarray:
     return out.reshape(HOURS)
 
 
+def _moved(regular_a: np.ndarray, regular_b: np.ndarray, never_b: np.ndarray) -> np.ndarray:
+    """Hours regular on side a and never worked on side b that join, along the same day, an hour regular on b:
+    the day's edge moved (by one hour or several)."""
+    candidate = regular_a & never_b
+    moved = candidate & (_same_day_shift(regular_b, 1) | _same_day_shift(regular_b, -1))
+    while True:
+        grown = moved | (candidate & (_same_day_shift(moved, 1) | _same_day_shift(moved, -1)))
+        if (grown == moved).all():
+            return moved
+        moved = grown
+
+
 def _weekday_days(first: pd.Timestamp, lo: int, hi: int) -> np.ndarray:
     """Per hour of the week: how many days of its weekday lie in days [lo, hi) after *first*."""
     weekdays = (first.day_of_week + np.arange(lo, hi)) % 7
@@ -178,9 +191,7 @@ def change_day(instants: pd.Series) -> Change | None:
         days = [_weekday_days(first, 0, d), _weekday_days(first, d, last)]
         score, moved_here = 0, []  # hours never worked before d, then never after
         for a, b in ((1, 0), (0, 1)):
-            regular = worked[b] >= MOVED_SHARE * days[b]
-            edge = _same_day_shift(regular, 1) | _same_day_shift(regular, -1)
-            moved = (worked[a] >= MOVED_SHARE * days[a]) & (worked[b] == 0) & edge
+            moved = _moved(worked[a] >= MOVED_SHARE * days[a], worked[b] >= MOVED_SHARE * days[b], worked[b] == 0)
             score += int(days[b][moved].sum())
             moved_here.append(tuple(np.flatnonzero(moved).tolist()))
         if score and score >= best:

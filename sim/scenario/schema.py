@@ -853,7 +853,8 @@ class Scenario(Frozen):
     costs: Costs | None = Field(None, description="labour, rework, defect, late-payment and churn costs; "
                                 "adds firm.cost and firm.profit")
     calendars: dict[Identifier, CalendarSpec] = Field(
-        default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"]")
+        default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"], "
+        "or hours that change on dates: {hours: [windows], changes: [{from: YYYY-MM-DD, hours: [windows]}]}")
     profile: bool = Field(False, description="keep hour-of-week profiles (needs `time_unit` minute, hour or day)")
     measures: Measures | None = Field(None, description="engagement, its survey, turnover, vacancies, productivity")
     units: Units | None = Field(None, description="run as many branches, with parameters drawn per branch")
