@@ -303,18 +303,94 @@ Rate = Annotated[
 Seasonality = dict[Literal[calendar.MONTHS], NonNegativeFloat]
 
 
+def _written(value: Any) -> Any:
+    """A date or date-time YAML read as such (unquoted `2025-12-25`) back to the text the format uses."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if value.second == 0 and value.microsecond == 0 else str(value)
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _date(text: str) -> str:
+    calendar.parse_date(text)
+    return text
+
+
+Calendar = Annotated[tuple[Window, ...], AfterValidator(_disjoint)]
+Since = Annotated[str, BeforeValidator(_written), AfterValidator(_date), Field(
+    description="`YYYY-MM-DD`: the first day this holds (after the clock's start day)")]
+
+
+class Dated(Frozen):
+    """A change that holds from a date on (until the next one); `from` is its key in files."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_alias=True, validate_by_name=False,
+                              serialize_by_alias=True)
+
+    since: Since = Field(alias="from")
+
+
+def _ascending(changes):
+    """Changes in date order, one per date: two on one day, or out of order, would leave which holds unclear."""
+    if not changes:
+        raise ValueError("needs at least one change {from: YYYY-MM-DD, ...} (or leave `changes` out)")
+    for before, after in zip(changes, changes[1:]):
+        if calendar.parse_date(after.since) <= calendar.parse_date(before.since):
+            raise ValueError(f"changes must be in date order, one per date: `{after.since}` follows `{before.since}`")
+    return changes
+
+
+class HoursChange(Dated):
+    """From a date on, a calendar's weekly hours are these."""
+
+    hours: Calendar = Field(description="the weekly windows from that day on")
+
+
+class DatedCalendar(Frozen):
+    """A calendar whose weekly hours change on dates: `hours` until the first change, then each change's hours."""
+
+    hours: Calendar = Field(description="the weekly windows until the first change")
+    changes: Annotated[tuple[HoursChange, ...], AfterValidator(_ascending)] = Field(
+        description="[{from: YYYY-MM-DD, hours: [windows]}, ...] in date order")
+
+    def dated(self) -> tuple:
+        """The changes as (date, windows) pairs, for ``shifts.schedule``."""
+        return tuple((calendar.parse_date(c.since), c.hours) for c in self.changes)
+
+
+CalendarSpec = Annotated[
+    Annotated[Calendar, Tag("plain")] | Annotated[DatedCalendar, Tag("dated")],
+    Discriminator(lambda v: "dated" if isinstance(v, (dict, DatedCalendar)) else "plain"),
+    Field(description="a list of weekly windows, or {hours: [windows], changes: [{from: date, hours: [windows]}]}"),
+]
+
+
+class RateChange(Dated):
+    """From a date on, an arrival rate table is this one."""
+
+    rate: RateTable = Field(description="the rate in each window from that day on")
+
+
 class Demand(Frozen):
     """What arrivals of every kind share: monthly seasonality, and leaving it out of dumps when unused."""
 
     seasonality: Seasonality | None = Field(
         None, description="monthly rate multipliers, e.g. {dec: 1.4, jan: 0.8} (other months 1); needs `clock`")
+    changes: Annotated[tuple[RateChange, ...], AfterValidator(_ascending)] = Field(
+        (), description="a rate table's dated changes, [{from: YYYY-MM-DD, rate: {window: rate}}, ...] in date "
+        "order; need `clock` and a rate table")
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
         data = handler(self)
         if self.seasonality is None:
             data.pop("seasonality", None)  # scenarios without it dump as before (their definitions and hashes)
+        if not self.changes:
+            data.pop("changes", None)
         return data
+
+    def dated(self) -> tuple:
+        """The changes as (date, table) pairs, for ``calendar.profile``."""
+        return tuple((calendar.parse_date(c.since), c.rate) for c in self.changes)
 
     @property
     def varies(self) -> bool:
@@ -681,20 +757,8 @@ class Policy(Frozen):
 # --------------------------------------------------------------------------- working time
 
 
-def _written(value: Any) -> Any:
-    """A date or date-time YAML read as such (unquoted `2025-12-25`) back to the text the format uses."""
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if value.second == 0 and value.microsecond == 0 else str(value)
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
 def _start(text: str) -> str:
     calendar.parse_start(text)
-    return text
-
-
-def _date(text: str) -> str:
-    calendar.parse_date(text)
     return text
 
 
@@ -705,7 +769,6 @@ class Clock(Frozen):
         calendar.DEFAULT_START, description="date and time of t = 0, `YYYY-MM-DD HH:MM` (default: a Monday 00:00)")
 
 
-Calendar = Annotated[tuple[Window, ...], AfterValidator(_disjoint)]
 Holiday = Annotated[str, BeforeValidator(_written), AfterValidator(_date), Field(description="`YYYY-MM-DD`")]
 def _pay(value: Any, handler) -> Any:
     """One message for a pay that is neither a number nor a mapping of numbers (not one per union member)."""
@@ -833,8 +896,9 @@ class Scenario(Frozen):
     holidays: tuple[Holiday, ...] = Field((), description="whole days on which every rate table is 0; need `clock`")
     costs: Costs | None = Field(None, description="labour, rework, defect, late-payment and churn costs; "
                                 "adds firm.cost and firm.profit")
-    calendars: dict[Identifier, Calendar] = Field(
-        default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"]")
+    calendars: dict[Identifier, CalendarSpec] = Field(
+        default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"], "
+        "or hours that change on dates: {hours: [windows], changes: [{from: YYYY-MM-DD, hours: [windows]}]}")
     profile: bool = Field(False, description="keep hour-of-week profiles (needs `time_unit` minute, hour or day)")
     measures: Measures | None = Field(None, description="engagement, its survey, turnover, vacancies, productivity")
     units: Units | None = Field(None, description="run as many branches, with parameters drawn per branch")
@@ -855,7 +919,7 @@ class Scenario(Frozen):
         if not arr.varies:
             return None
         return calendar.profile(arr.per_order_rate, self.time_unit, self.horizon, self.clock.start if self.clock else None,
-                                self.holidays, arr.seasonality)
+                                self.holidays, arr.seasonality, arr.dated())
 
     def agreement_pairs(self) -> list[tuple[str, str, float]]:
         """Every (customer, supplier, target) the agreements cover, in file order of customer then supplier.
@@ -889,27 +953,49 @@ class Scenario(Frozen):
         """The department's shifts as (windows, headcount) pairs, None when it works around the clock.
 
         *heads* overrides a calendar department's headcount (an allocation policy's)."""
+        named = self._shift_names(dept, heads)
+        return None if named is None else [(self.weekly_hours(name), h) for name, h in named]
+
+    def _shift_names(self, dept: str, heads: int | None) -> list[tuple[str, int]] | None:
         spec = self.departments[dept]
         if spec.shifts is not None:
-            return [(self.calendars[s.calendar], s.headcount) for s in spec.shifts]
+            return [(s.calendar, s.headcount) for s in spec.shifts]
         if spec.calendar is not None:
-            return [(self.calendars[spec.calendar], spec.headcount if heads is None else int(heads))]
+            return [(spec.calendar, spec.headcount if heads is None else int(heads))]
         return None
+
+    def weekly_hours(self, name: str) -> tuple[str, ...]:
+        """A calendar's weekly windows for the weekly views (capacity, stability, shift advice): with dated
+        changes, the version in force on the most days of the horizon (the earliest on a tie)."""
+        spec = self.calendars[name]
+        if not isinstance(spec, DatedCalendar):
+            return spec
+        start = calendar.parse_start(self.clock.start if self.clock else calendar.DEFAULT_START)
+        last = (start + datetime.timedelta(minutes=self.horizon * calendar.UNIT_MINUTES.get(self.time_unit, 60.0))).date()
+        edges = [start.date()] + [min(max(d, start.date()), last) for d, _ in spec.dated()] + [last]
+        days = [b.toordinal() - a.toordinal() for a, b in zip(edges, edges[1:])]
+        versions = [spec.hours] + [c.hours for c in spec.changes]
+        return versions[days.index(max(days))]
+
+    def _timed(self, name: str, heads: int) -> tuple:
+        """A shift for ``shifts.schedule``: the calendar's first windows, the headcount and its dated changes."""
+        spec = self.calendars[name]
+        return (spec.hours, heads, spec.dated()) if isinstance(spec, DatedCalendar) else (spec, heads)
 
     def staff_schedule(self, dept: str, heads: int | None = None) -> shifts.Schedule | None:
         """The department's scheduled headcount over [0, horizon] (None: always its headcount)."""
-        pairs = self.shift_list(dept, heads)
-        if pairs is None:
+        named = self._shift_names(dept, heads)
+        if named is None:
             return None
-        return shifts.schedule(pairs, self.time_unit, self.horizon, self.clock.start if self.clock else None,
-                               self.holidays)
+        return shifts.schedule([self._timed(name, h) for name, h in named], self.time_unit, self.horizon,
+                               self.clock.start if self.clock else None, self.holidays)
 
     def supplier_clock(self, supplier: str) -> calendar.Profile | None:
         """The open clock of a supplier on a calendar over [0, horizon] (None: always open)."""
         name = self.suppliers[supplier].calendar
         if name is None:
             return None
-        return shifts.schedule([(self.calendars[name], 1)], self.time_unit, self.horizon,
+        return shifts.schedule([self._timed(name, 1)], self.time_unit, self.horizon,
                                self.clock.start if self.clock else None, self.holidays).open_clock()
 
     def capacity(self, dept: str) -> float:

@@ -41,12 +41,13 @@ class Traffic:
 
 def arrival_rate(segment, scenario: Scenario) -> float:
     """Orders per time unit at t=0: the open rate, or population x rate per customer; a rate that varies in time
-    counts by its long-run average (``calendar.long_run_rate``: the week's, times seasonality's over the horizon)."""
+    counts by its long-run average (``calendar.long_run_rate``: the week's, times seasonality's over the horizon;
+    with dated changes, the average over the horizon)."""
     arr = segment.arrivals
     rate = arr.per_order_rate
     if arr.varies:
         start = scenario.clock.start if scenario.clock else None
-        rate = long_run_rate(rate, scenario.time_unit, scenario.horizon, start, arr.seasonality)
+        rate = long_run_rate(rate, scenario.time_unit, scenario.horizon, start, arr.seasonality, arr.dated())
     return rate if hasattr(arr, "rate") else arr.population * rate
 
 
