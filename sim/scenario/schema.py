@@ -518,6 +518,7 @@ class Morale(Frozen):
     """Per-department morale in [0, 1], updated each period (see the README's Model section).
 
     target = baseline - load_effect * max(0, u - utilisation_threshold) - blocked_effect * b
+             - challenge_effect * max(0, utilisation_threshold - (u - b))
     morale += adjust_rate * (target - morale)
     Effects, each neutral at baseline: speed x (1 + productivity_effect * (m - baseline));
     defect rate x exp(defect_effect * (baseline - m)); attrition hazard per employee
@@ -533,6 +534,11 @@ class Morale(Frozen):
     )
     load_effect: NonNegativeFloat = Field(2.0, description="morale lost per unit of utilisation above threshold")
     blocked_effect: NonNegativeFloat = Field(1.0, description="morale lost per unit of blocked share")
+    challenge_effect: NonNegativeFloat = Field(
+        0.0, description="morale lost per unit of unblocked utilisation (u - b) short of utilisation_threshold: "
+        "challenge demands raise engagement (Crawford, LePine & Rich 2010), so baseline is the morale of work up "
+        "to the threshold and less work falls short of it; 0: the load below the threshold does not matter"
+    )
     productivity_effect: NonNegativeFloat = Field(
         0.4, description="relative speed change per unit of morale (Harter et al. 2002, r=.20 with productivity)"
     )
@@ -551,11 +557,13 @@ class Morale(Frozen):
     )
 
     @model_serializer(mode="wrap")
-    def _ramp_left_out(self, handler):
+    def _defaults_left_out(self, handler):
         data = handler(self)
         if self.ramp_periods == 0:  # turnover costing no speed: morale dumps as before
             data.pop("newcomer_speed", None)
             data.pop("ramp_periods", None)
+        if self.challenge_effect == 0.0:  # challenge off: morale dumps as before
+            data.pop("challenge_effect", None)
         return data
 
     @property
