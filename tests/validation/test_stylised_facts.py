@@ -26,7 +26,8 @@ REDUCED = Size(replications=60, trace_replications=1, churn_trace_replications=1
 KNOWN_FAILURES = {
     9: "load drives both; CSAT answers within the period and morale a period later, so CSAT leads engagement",
     12: "output is demand-limited: a branch's local demand raises its output per paid hour and, through load, lowers "
-        "its morale; an engaged branch keeps its staff (paid hours), and turnover's cost in speed does not outweigh that",
+        "its morale; an engaged branch keeps its staff (paid hours), and turnover's cost in speed does not outweigh that; "
+        "challenge demands turn it only by trading away facts 10 and 11",
 }
 
 
