@@ -65,6 +65,7 @@ class CompiledScenario(NamedTuple):
     # departments
     headcount: np.ndarray  # (D,) int64
     skill: np.ndarray  # (D,)
+    challenge: np.ndarray  # (D,) challenge_effect: morale target drop per unit of unblocked load short of the threshold
     # services (department by department)
     svc_dept: np.ndarray  # (V,) int64
     svc_dist: np.ndarray  # (V, 4) code, p0, p1, p2
@@ -115,7 +116,7 @@ class CompiledScenario(NamedTuple):
     sup_sensitivity: np.ndarray
     # morale and the policy's run-time parts
     morale_on: int
-    morale: np.ndarray  # (14,) see MORALE_FIELDS
+    morale: np.ndarray  # (13,) see MORALE_FIELDS
     morale_lift: float  # recognition: lift of every department's morale target
     training: np.ndarray  # (3,) invested share, training_effect, training_lag (share 0: no training)
     feedback: float  # shared feedback: morale target lift at NPS_last 100 (0: not shared)
@@ -161,7 +162,7 @@ class CompiledScenario(NamedTuple):
 MORALE_FIELDS = (
     "start", "baseline", "adjust_rate", "utilisation_threshold", "load_effect", "blocked_effect",
     "productivity_effect", "defect_effect", "attrition_rate", "attrition_effect", "hiring_delay",
-    "newcomer_speed", "ramp_periods", "challenge_effect",
+    "newcomer_speed", "ramp_periods",
 )  # fmt: skip
 
 
@@ -349,7 +350,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     start = m.baseline if m.initial is None else m.initial
     morale = [start, m.baseline, m.adjust_rate, m.utilisation_threshold, m.load_effect, m.blocked_effect,
               m.productivity_effect, m.defect_effect, m.attrition_rate, m.attrition_effect, m.hiring_delay,
-              m.newcomer_speed, float(m.ramp_periods), m.challenge_effect]  # fmt: skip
+              m.newcomer_speed, float(m.ramp_periods)]  # fmt: skip
 
     names = source_names(scenario)
     n_svc = len(refs)
@@ -421,6 +422,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         handoff=_f(_dist(scenario.handoff)),
         headcount=_i([heads[d] for d in departments]),
         skill=_f([float(dept.skill) * (1.0 - meetings) for dept in scenario.departments.values()]),  # meetings
+        challenge=_f([dept.challenge_effect for dept in scenario.departments.values()]),
         svc_dept=_i(svc_dept),
         svc_dist=_f(svc_dist, (n_svc, 4)),
         svc_defect=_f(svc_defect),
