@@ -65,6 +65,7 @@ class CompiledScenario(NamedTuple):
     # departments
     headcount: np.ndarray  # (D,) int64
     skill: np.ndarray  # (D,)
+    challenge: np.ndarray  # (D,) challenge_effect: morale target drop per unit of unblocked load short of the threshold
     # services (department by department)
     svc_dept: np.ndarray  # (V,) int64
     svc_dist: np.ndarray  # (V, 4) code, p0, p1, p2
@@ -421,6 +422,7 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         handoff=_f(_dist(scenario.handoff)),
         headcount=_i([heads[d] for d in departments]),
         skill=_f([float(dept.skill) * (1.0 - meetings) for dept in scenario.departments.values()]),  # meetings
+        challenge=_f([dept.challenge_effect for dept in scenario.departments.values()]),
         svc_dept=_i(svc_dept),
         svc_dist=_f(svc_dist, (n_svc, 4)),
         svc_defect=_f(svc_defect),

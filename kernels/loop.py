@@ -476,7 +476,7 @@ def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn,
             ut = db / da if da > 0.0 else 0.0
             bs = dk / da if da > 0.0 else 0.0
             # recognition lifts the target: the formula's baseline argument, not the neutral point of the effects
-            m = morale_next(DF[d, DF_MORALE], ut, bs, baseline + lift, mor[3], mor[4], mor[5], mor[2])
+            m = morale_next(DF[d, DF_MORALE], ut, bs, baseline + lift, mor[3], mor[4], mor[5], mor[2], cs.challenge[d])
             DF[d, DF_MORALE] = m
             DF[d, DF_SPEED] = cs.skill[d] * speed_factor(m, baseline, mor[6])
             pa = attrition_probability(m, baseline, mor[8], mor[9])

@@ -59,9 +59,13 @@ def acquisition_mean(rate, period, word_of_mouth, last_nps):
 
 
 @njit(cache=True)
-def morale_next(morale, utilisation, blocked_share, baseline, threshold, load_effect, blocked_effect, adjust_rate):
-    """Morale after a period boundary: move a share adjust_rate toward the stress-lowered target."""
+def morale_next(morale, utilisation, blocked_share, baseline, threshold, load_effect, blocked_effect, adjust_rate,
+                challenge_effect):
+    """Morale after a period boundary: move a share adjust_rate toward the target that overload and blocking
+    lower and, with challenge_effect, unblocked work short of the threshold lowers too (challenge missing)."""
     target = baseline - load_effect * max(0.0, utilisation - threshold) - blocked_effect * blocked_share
+    if challenge_effect > 0.0:  # skipped at 0, so the sum is the one without it to the last bit
+        target -= challenge_effect * max(0.0, threshold - (utilisation - blocked_share))
     target = min(1.0, max(0.0, target))
     return min(1.0, max(0.0, morale + adjust_rate * (target - morale)))
 

@@ -222,6 +222,12 @@ class Department(Frozen):
 
     headcount: Heads = Field(description="employees (fixed allocation); with `shifts`: their sum, not written")
     skill: Annotated[float, Field(ge=0.001, le=1000)] = Field(1.0, description="service time is divided by skill")
+    challenge_effect: NonNegativeFloat = Field(
+        0.0, description="with morale on, morale lost per unit of unblocked utilisation (u - b) short of "
+        "morale.utilisation_threshold: workload is a challenge demand that raises engagement (Crawford, LePine & Rich "
+        "2010), so baseline is the morale of work up to the threshold; 0: load below the threshold does not matter "
+        "(for a department whose measured load is not its challenge, e.g. one that fills the rest with work not modelled)"
+    )
     services: dict[Identifier, Service] = Field(min_length=1, description="the kinds of work it does, by name")
     calendar: Identifier | None = Field(None, description="name of a calendar: the department works only while it is open")
     shifts: tuple[Shift, ...] | None = Field(
@@ -250,6 +256,8 @@ class Department(Frozen):
         for key in ("calendar", "shifts"):
             if getattr(self, key) is None:
                 data.pop(key, None)  # departments without them dump as before
+        if self.challenge_effect == 0.0:
+            data.pop("challenge_effect", None)  # likewise
         if self.shifts is not None:
             data.pop("headcount", None)  # the shifts' sum, not written
         return data
@@ -518,6 +526,7 @@ class Morale(Frozen):
     """Per-department morale in [0, 1], updated each period (see the README's Model section).
 
     target = baseline - load_effect * max(0, u - utilisation_threshold) - blocked_effect * b
+             - challenge_effect * max(0, utilisation_threshold - (u - b))   (the department's challenge_effect)
     morale += adjust_rate * (target - morale)
     Effects, each neutral at baseline: speed x (1 + productivity_effect * (m - baseline));
     defect rate x exp(defect_effect * (baseline - m)); attrition hazard per employee
@@ -551,7 +560,7 @@ class Morale(Frozen):
     )
 
     @model_serializer(mode="wrap")
-    def _ramp_left_out(self, handler):
+    def _defaults_left_out(self, handler):
         data = handler(self)
         if self.ramp_periods == 0:  # turnover costing no speed: morale dumps as before
             data.pop("newcomer_speed", None)

@@ -25,8 +25,6 @@ REDUCED = Size(replications=60, trace_replications=1, churn_trace_replications=1
 # facts that FAIL at full size (README, "Stylised facts"): the model's mechanism, not the sample, decides them
 KNOWN_FAILURES = {
     9: "load drives both; CSAT answers within the period and morale a period later, so CSAT leads engagement",
-    12: "output is demand-limited: a branch's local demand raises its output per paid hour and, through load, lowers "
-        "its morale; an engaged branch keeps its staff (paid hours), and turnover's cost in speed does not outweigh that",
 }
 
 

@@ -227,7 +227,7 @@ class Organisation:
                 dept.set_morale(
                     model.morale_next.py_func(
                         before, u, b, m.baseline + lift, m.utilisation_threshold,
-                        m.load_effect, m.blocked_effect, m.adjust_rate,
+                        m.load_effect, m.blocked_effect, m.adjust_rate, self.scenario.departments[dept.name].challenge_effect,
                     )
                 )
                 leavers = self.attrition(dept)
