@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import EventLogError
-from orgsim.eventlog import busy, discovery, hours
+from orgsim.eventlog import busy, discovery, hours, volumes
 from orgsim.eventlog import variants as variant_rule
 from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.reading import EventLog
@@ -65,32 +65,60 @@ def case_times(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rate_table(arrivals: pd.Series, origin: pd.Timestamp, span: tuple[pd.Timestamp, pd.Timestamp],
-                closed: set) -> dict[str, float]:
-    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in *span* [from, to)."""
+def _hours_in(span: tuple[pd.Timestamp, pd.Timestamp], closed: set) -> pd.Series:
+    """The hours [from, to) of *span*, each by its start, holidays left out."""
     grid = pd.Series(pd.date_range(span[0], span[1], freq="h", inclusive="left"))
-    grid = grid[~grid.dt.date.astype(str).isin(closed)]
+    return grid[~grid.dt.date.astype(str).isin(closed)]
+
+
+def _hour_rates(arrivals: pd.Series, span: tuple[pd.Timestamp, pd.Timestamp], closed: set) -> np.ndarray:
+    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in *span* [from, to)."""
     arrivals = arrivals[(arrivals >= span[0]) & (arrivals < span[1])]
-    exposure = np.bincount(hours.hour_of_week(grid), minlength=hours.HOURS)
+    exposure = np.bincount(hours.hour_of_week(_hours_in(span, closed)), minlength=hours.HOURS)
     counts = np.bincount(hours.hour_of_week(arrivals), minlength=hours.HOURS)
+    return np.divide(counts, exposure, out=np.zeros(hours.HOURS), where=exposure > 0)
+
+
+def _table(rates: np.ndarray, factor: float = 1.0) -> dict[str, float]:
+    """A rate table of the hours of the week with arrivals, each rate times *factor* (a level of ``volumes``)."""
     table = {}
-    for how in np.flatnonzero(counts):
-        if exposure[how]:
-            d, h = divmod(int(how), 24)
-            table[f"{DAYS[d]} {h:02d}:00-{h + 1:02d}:00"] = _round(counts[how] / exposure[how])
+    for how in np.flatnonzero(rates):
+        d, h = divmod(int(how), 24)
+        table[f"{DAYS[d]} {h:02d}:00-{h + 1:02d}:00"] = _round(rates[how] * factor)
     return table
 
 
-def _arrivals(times: pd.Series, origin: pd.Timestamp, horizon: float, closed: set, change) -> dict:
-    """A segment's arrivals: its rate table over the span, or, when the hours change, one table for each side."""
+def _arrivals(times: pd.Series, origin: pd.Timestamp, horizon: float, closed: set, change) -> tuple[dict, dict]:
+    """A segment's arrivals: its rate table over the span (one table for each side when the hours change), times
+    each monthly level when its volume changes (``volumes``); and the facts behind the levels, by date."""
     end = origin + pd.Timedelta(hours=math.ceil(horizon))
-    if change is None:
-        return {"rate": _rate_table(times, origin, (origin, end), closed)}
-    day = pd.Timestamp(change.day)
-    before, after = _rate_table(times, origin, (origin, day), closed), _rate_table(times, origin, (day, end), closed)
-    if not before or not after:
-        return {"rate": _rate_table(times, origin, (origin, end), closed)}
-    return {"rate": before, "changes": [{"from": change.day.isoformat(), "rate": after}]}
+    day = None if change is None else pd.Timestamp(change.day)
+    rates = [_hour_rates(times, (origin, end), closed)]
+    if day is not None:
+        sides = [_hour_rates(times, (origin, day), closed), _hour_rates(times, (day, end), closed)]
+        rates, day = (sides, day) if sides[0].any() and sides[1].any() else (rates, None)
+    grid = _hours_in((origin, end), closed)
+    side = (grid >= day).to_numpy(dtype=int) if day is not None else np.zeros(len(grid), dtype=int)
+    expected_hour = np.choose(side, [r[hours.hour_of_week(grid)] for r in rates])
+    months = grid.dt.to_period("M")
+    expected = pd.Series(expected_hour, index=months.to_numpy()).groupby(level=0).sum()
+    inside = times[(times >= origin) & (times < end)]
+    counts = inside.dt.to_period("M").value_counts().reindex(expected.index).fillna(0).astype(int)
+    test = volumes.monthly_levels(counts.to_numpy(), expected.to_numpy())
+    constant = len(test.levels) == 1
+    starts = {origin: test.levels[0]} | {expected.index[lv.first].start_time: lv for lv in test.levels[1:]}
+    dates = sorted(set(starts) | ({day} if day is not None else set()))
+    pieces, level = [], test.levels[0]
+    for date in dates:
+        level = starts.get(date, level)
+        which = 1 if day is not None and date >= day else 0
+        pieces.append((date, _table(rates[which], 1.0 if constant else level.factor)))
+    out = {"rate": pieces[0][1]}
+    if len(pieces) > 1:
+        out["changes"] = [{"from": date.date().isoformat(), "rate": table} for date, table in pieces[1:]]
+    facts = {"test": test, "months": [str(m) for m in expected.index], "counts": counts.tolist(), "levels": starts,
+             "hours_change": day}
+    return out, facts
 
 
 def _probabilities(counter: Counter, total: int, ref) -> dict[str, float]:
@@ -304,12 +332,14 @@ def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, m
         base = "cases" if len(flow.first) == 1 else f"from {first}"
         seg = discovery.identifier(f"{base} {group}".strip(), taken, limit=40)
         times = cases.loc[mine.index]
-        segments[seg] = {"arrivals": _arrivals(times["arrival"], origin, horizon, set(closed), change),
+        arrivals, volume = _arrivals(times["arrival"], origin, horizon, set(closed), change)
+        segments[seg] = {"arrivals": arrivals,
                          "journey": _journey(first, own, ref, steps.get(group)),
                          "expectation": max(_round(float(times["cycle"].median())), 0.01)}
         model.segments[seg] = {"first": first, "group": group, "flow": own, "cases": len(mine),
                                "cycle_median": float(times["cycle"].median()),
-                               "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9))}
+                               "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9)),
+                               "volume": volume}
     return segments
 
 
