@@ -40,13 +40,18 @@ def office_hours(day: int) -> tuple[float, float]:
     return 9.0, 17.0
 
 
-def _arrivals(rng, hours) -> np.ndarray:
-    """Hours after ORIGIN of Poisson arrivals at RATE per open hour (weekdays, by *hours* of the day)."""
+def constant(day: int) -> float:
+    """The known process's arrival rate on every day: RATE per open hour."""
+    return RATE
+
+
+def _arrivals(rng, hours, rate=constant) -> np.ndarray:
+    """Hours after ORIGIN of Poisson arrivals at *rate* (of the day) per open hour (weekdays, by *hours* of the day)."""
     times = []
     for day in range(WEEKS * 7):
         if day % 7 < 5:
             a, b = hours(day)
-            n = rng.poisson(RATE * (b - a))
+            n = rng.poisson(rate(day) * (b - a))
             times += list(day * 24 + a + np.sort(rng.uniform(0, b - a, n)))
     return np.array(times)
 
@@ -70,11 +75,11 @@ def _finish(t: float, work: float, hours) -> float:
     return t
 
 
-def known_log(seed: int = 1, hours=office_hours) -> pd.DataFrame:
+def known_log(seed: int = 1, hours=office_hours, rate=constant) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     free = {team: np.zeros(n) for team, n in HEADS.items()}
     rows = []
-    for case, t in enumerate(_arrivals(rng, hours)):
+    for case, t in enumerate(_arrivals(rng, hours, rate)):
         path = ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
         for act in path:
             team = TEAMS[act]
@@ -136,6 +141,26 @@ def test_arrival_rate_is_recovered_within_its_standard_error(fitted):
     assert abs(mean_rate - RATE) < 4 * math.sqrt(RATE / exposure)
     outside = sum(v for w, v in table.items() if w not in open_hours)
     assert outside < 0.02 * RATE  # arrivals are only in open hours (an arrival at 16:59 may spill into 17:00)
+    assert "changes" not in model.scenario["segments"]["cases"]["arrivals"]  # one level all along: no change
+
+
+def falling(day: int) -> float:
+    """Arrivals at RATE in January 2024, then a quarter of it from 1 February (day 31)."""
+    return RATE if day < 31 else RATE / 4
+
+
+def test_a_fall_in_arrivals_is_a_dated_level_of_the_rate_table(tmp_path):
+    path = tmp_path / "falling.csv"
+    known_log(rate=falling).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    arrivals = model.scenario["segments"]["cases"]["arrivals"]
+    assert [c["from"] for c in arrivals["changes"]] == ["2024-02-01"]
+    before, after = arrivals["rate"], arrivals["changes"][0]["rate"]
+    assert set(before) == set(after)  # the week's shape is kept, its level changes
+    n_after = 40 * 7.6 * RATE / 4  # cases after the fall: 7.6 weeks of 40 open hours at RATE / 4
+    ratio = sum(after.values()) / sum(before.values())
+    assert abs(ratio - 0.25) < 4 * 0.25 * math.sqrt(1 / n_after + 1 / (40 * 4.4 * RATE))
+    validate_mapping(model.scenario)
 
 
 def test_routing_probability_is_recovered(fitted):
