@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import EventLogError
-from orgsim.eventlog import busy, discovery, hours, volumes
+from orgsim.eventlog import busy, discovery, hours, visits, volumes
 from orgsim.eventlog import variants as variant_rule
 from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.reading import EventLog
@@ -268,15 +268,22 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
 
     A delay is the wait from the end of the case's earlier work to the event's enabling (a timer,
     a reply; only a log with enabled times has it) plus the working time the event then waited
-    that its department's queue does not explain (see ``_working``).  Returns {activity: (events, positive delays in hours)}.
+    that its department's queue does not explain (see ``_working``).  A repeat-visit state (``visits``) with
+    fewer than ``visits.MIN_WAITS`` positive delays of its own takes its law from all visits of its activity
+    (column ``logged``), its share from its own.  Returns {activity: (events, positive delays, the law's sample)}.
     """
     gap = ((frame["enabled"] - _earlier_end(frame)).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0.0).to_numpy()
     delay = gap + np.maximum(idle, 0.0)
+    logged = frame["logged"].to_numpy() if "logged" in frame else frame["activity"].to_numpy()
     out = {}
     for act, idx in frame.groupby("activity").indices.items():
         positive = delay[idx][delay[idx] > MIN_WAIT]
+        sample = positive
+        if len(positive) and act != logged[idx[0]] and len(positive) < visits.MIN_WAITS:
+            pooled = delay[logged == logged[idx[0]]]
+            sample = pooled[pooled > MIN_WAIT]
         if len(positive):
-            out[act] = (len(idx), positive)
+            out[act] = (len(idx), len(positive), sample)
     return out
 
 
@@ -302,20 +309,20 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
     groups = sorted(set(cases["group"]))
     starters = set(frame.groupby("case", sort=False)["activity"].first()) | set(needs) | {a for n in needs.values() for a in n}
     steps: dict = {g: {} for g in groups}
-    for act, (n, positive) in sorted(_waits(frame, idle).items()):
+    for act, (n, k, positive) in sorted(_waits(frame, idle).items()):
         if len(groups) == 1 or act in starters:
             wait = _wait_service(departments, delay, model, labels, act, positive, "", taken)
             dname, svc_name = ref(act).split(".")
             departments[dname]["services"][svc_name].setdefault("needs", []).append(
-                {"service": wait, "probability": min(1.0, _round(len(positive) / n))})
+                {"service": wait, "probability": min(1.0, _round(k / n))})
     if len(groups) == 1:
         return steps
     for g in groups:
         mask = frame["case"].map(cases["group"]).eq(g).to_numpy()
-        for act, (n, positive) in sorted(_waits(frame[mask], idle[mask]).items()):
+        for act, (n, k, positive) in sorted(_waits(frame[mask], idle[mask]).items()):
             if act not in starters:
                 steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken),
-                                 min(1.0, _round(len(positive) / n)))
+                                 min(1.0, _round(k / n)))
     return steps
 
 
@@ -343,6 +350,29 @@ def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, m
     return segments
 
 
+def _visit_states(frame, flow, cases, work, services, ids):
+    """Repeat visits as states of their own where a segment's loop counts are not geometric (``visits``): the
+    frame with each event's state as its activity (the log's name in ``logged``), the flow of states, {state:
+    (activity, visit)}, and each segment's test.  A state's time law is its activity's, pooled over all visits,
+    unless ``visits.own_law``; its service is ``<activity's service>_visit<k>`` in the same department."""
+    first_of = pd.Series({c: s[0] for c, s in flow.sequence.items()}).reindex(cases.index)
+    keys = list(zip(first_of, cases["group"]))
+    codes = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    labels, by_code, repeat = visits.states(frame, pd.Series([codes[k] for k in keys], index=cases.index))
+    tests = {key: by_code.get(i) for key, i in codes.items()}
+    if not repeat:
+        return frame, flow, repeat, tests
+    frame = frame.assign(activity=labels, logged=frame["activity"])
+    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
+    for state, (act, k) in repeat.items():
+        own = (labels == state).to_numpy()
+        others = (frame["logged"] == act).to_numpy() & ~own
+        fits = fit_all(work[own]) if visits.own_law(work[own], work[others]) else services[act].fits
+        services[state] = ServiceFit(state, int(own.sum()), float(wall[own].mean()), float(work[own].mean()), fits)
+        ids[state] = f"{ids[act]}_visit{k}"
+    return frame, discovery.flow(frame), repeat, tests
+
+
 def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     """Fit a scenario to *log* (see the module docstring); raises EventLogError when the log cannot give one."""
     frame = log.frame
@@ -362,14 +392,20 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         taken: set[str] = set()
         for act in dept.activities:
             ids[act] = f"{dept.name}.{discovery.identifier(act, taken)}"
+    variants = variant_rule.loop_groups(frame, cases["cycle"])
+    cases["group"] = variants.group if variants else ""
+    frame, flow, repeat, tests = _visit_states(frame, flow, cases, work, services, ids)
     ref = ids.__getitem__
+    looped = {act for act, _k in repeat.values()}  # their first visits carry the log's name too
     needs = _acyclic_needs(flow.needs)
     model = FittedModel({}, log.path, len(frame), len(cases), departments=depts, services=services)
     departments = {}
     for dname, dept in depts.items():
         svc = {}
-        for act in dept.activities:
-            entry = {"time": services[act].fits[0].dist}
+        for act in dept.activities + sorted((s for s in repeat if repeat[s][0] in dept.activities),
+                                            key=lambda s: repeat[s][::-1]):
+            logged = repeat[act][0] if act in repeat else act if act in looped else None
+            entry = {"time": services[act].fits[0].dist} | ({"activity": logged} if logged else {})
             if act in needs:
                 entry["needs"] = [{"service": ref(x), "probability": min(1.0, _round(n / flow.visits[act]))}
                                   for x, n in sorted(needs[act].items())]
@@ -379,10 +415,10 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
             spec["calendar"] = dname
         departments[dname] = {**spec, "services": svc}
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
-    variants = variant_rule.loop_groups(frame, cases["cycle"])
-    cases["group"] = variants.group if variants else ""
     steps = _add_waits(frame, idle, cases, flow.needs, departments, model, labels, ref)
     segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model)
+    for facts in model.segments.values():
+        facts["visits"] = tests.get((facts["first"], facts["group"]))
     model.scenario = {
         "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
         "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},

@@ -14,6 +14,7 @@ import pandas as pd
 from orgsim.eventlog import hours
 from orgsim.eventlog.fitting import UNLIMITED_HEADS, FittedModel
 from orgsim.eventlog.hours import MOVED_SHARE, OPEN_SHARE
+from orgsim.eventlog.visits import MIN_CASES
 from orgsim.execution.atomic import write_text
 from orgsim.scenario.loader import parse_text, validate_mapping
 
@@ -54,6 +55,9 @@ def _service_lines(model: FittedModel, dname: str, sname: str, spec: dict, activ
              f"        time: {flow(best.dist)}  # best of {len(fit.fits)} families by "
              f"{'KS (one value holds half the sample)' if best.dist['dist'] == 'deterministic' else 'AIC'}; "
              f"KS {best.ks:.3f}" + (f"; next: {rivals}" if rivals else "")]
+    if spec.get("activity"):
+        lines.append(f"        activity: {json.dumps(spec['activity'])}  # the log's name, which every visit's "
+                     "events carry")
     if spec.get("needs"):
         lines.append("        needs:  # fork-join: parallel work before it, or a wait after the case's earlier work")
         for need in spec["needs"]:
@@ -137,6 +141,7 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
              "(holidays out); 0 in hours not listed",
              f"      rate: {flow(spec['arrivals']['rate'])}" + _rate_comment(facts.get("volume")),
              *_change_lines(spec["arrivals"], facts.get("volume")),
+             *_visit_lines(facts.get("visits")),
              "    journey:  # directly-follows: each share = moves / visits of the step; the rest of a step's cases end there"]
     for step in spec["journey"]:
         if step["service"] not in ids:
@@ -151,6 +156,19 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
     lines.append(f"    expectation: {flow(spec['expectation'])}  # observed median cycle time (first enabled or start to "
                  f"last end), hours; mean {_hours(facts['cycle_mean'])}, p90 {_hours(facts['cycle_p90'])}")
     return lines
+
+
+def _visit_lines(test) -> list[str]:
+    """What the loop-count test (``visits``) found in a segment, as comments."""
+    if test is None:
+        return []
+    head = (f"    # visits of {json.dumps(test.activity)} per case: {test.counts}; against the geometric law one-step "
+            f"routing implies: G {test.g:.1f} on {test.df} df, p {test.p:.2g}")
+    if not test.caps:
+        return [head + ": kept one state per activity"]
+    capped = ", ".join(f"{json.dumps(a)} {k}" for a, k in sorted(test.caps.items()) if k > 1)
+    return [head + f": rejected, so a repeat visit is a state of its own up to K ({capped}; at least "
+            f"{MIN_CASES} cases reach visit K; later visits are visit K)"]
 
 
 def _moved(change) -> str:

@@ -43,3 +43,4 @@ def test_poisson_counts_at_one_level_rarely_change():
     rng = np.random.default_rng(7)
     changed = sum(len(monthly_levels(rng.poisson(40, 9), np.full(9, 40.0)).levels) > 1 for _ in range(500))
     assert changed <= 5  # ALPHA = 0.001 of 500 is 0.5; five is far in its tail
+

@@ -75,12 +75,17 @@ def _finish(t: float, work: float, hours) -> float:
     return t
 
 
-def known_log(seed: int = 1, hours=office_hours, rate=constant) -> pd.DataFrame:
+def one_review(rng) -> list[str]:
+    """The known process's path: Register, Review with probability P_REVIEW, Close."""
+    return ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
+
+
+def known_log(seed: int = 1, hours=office_hours, rate=constant, paths=one_review) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     free = {team: np.zeros(n) for team, n in HEADS.items()}
     rows = []
     for case, t in enumerate(_arrivals(rng, hours, rate)):
-        path = ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
+        path = paths(rng)
         for act in path:
             team = TEAMS[act]
             who = int(np.argmin(free[team]))
@@ -221,3 +226,54 @@ def test_a_fit_on_half_the_loan_log_reproduces_the_other_halfs_mean_cycle_time(t
     simulated = result.summary().set_index("metric").loc["external.sojourn_mean", "mean"]
     held_out = case_times(test.frame)["cycle"].mean()
     assert abs(simulated / held_out - 1) < 0.10, (simulated, held_out)
+
+
+def two_reviews(rng) -> list[str]:
+    """Register, then with probability P_REVIEW exactly two Reviews, then Close: loop counts far from geometric."""
+    return ["Register", "Review", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
+
+
+def geometric_reviews(rng) -> list[str]:
+    """Register, Review with probability P_REVIEW and again after each Review with probability 0.3, then Close."""
+    path = ["Register"]
+    if rng.random() < P_REVIEW:
+        path.append("Review")
+        while rng.random() < 0.3:
+            path.append("Review")
+    return path + ["Close"]
+
+
+def test_loops_of_exactly_two_become_visit_states_and_the_fit_repeats_them(tmp_path):
+    from orgsim.studies.events import event_log
+
+    path = tmp_path / "twice.csv"
+    known_log(paths=two_reviews).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    # the cases that review take longer (two reviews, often over a night): they are the `repeated` segment
+    assert model.segments["cases_fewer"]["visits"] is None  # no activity repeats there
+    test = model.segments["cases_repeated"]["visits"]
+    assert test.activity == "Review" and test.counts == {2: test.counts[2]} and test.p < 1e-3
+    assert test.caps["Review"] == 2 and test.caps["Register"] == 1
+    services = model.scenario["departments"]["office"]["services"]
+    assert services["review_visit2"]["activity"] == "Review"
+    journey = {s["service"]: s["next"] for s in model.scenario["segments"]["cases_repeated"]["journey"]}
+    assert journey["office.review"] == {"office.review_visit2": 1.0}
+    assert journey["office.review_visit2"] == {"desk.close": 1.0}
+    sim = event_log(validate_mapping(model.scenario), replications=1, seed=3)
+    shown = set(sim.loc[sim["department"] != "waits", "activity"])
+    assert shown == {"register", "Review", "close"}  # both visits carry the log's name
+    counts = sim[sim["activity"] == "Review"].groupby("case").size()
+    # geometric routing would give 1, 2, 3, ... reviews; a case with one is one the horizon cut in the middle
+    last_day = sim["start"].max() - pd.Timedelta(days=1)
+    cut = set(sim.loc[sim["start"] > last_day, "case"])
+    assert len(counts) > 50 and set(counts[~counts.index.isin(cut)]) == {2}
+
+
+def test_geometric_loops_stay_one_state(tmp_path):
+    path = tmp_path / "geometric.csv"
+    known_log(paths=geometric_reviews).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    test = model.segments["cases"]["visits"]
+    assert test.activity == "Review" and test.p > 1e-3 and not test.caps
+    assert set(test.counts) >= {1, 2, 3}
+    assert set(model.scenario["departments"]["office"]["services"]) == {"review"}
