@@ -287,12 +287,15 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
     return out
 
 
-def _wait_service(departments, delay, model, labels, act, positive, tag, taken) -> str:
-    """Add the `waits` department's service for the delays before *act* (of the *tag* cases); returns its reference."""
+def _wait_service(departments, delay, model, labels, act, positive, tag, taken, own=None) -> str:
+    """Add the `waits` department's service for the delays before *act* (of the *tag* cases), fitted to *positive*
+    (*own* of them its own when the law is pooled over an activity's visits); returns its reference."""
     sname = discovery.identifier(f"before {act}" + (f" {tag}" if tag else ""), taken)
     fits = fit_all(positive)
     departments.setdefault(delay, {"headcount": UNLIMITED_HEADS, "services": {}})["services"][sname] = {"time": fits[0].dist}
     label = f"wait before {act}" + (f" ({tag} cases)" if tag else "")
+    if own is not None and own != len(positive):
+        label += f", {own} own; law from all its visits'"
     model.services[label] = ServiceFit(label, len(positive), float(positive.mean()), float(positive.mean()), fits)
     labels[f"{delay}.{sname}"] = label
     return f"{delay}.{sname}"
@@ -311,7 +314,7 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
     steps: dict = {g: {} for g in groups}
     for act, (n, k, positive) in sorted(_waits(frame, idle).items()):
         if len(groups) == 1 or act in starters:
-            wait = _wait_service(departments, delay, model, labels, act, positive, "", taken)
+            wait = _wait_service(departments, delay, model, labels, act, positive, "", taken, k)
             dname, svc_name = ref(act).split(".")
             departments[dname]["services"][svc_name].setdefault("needs", []).append(
                 {"service": wait, "probability": min(1.0, _round(k / n))})
@@ -321,7 +324,7 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
         mask = frame["case"].map(cases["group"]).eq(g).to_numpy()
         for act, (n, k, positive) in sorted(_waits(frame[mask], idle[mask]).items()):
             if act not in starters:
-                steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken),
+                steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken, k),
                                  min(1.0, _round(k / n)))
     return steps
 
