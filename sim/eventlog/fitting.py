@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import EventLogError
-from orgsim.eventlog import busy, discovery, hours
+from orgsim.eventlog import busy, discovery, hours, visits, volumes
 from orgsim.eventlog import variants as variant_rule
 from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.reading import EventLog
@@ -65,32 +65,60 @@ def case_times(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rate_table(arrivals: pd.Series, origin: pd.Timestamp, span: tuple[pd.Timestamp, pd.Timestamp],
-                closed: set) -> dict[str, float]:
-    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in *span* [from, to)."""
+def _hours_in(span: tuple[pd.Timestamp, pd.Timestamp], closed: set) -> pd.Series:
+    """The hours [from, to) of *span*, each by its start, holidays left out."""
     grid = pd.Series(pd.date_range(span[0], span[1], freq="h", inclusive="left"))
-    grid = grid[~grid.dt.date.astype(str).isin(closed)]
+    return grid[~grid.dt.date.astype(str).isin(closed)]
+
+
+def _hour_rates(arrivals: pd.Series, span: tuple[pd.Timestamp, pd.Timestamp], closed: set) -> np.ndarray:
+    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in *span* [from, to)."""
     arrivals = arrivals[(arrivals >= span[0]) & (arrivals < span[1])]
-    exposure = np.bincount(hours.hour_of_week(grid), minlength=hours.HOURS)
+    exposure = np.bincount(hours.hour_of_week(_hours_in(span, closed)), minlength=hours.HOURS)
     counts = np.bincount(hours.hour_of_week(arrivals), minlength=hours.HOURS)
+    return np.divide(counts, exposure, out=np.zeros(hours.HOURS), where=exposure > 0)
+
+
+def _table(rates: np.ndarray, factor: float = 1.0) -> dict[str, float]:
+    """A rate table of the hours of the week with arrivals, each rate times *factor* (a level of ``volumes``)."""
     table = {}
-    for how in np.flatnonzero(counts):
-        if exposure[how]:
-            d, h = divmod(int(how), 24)
-            table[f"{DAYS[d]} {h:02d}:00-{h + 1:02d}:00"] = _round(counts[how] / exposure[how])
+    for how in np.flatnonzero(rates):
+        d, h = divmod(int(how), 24)
+        table[f"{DAYS[d]} {h:02d}:00-{h + 1:02d}:00"] = _round(rates[how] * factor)
     return table
 
 
-def _arrivals(times: pd.Series, origin: pd.Timestamp, horizon: float, closed: set, change) -> dict:
-    """A segment's arrivals: its rate table over the span, or, when the hours change, one table for each side."""
+def _arrivals(times: pd.Series, origin: pd.Timestamp, horizon: float, closed: set, change) -> tuple[dict, dict]:
+    """A segment's arrivals: its rate table over the span (one table for each side when the hours change), times
+    each monthly level when its volume changes (``volumes``); and the facts behind the levels, by date."""
     end = origin + pd.Timedelta(hours=math.ceil(horizon))
-    if change is None:
-        return {"rate": _rate_table(times, origin, (origin, end), closed)}
-    day = pd.Timestamp(change.day)
-    before, after = _rate_table(times, origin, (origin, day), closed), _rate_table(times, origin, (day, end), closed)
-    if not before or not after:
-        return {"rate": _rate_table(times, origin, (origin, end), closed)}
-    return {"rate": before, "changes": [{"from": change.day.isoformat(), "rate": after}]}
+    day = None if change is None else pd.Timestamp(change.day)
+    rates = [_hour_rates(times, (origin, end), closed)]
+    if day is not None:
+        sides = [_hour_rates(times, (origin, day), closed), _hour_rates(times, (day, end), closed)]
+        rates, day = (sides, day) if sides[0].any() and sides[1].any() else (rates, None)
+    grid = _hours_in((origin, end), closed)
+    side = (grid >= day).to_numpy(dtype=int) if day is not None else np.zeros(len(grid), dtype=int)
+    expected_hour = np.choose(side, [r[hours.hour_of_week(grid)] for r in rates])
+    months = grid.dt.to_period("M")
+    expected = pd.Series(expected_hour, index=months.to_numpy()).groupby(level=0).sum()
+    inside = times[(times >= origin) & (times < end)]
+    counts = inside.dt.to_period("M").value_counts().reindex(expected.index).fillna(0).astype(int)
+    test = volumes.monthly_levels(counts.to_numpy(), expected.to_numpy())
+    constant = len(test.levels) == 1
+    starts = {origin: test.levels[0]} | {expected.index[lv.first].start_time: lv for lv in test.levels[1:]}
+    dates = sorted(set(starts) | ({day} if day is not None else set()))
+    pieces, level = [], test.levels[0]
+    for date in dates:
+        level = starts.get(date, level)
+        which = 1 if day is not None and date >= day else 0
+        pieces.append((date, _table(rates[which], 1.0 if constant else level.factor)))
+    out = {"rate": pieces[0][1]}
+    if len(pieces) > 1:
+        out["changes"] = [{"from": date.date().isoformat(), "rate": table} for date, table in pieces[1:]]
+    facts = {"test": test, "months": [str(m) for m in expected.index], "counts": counts.tolist(), "levels": starts,
+             "hours_change": day}
+    return out, facts
 
 
 def _probabilities(counter: Counter, total: int, ref) -> dict[str, float]:
@@ -240,24 +268,34 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
 
     A delay is the wait from the end of the case's earlier work to the event's enabling (a timer,
     a reply; only a log with enabled times has it) plus the working time the event then waited
-    that its department's queue does not explain (see ``_working``).  Returns {activity: (events, positive delays in hours)}.
+    that its department's queue does not explain (see ``_working``).  A repeat-visit state (``visits``) with
+    fewer than ``visits.MIN_WAITS`` positive delays of its own takes its law from all visits of its activity
+    (column ``logged``), its share from its own.  Returns {activity: (events, positive delays, the law's sample)}.
     """
     gap = ((frame["enabled"] - _earlier_end(frame)).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0.0).to_numpy()
     delay = gap + np.maximum(idle, 0.0)
+    logged = frame["logged"].to_numpy() if "logged" in frame else frame["activity"].to_numpy()
     out = {}
     for act, idx in frame.groupby("activity").indices.items():
         positive = delay[idx][delay[idx] > MIN_WAIT]
+        sample = positive
+        if len(positive) and act != logged[idx[0]] and len(positive) < visits.MIN_WAITS:
+            pooled = delay[logged == logged[idx[0]]]
+            sample = pooled[pooled > MIN_WAIT]
         if len(positive):
-            out[act] = (len(idx), positive)
+            out[act] = (len(idx), len(positive), sample)
     return out
 
 
-def _wait_service(departments, delay, model, labels, act, positive, tag, taken) -> str:
-    """Add the `waits` department's service for the delays before *act* (of the *tag* cases); returns its reference."""
+def _wait_service(departments, delay, model, labels, act, positive, tag, taken, own=None) -> str:
+    """Add the `waits` department's service for the delays before *act* (of the *tag* cases), fitted to *positive*
+    (*own* of them its own when the law is pooled over an activity's visits); returns its reference."""
     sname = discovery.identifier(f"before {act}" + (f" {tag}" if tag else ""), taken)
     fits = fit_all(positive)
     departments.setdefault(delay, {"headcount": UNLIMITED_HEADS, "services": {}})["services"][sname] = {"time": fits[0].dist}
     label = f"wait before {act}" + (f" ({tag} cases)" if tag else "")
+    if own is not None and own != len(positive):
+        label += f", {own} own; law from all its visits'"
     model.services[label] = ServiceFit(label, len(positive), float(positive.mean()), float(positive.mean()), fits)
     labels[f"{delay}.{sname}"] = label
     return f"{delay}.{sname}"
@@ -274,20 +312,20 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
     groups = sorted(set(cases["group"]))
     starters = set(frame.groupby("case", sort=False)["activity"].first()) | set(needs) | {a for n in needs.values() for a in n}
     steps: dict = {g: {} for g in groups}
-    for act, (n, positive) in sorted(_waits(frame, idle).items()):
+    for act, (n, k, positive) in sorted(_waits(frame, idle).items()):
         if len(groups) == 1 or act in starters:
-            wait = _wait_service(departments, delay, model, labels, act, positive, "", taken)
+            wait = _wait_service(departments, delay, model, labels, act, positive, "", taken, k)
             dname, svc_name = ref(act).split(".")
             departments[dname]["services"][svc_name].setdefault("needs", []).append(
-                {"service": wait, "probability": min(1.0, _round(len(positive) / n))})
+                {"service": wait, "probability": min(1.0, _round(k / n))})
     if len(groups) == 1:
         return steps
     for g in groups:
         mask = frame["case"].map(cases["group"]).eq(g).to_numpy()
-        for act, (n, positive) in sorted(_waits(frame[mask], idle[mask]).items()):
+        for act, (n, k, positive) in sorted(_waits(frame[mask], idle[mask]).items()):
             if act not in starters:
-                steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken),
-                                 min(1.0, _round(len(positive) / n)))
+                steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken, k),
+                                 min(1.0, _round(k / n)))
     return steps
 
 
@@ -304,13 +342,38 @@ def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, m
         base = "cases" if len(flow.first) == 1 else f"from {first}"
         seg = discovery.identifier(f"{base} {group}".strip(), taken, limit=40)
         times = cases.loc[mine.index]
-        segments[seg] = {"arrivals": _arrivals(times["arrival"], origin, horizon, set(closed), change),
+        arrivals, volume = _arrivals(times["arrival"], origin, horizon, set(closed), change)
+        segments[seg] = {"arrivals": arrivals,
                          "journey": _journey(first, own, ref, steps.get(group)),
                          "expectation": max(_round(float(times["cycle"].median())), 0.01)}
         model.segments[seg] = {"first": first, "group": group, "flow": own, "cases": len(mine),
                                "cycle_median": float(times["cycle"].median()),
-                               "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9))}
+                               "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9)),
+                               "volume": volume}
     return segments
+
+
+def _visit_states(frame, flow, cases, work, services, ids):
+    """Repeat visits as states of their own where a segment's loop counts are not geometric (``visits``): the
+    frame with each event's state as its activity (the log's name in ``logged``), the flow of states, {state:
+    (activity, visit)}, and each segment's test.  A state's time law is its activity's, pooled over all visits,
+    unless ``visits.own_law``; its service is ``<activity's service>_visit<k>`` in the same department."""
+    first_of = pd.Series({c: s[0] for c, s in flow.sequence.items()}).reindex(cases.index)
+    keys = list(zip(first_of, cases["group"]))
+    codes = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    labels, by_code, repeat = visits.states(frame, pd.Series([codes[k] for k in keys], index=cases.index))
+    tests = {key: by_code.get(i) for key, i in codes.items()}
+    if not repeat:
+        return frame, flow, repeat, tests
+    frame = frame.assign(activity=labels, logged=frame["activity"])
+    wall = (frame["end"] - frame["start"]).dt.total_seconds().to_numpy() / 3600.0
+    for state, (act, k) in repeat.items():
+        own = (labels == state).to_numpy()
+        others = (frame["logged"] == act).to_numpy() & ~own
+        fits = fit_all(work[own]) if visits.own_law(work[own], work[others]) else services[act].fits
+        services[state] = ServiceFit(state, int(own.sum()), float(wall[own].mean()), float(work[own].mean()), fits)
+        ids[state] = f"{ids[act]}_visit{k}"
+    return frame, discovery.flow(frame), repeat, tests
 
 
 def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
@@ -332,14 +395,20 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         taken: set[str] = set()
         for act in dept.activities:
             ids[act] = f"{dept.name}.{discovery.identifier(act, taken)}"
+    variants = variant_rule.loop_groups(frame, cases["cycle"])
+    cases["group"] = variants.group if variants else ""
+    frame, flow, repeat, tests = _visit_states(frame, flow, cases, work, services, ids)
     ref = ids.__getitem__
+    looped = {act for act, _k in repeat.values()}  # their first visits carry the log's name too
     needs = _acyclic_needs(flow.needs)
     model = FittedModel({}, log.path, len(frame), len(cases), departments=depts, services=services)
     departments = {}
     for dname, dept in depts.items():
         svc = {}
-        for act in dept.activities:
-            entry = {"time": services[act].fits[0].dist}
+        for act in dept.activities + sorted((s for s in repeat if repeat[s][0] in dept.activities),
+                                            key=lambda s: repeat[s][::-1]):
+            logged = repeat[act][0] if act in repeat else act if act in looped else None
+            entry = {"time": services[act].fits[0].dist} | ({"activity": logged} if logged else {})
             if act in needs:
                 entry["needs"] = [{"service": ref(x), "probability": min(1.0, _round(n / flow.visits[act]))}
                                   for x, n in sorted(needs[act].items())]
@@ -349,10 +418,10 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
             spec["calendar"] = dname
         departments[dname] = {**spec, "services": svc}
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
-    variants = variant_rule.loop_groups(frame, cases["cycle"])
-    cases["group"] = variants.group if variants else ""
     steps = _add_waits(frame, idle, cases, flow.needs, departments, model, labels, ref)
     segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model)
+    for facts in model.segments.values():
+        facts["visits"] = tests.get((facts["first"], facts["group"]))
     model.scenario = {
         "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
         "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},

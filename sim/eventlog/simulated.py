@@ -4,7 +4,9 @@ Columns ``case, activity, department, employee, enabled, start, end`` (and
 ``replication`` first when there are several), so the log opens in any
 process-mining tool.  Times are wall-clock timestamps when the scenario has a
 ``clock`` (t = 0 is ``clock.start``; one time unit a minute, an hour or a day),
-model-time numbers otherwise.  The file is written atomically.
+model-time numbers otherwise.  A service's events carry its ``activity`` name
+when the scenario gives one (several services may share one), else the service's
+own name.  The file is written atomically.
 """
 
 from __future__ import annotations
@@ -38,7 +40,18 @@ def events_frame(recorders, scenario, replications=None) -> pd.DataFrame:
     frame = frame.sort_values(["replication", "case", "start", "end"], kind="stable").reset_index(drop=True)
     if len(recorders) == 1:
         frame = frame.drop(columns="replication")
-    return to_wall_clock(frame, scenario)
+    return to_wall_clock(named_activities(frame, scenario), scenario)
+
+
+def named_activities(frame: pd.DataFrame, scenario) -> pd.DataFrame:
+    """The ``activity`` column as the services' activity names (``Service.activity``, else the service's name)."""
+    names = {(d, s): svc.activity for d, dept in scenario.departments.items()
+             for s, svc in dept.services.items() if svc.activity is not None}
+    if not names or frame.empty:
+        return frame
+    frame = frame.copy()
+    frame["activity"] = [names.get(key, key[1]) for key in zip(frame["department"], frame["activity"])]
+    return frame
 
 
 def to_wall_clock(frame: pd.DataFrame, scenario) -> pd.DataFrame:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
+
 from orgsim.eventlog import hours
 from orgsim.eventlog.fitting import UNLIMITED_HEADS, FittedModel
 from orgsim.eventlog.hours import MOVED_SHARE, OPEN_SHARE
+from orgsim.eventlog.visits import MIN_CASES
 from orgsim.execution.atomic import write_text
 from orgsim.scenario.loader import parse_text, validate_mapping
 
@@ -52,6 +55,9 @@ def _service_lines(model: FittedModel, dname: str, sname: str, spec: dict, activ
              f"        time: {flow(best.dist)}  # best of {len(fit.fits)} families by "
              f"{'KS (one value holds half the sample)' if best.dist['dist'] == 'deterministic' else 'AIC'}; "
              f"KS {best.ks:.3f}" + (f"; next: {rivals}" if rivals else "")]
+    if spec.get("activity"):
+        lines.append(f"        activity: {json.dumps(spec['activity'])}  # the log's name, which every visit's "
+                     "events carry")
     if spec.get("needs"):
         lines.append("        needs:  # fork-join: parallel work before it, or a wait after the case's earlier work")
         for need in spec["needs"]:
@@ -79,6 +85,48 @@ def _department_lines(model: FittedModel, dname: str, spec: dict) -> list[str]:
     return lines
 
 
+def _level(volume, date):
+    """The level in force on *date* (None: the first), or None when the volume is one level."""
+    if not volume or len(volume["test"].levels) == 1:
+        return None
+    return max(((start, lv) for start, lv in volume["levels"].items() if date is None or start <= date),
+               key=lambda kv: kv[0] if date is not None else -kv[1].first)[1]
+
+
+def _level_text(volume, level) -> str:
+    months = volume["months"]
+    span = months[level.first] + ("" if level.last == level.first else f" to {months[level.last]}")
+    return f"level x{level.factor:.3g}: {level.cases} cases in {span} against {level.expected:.1f} at one level"
+
+
+def _rate_comment(volume) -> str:
+    """The monthly counts and the test behind the first level, when the volume changes."""
+    level = _level(volume, None)
+    if level is None:
+        return ""
+    test = volume["test"]
+    return (f"  # {_level_text(volume, level)}; cases by month {', '.join(map(str, volume['counts']))}: one level "
+            f"rejected, G = {test.g:.1f} on {test.df} df, p = {test.p:.2g}")
+
+
+def _change_lines(arrivals: dict, volume) -> list[str]:
+    """The rate's dated changes, one a line, each saying what it came from (a change of hours, a change of level)."""
+    if "changes" not in arrivals:
+        return []
+    lines = ["      changes:"]
+    hours_day = volume["hours_change"] if volume else None
+    for change in arrivals["changes"]:
+        date = pd.Timestamp(change["from"])
+        why = []
+        if date == hours_day:
+            why.append("from the day the hours change: the table fitted on the days from it on")
+        level = _level(volume, date)
+        if level is not None and (date in volume["levels"] or hours_day is not None):
+            why.append(_level_text(volume, level))
+        lines.append(f"        - {flow(change)}  # " + "; ".join(why))
+    return lines
+
+
 def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
     facts = model.segments[name]
     flow_counts = facts.get("flow", model.notes["flow"])
@@ -91,9 +139,9 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
              "    arrivals:",
              "      # arrivals per hour in each hour of the week: cases arriving in it / its hours in the span "
              "(holidays out); 0 in hours not listed",
-             f"      rate: {flow(spec['arrivals']['rate'])}",
-             *([f"      changes: {flow(spec['arrivals']['changes'])}  # from the day the hours change: the same rule "
-                "over the days from it on (and the rate above over the days before)"] if "changes" in spec["arrivals"] else []),
+             f"      rate: {flow(spec['arrivals']['rate'])}" + _rate_comment(facts.get("volume")),
+             *_change_lines(spec["arrivals"], facts.get("volume")),
+             *_visit_lines(facts.get("visits")),
              "    journey:  # directly-follows: each share = moves / visits of the step; the rest of a step's cases end there"]
     for step in spec["journey"]:
         if step["service"] not in ids:
@@ -108,6 +156,19 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
     lines.append(f"    expectation: {flow(spec['expectation'])}  # observed median cycle time (first enabled or start to "
                  f"last end), hours; mean {_hours(facts['cycle_mean'])}, p90 {_hours(facts['cycle_p90'])}")
     return lines
+
+
+def _visit_lines(test) -> list[str]:
+    """What the loop-count test (``visits``) found in a segment, as comments."""
+    if test is None:
+        return []
+    head = (f"    # visits of {json.dumps(test.activity)} per case: {test.counts}; against the geometric law one-step "
+            f"routing implies: G {test.g:.1f} on {test.df} df, p {test.p:.2g}")
+    if not test.caps:
+        return [head + ": kept one state per activity"]
+    capped = ", ".join(f"{json.dumps(a)} {k}" for a, k in sorted(test.caps.items()) if k > 1)
+    return [head + f": rejected, so a repeat visit is a state of its own up to K ({capped}; at least "
+            f"{MIN_CASES} cases reach visit K; later visits are visit K)"]
 
 
 def _moved(change) -> str:

@@ -197,6 +197,18 @@ class Service(Frozen):
         0.9, description="chance the next internal customer catches a defect, so the work is redone"
     )
     needs: tuple[Need, ...] = Field((), description="sub-requests fired before service")
+    activity: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="the activity name this service's events carry in a simulated event log, and under which "
+                    "`score` compares them with a real log (default: the service's own name); several services "
+                    "may carry one name (e.g. repeat visits of one activity)")
+
+    @model_serializer(mode="wrap")
+    def _default_activity_left_out(self, handler):
+        data = handler(self)
+        if self.activity is None:
+            data.pop("activity", None)  # services without it dump as before
+        return data
 
 
 Heads = Annotated[int, Field(strict=True, ge=0, le=100_000)]

@@ -12,8 +12,11 @@ over replications with its 95 % interval, a distance the mean over replications.
 The distances compare the events of the activities the real log has: a service
 it never names (a delay the fit modelled as work of a ``waits`` department) is
 time inside a case, not an event the real log could show.
-A log activity is matched to the scenario's service of the same name, written
-as `orgsim fit` writes it (``orgsim.eventlog.discovery.identifier``).
+A log activity is matched to the scenario's services whose activity name (``activity``,
+else the service's name) is the same, both written as `orgsim fit` writes names
+(``orgsim.eventlog.discovery.identifier``); several services carrying one name
+(repeat visits of one activity) are one activity of the simulated log, so its
+per-activity KPIs pool their events.
 """
 
 from __future__ import annotations
@@ -89,9 +92,11 @@ def log_frame(log: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     frame["enabled"] = log["enabled"] if "enabled" in log else pd.NaT
     frame["activity"] = frame["activity"].map(identifier)
     owners: dict[str, list[str]] = {}
-    for ref in scenario.service_refs():
-        dept, service = ref.split(".")
-        owners.setdefault(service, []).append(dept)
+    for dept, spec in scenario.departments.items():
+        for service, svc in spec.services.items():
+            name = identifier(svc.activity) if svc.activity is not None else service
+            if dept not in owners.setdefault(name, []):
+                owners[name].append(dept)
     roles = log["role"].map(identifier) if "role" in log else pd.Series(None, index=log.index)
     frame["department"] = [
         (role if role in owners.get(a, ()) else owners[a][0]) if a in owners else None
@@ -184,7 +189,7 @@ def score(
     for rec in record_events(sc, heads, seed, range(replications)):
         inside = {case for case, t in rec.arrived.items() if t <= span_units}
         frame = events_frame([rec], sc)
-        frame = frame[frame["case"].isin(inside)]
+        frame = frame[frame["case"].isin(inside)].assign(activity=lambda f: f["activity"].map(identifier))
         if not has_enabled:
             frame = fill_enabled(frame.assign(enabled=pd.NaT))
         done = frame[frame["case"].isin(set(rec.completed) & inside)]

@@ -171,3 +171,31 @@ def test_a_service_the_log_never_names_changes_no_distance():
     assert "activity.note.processing_mean" in with_hidden.kpis  # the KPIs keep it
     assert with_hidden.distances == pytest.approx(plain.distances)
     assert with_hidden.kpis["cycle_time_mean"]["sim"] == pytest.approx(plain.kpis["cycle_time_mean"]["sim"])
+
+
+def test_two_services_carrying_one_activity_name_are_one_activity_of_the_log():
+    # a first check (1 h) and a repeat check (3 h), both `activity: Check`: the simulated log names both "Check",
+    # and scoring against it gives one KPI for it, pooling both (mean 2 h), none under the services' own names
+    from orgsim.scenario.loader import validate_mapping
+    from orgsim.studies.events import event_log
+    from orgsim.studies.score import score
+
+    det = lambda v: {"dist": "deterministic", "value": v}
+    sc = validate_mapping({
+        "time_unit": "hour", "clock": {"start": "2025-01-06 00:00"}, "horizon": 100.0, "period": 50.0,
+        "departments": {"desk": {"headcount": 5, "services": {
+            "check": {"time": det(1.0), "activity": "Check"},
+            "check_visit2": {"time": det(3.0), "activity": "Check"},
+            "file": {"time": det(0.5)}}}},
+        "segments": {"x": {"arrivals": {"rate": 0.2}, "journey": ["desk.check", "desk.check_visit2", "desk.file"],
+                           "expectation": 9.0}},
+    })  # fmt: skip
+    real = event_log(sc, replications=1, seed=5)
+    assert set(real["activity"]) == {"Check", "file"}
+    assert (real["activity"] == "Check").sum() == 2 * (real["activity"] == "file").sum()
+    out = score(sc, real, replications=2).kpis
+    assert [k for k in out if ".check" in k] == ["activity.check.wait_mean", "activity.check.processing_mean"]
+    assert out["activity.check.processing_mean"]["log"] == pytest.approx(2.0)
+    assert out["activity.check.processing_mean"]["sim"] == pytest.approx(2.0)
+    assert sc.model_dump()["departments"]["desk"]["services"]["file"] == {
+        "time": det(0.5), "defect_rate": 0.0, "detection": 0.9, "needs": ()}

@@ -40,13 +40,18 @@ def office_hours(day: int) -> tuple[float, float]:
     return 9.0, 17.0
 
 
-def _arrivals(rng, hours) -> np.ndarray:
-    """Hours after ORIGIN of Poisson arrivals at RATE per open hour (weekdays, by *hours* of the day)."""
+def constant(day: int) -> float:
+    """The known process's arrival rate on every day: RATE per open hour."""
+    return RATE
+
+
+def _arrivals(rng, hours, rate=constant) -> np.ndarray:
+    """Hours after ORIGIN of Poisson arrivals at *rate* (of the day) per open hour (weekdays, by *hours* of the day)."""
     times = []
     for day in range(WEEKS * 7):
         if day % 7 < 5:
             a, b = hours(day)
-            n = rng.poisson(RATE * (b - a))
+            n = rng.poisson(rate(day) * (b - a))
             times += list(day * 24 + a + np.sort(rng.uniform(0, b - a, n)))
     return np.array(times)
 
@@ -70,12 +75,17 @@ def _finish(t: float, work: float, hours) -> float:
     return t
 
 
-def known_log(seed: int = 1, hours=office_hours) -> pd.DataFrame:
+def one_review(rng) -> list[str]:
+    """The known process's path: Register, Review with probability P_REVIEW, Close."""
+    return ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
+
+
+def known_log(seed: int = 1, hours=office_hours, rate=constant, paths=one_review) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     free = {team: np.zeros(n) for team, n in HEADS.items()}
     rows = []
-    for case, t in enumerate(_arrivals(rng, hours)):
-        path = ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
+    for case, t in enumerate(_arrivals(rng, hours, rate)):
+        path = paths(rng)
         for act in path:
             team = TEAMS[act]
             who = int(np.argmin(free[team]))
@@ -136,6 +146,26 @@ def test_arrival_rate_is_recovered_within_its_standard_error(fitted):
     assert abs(mean_rate - RATE) < 4 * math.sqrt(RATE / exposure)
     outside = sum(v for w, v in table.items() if w not in open_hours)
     assert outside < 0.02 * RATE  # arrivals are only in open hours (an arrival at 16:59 may spill into 17:00)
+    assert "changes" not in model.scenario["segments"]["cases"]["arrivals"]  # one level all along: no change
+
+
+def falling(day: int) -> float:
+    """Arrivals at RATE in January 2024, then a quarter of it from 1 February (day 31)."""
+    return RATE if day < 31 else RATE / 4
+
+
+def test_a_fall_in_arrivals_is_a_dated_level_of_the_rate_table(tmp_path):
+    path = tmp_path / "falling.csv"
+    known_log(rate=falling).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    arrivals = model.scenario["segments"]["cases"]["arrivals"]
+    assert [c["from"] for c in arrivals["changes"]] == ["2024-02-01"]
+    before, after = arrivals["rate"], arrivals["changes"][0]["rate"]
+    assert set(before) == set(after)  # the week's shape is kept, its level changes
+    n_after = 40 * 7.6 * RATE / 4  # cases after the fall: 7.6 weeks of 40 open hours at RATE / 4
+    ratio = sum(after.values()) / sum(before.values())
+    assert abs(ratio - 0.25) < 4 * 0.25 * math.sqrt(1 / n_after + 1 / (40 * 4.4 * RATE))
+    validate_mapping(model.scenario)
 
 
 def test_routing_probability_is_recovered(fitted):
@@ -196,3 +226,54 @@ def test_a_fit_on_half_the_loan_log_reproduces_the_other_halfs_mean_cycle_time(t
     simulated = result.summary().set_index("metric").loc["external.sojourn_mean", "mean"]
     held_out = case_times(test.frame)["cycle"].mean()
     assert abs(simulated / held_out - 1) < 0.10, (simulated, held_out)
+
+
+def two_reviews(rng) -> list[str]:
+    """Register, then with probability P_REVIEW exactly two Reviews, then Close: loop counts far from geometric."""
+    return ["Register", "Review", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
+
+
+def geometric_reviews(rng) -> list[str]:
+    """Register, Review with probability P_REVIEW and again after each Review with probability 0.3, then Close."""
+    path = ["Register"]
+    if rng.random() < P_REVIEW:
+        path.append("Review")
+        while rng.random() < 0.3:
+            path.append("Review")
+    return path + ["Close"]
+
+
+def test_loops_of_exactly_two_become_visit_states_and_the_fit_repeats_them(tmp_path):
+    from orgsim.studies.events import event_log
+
+    path = tmp_path / "twice.csv"
+    known_log(paths=two_reviews).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    # the cases that review take longer (two reviews, often over a night): they are the `repeated` segment
+    assert model.segments["cases_fewer"]["visits"] is None  # no activity repeats there
+    test = model.segments["cases_repeated"]["visits"]
+    assert test.activity == "Review" and test.counts == {2: test.counts[2]} and test.p < 1e-3
+    assert test.caps["Review"] == 2 and test.caps["Register"] == 1
+    services = model.scenario["departments"]["office"]["services"]
+    assert services["review_visit2"]["activity"] == "Review"
+    journey = {s["service"]: s["next"] for s in model.scenario["segments"]["cases_repeated"]["journey"]}
+    assert journey["office.review"] == {"office.review_visit2": 1.0}
+    assert journey["office.review_visit2"] == {"desk.close": 1.0}
+    sim = event_log(validate_mapping(model.scenario), replications=1, seed=3)
+    shown = set(sim.loc[sim["department"] != "waits", "activity"])
+    assert shown == {"register", "Review", "close"}  # both visits carry the log's name
+    counts = sim[sim["activity"] == "Review"].groupby("case").size()
+    # geometric routing would give 1, 2, 3, ... reviews; a case with one is one the horizon cut in the middle
+    last_day = sim["start"].max() - pd.Timedelta(days=1)
+    cut = set(sim.loc[sim["start"] > last_day, "case"])
+    assert len(counts) > 50 and set(counts[~counts.index.isin(cut)]) == {2}
+
+
+def test_geometric_loops_stay_one_state(tmp_path):
+    path = tmp_path / "geometric.csv"
+    known_log(paths=geometric_reviews).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    test = model.segments["cases"]["visits"]
+    assert test.activity == "Review" and test.p > 1e-3 and not test.caps
+    assert set(test.counts) >= {1, 2, 3}
+    assert set(model.scenario["departments"]["office"]["services"]) == {"review"}
