@@ -1,0 +1,140 @@
+"""The loop's names: item kinds and fields, flags, event and action codes, accumulator blocks, compile options.
+
+Every part of the loop indexes its arrays through these names (the
+department columns are ``kernels/staffing.py``'s, the accumulator offsets
+``cs.row_off``/``cs.per_off`` by the block numbers below).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+FAST = dict(cache=True, nogil=True, error_model="numpy")
+INNER = dict(FAST, no_cpython_wrapper=True, forceinline=False)  # called from jitted code only; LLVM decides inlining
+# a hot part (an event kind, an action, a pool or heap step): compiled once by numba, always inlined by LLVM where
+# it is called, so the loop runs as one function.  (A function it calls inherits forceinline unless it sets it.)
+HOT = dict(INNER, forceinline=True)
+
+# ix(i): index i, known to be >= 0.  Numba adds a negative-index wraparound to every access with a signed index;
+# with an unsigned one it does not.  Pool rows (II, FF) and heap slots are indexed this way (the baseline kernel
+# ran 3-4 % faster).
+ix = np.uint64
+M32 = 0xFFFFFFFF
+
+# ---- item kinds
+K_ORDER = 0  # an external order (its journey work: external class)
+K_SUB = 1  # a sub-request to a service (internal class)
+K_INVOICE = 2  # an invoice at a supplier's paid_by service (internal class)
+K_RECOVERY = 3  # a complaint-recovery step at the recovery service (internal class, nobody waits for it)
+K_DELIVERY = 3  # a request to an external supplier, in transit
+K_VACANCY = 4  # a leaver's slot, queued ahead of all work
+
+# ---- integer fields of an item (columns of II)
+I_KIND = 0
+I_SEG = 1  # segment (orders); supplier (deliveries, invoices); department the mover joins, -1 a leaver (vacancies)
+I_STEP = 2  # global journey step (orders)
+I_SVC = 3  # service being visited
+I_ROUTE = 4  # drawn next step of the current visit: -2 not drawn yet, -1 complete
+I_FLAGS = 5
+I_AKEY = 6  # order queued with finite patience: its abandonment's key (sequence << 4 | EV_ABANDON)
+I_GEN = 7  # bumped on allocation and release: stale references to a reused slot are ignored
+I_PARENT = 8  # item waiting on this request
+I_PENDING = 9  # requests this item still waits for
+I_ROOT = 10  # the external order the work is for (-1: none)
+I_RGEN = 11  # generation of that order
+I_REQD = 12  # requesting department (requests)
+I_TARGET = 13  # target index: department of the service, or n_dept + supplier
+I_ESC = 14  # escaped defects (orders)
+I_QN = 15  # queue links
+I_QP = 16
+I_FIRED = 17  # head of the fired-need list not yet sent
+I_NEXT = 18  # free list
+NI = 19
+
+# ---- float fields (columns of FF)
+F_T0 = 0  # order arrival, request sending, invoice raising
+F_PAT = 1  # patience
+F_WACC = 2  # total queue wait so far
+F_TENQ = 3  # time it joined the current queue
+F_PDEF = 4  # defect probability fixed when the service began
+F_DEAD = 5  # order queued with finite patience: when it abandons (inf: it does not)
+F_OPEN = 6  # queue wait so far on the open clock (orders of segments whose patience runs on it)
+NF = 7
+
+# ---- flags
+FL_REDO = 1  # the current service is a redo
+FL_HOLD = 2  # fired needs with hold: send them when an employee is taken
+FL_BLOCKED = 4  # holding an employee while waiting on requests
+FL_QUEUED = 8
+
+# ---- events (heap key = sequence << 4 | type; payload = entity << 32 | count).  Two kinds live outside the heap,
+# compared with its top: orders arrive from per-segment timers (each segment's next arrival), and abandonments
+# from per-department timers (the earliest deadline among orders in its queue).  Nearly every order starts service
+# before its patience runs out; in the heap, its abandonment would stay as a stale entry until then.
+EV_ARRIVAL = -1  # (a segment's timer)
+EV_COMPLETE = 1
+EV_ABANDON = 2
+EV_HANDOFF = 3
+EV_DELIVER = 4
+EV_HIRE = 5  # an employee starts in a department: a replacement, or a mover after a review
+EV_ONDUTY = 6  # employees who came on duty (kernels/staffing.py) take queued work, one per event
+
+# ---- actions of a cascade (handled in this order within one pass, so a step may fall through to a later one)
+A_NONE = 0
+A_ARRIVE = 1  # item arrives at its service: fire needs
+A_FULFIL = 2  # request fulfilled: release its waiting parent
+A_ENQUEUE = 3  # join the department queue (or start at once)
+A_DISPATCH = 4  # one employee of a department is free: vacancy first, then the queue
+A_START = 5  # item takes an employee
+A_SEND = 6  # send the item's fired requests
+A_BEGIN = 7  # service begins: draw its time
+
+# ---- accumulator row blocks (order of compile.ROW_BLOCKS / PERIOD_BLOCKS)
+R_ARR, R_COMP, R_ABAN, R_WAIT, R_SOJ, R_HIST, R_SCORE, R_PROM, R_DETR, R_REV, R_CHURN, R_ACTIVE = range(12)
+R_DBUSY, R_DBLK, R_DAVAIL, R_DWAIT, R_DVIS, R_DMOR, R_RSUM, R_RCNT, R_SCOMP, R_SREDO, R_SESC, R_ULATE = range(12, 24)
+R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24, 32)
+R_DOT = 32
+R_FBL, R_LEARN, R_REC = 33, 34, 35  # shared feedback's lift (sum, count); continuous improvement's factors;
+# complaint recovery's steps (offered, won)
+R_DDONE = 36
+P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
+P_DLEAVE, P_DDONE = 13, 14
+
+
+class Offsets(NamedTuple):
+    """Where the blocks the events write start, read once per call (``offsets``): held in registers, not reloaded
+    from ``cs.row_off`` around every store to the row."""
+
+    arr: int
+    comp: int
+    aban: int
+    wait: int
+    soj: int
+    hist: int
+    score: int
+    prom: int
+    detr: int
+    rev: int
+    churn: int
+    dwait: int
+    dvis: int
+    rsum: int
+    rcnt: int
+    scomp: int
+    sredo: int
+    esc: int
+    late: int
+    slw: int
+    ddone: int
+    parr: int
+    pcomp: int
+    pwait: int
+    paban: int
+    rec: int
+    p_comp: int
+    p_ddone: int
+    p_aban: int
+    p_soj: int
+    p_score: int
+    p_prom: int
+    p_detr: int

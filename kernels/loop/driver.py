@@ -1,0 +1,380 @@
+"""The replication driver: each replication reset, then its events handled until the horizon."""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .. import staffing
+from ..demand import next_arrival
+from ..model import defect_probability, speed_factor, training_factor
+from ..profile import split
+from ..rng import states as rng_states
+from ..staffing import (
+    DF_ADEAD,
+    DF_IAVAIL,
+    DF_IBUSY,
+    DF_LAST,
+    DF_MORALE,
+    DF_SPEED,
+    DI_BUSY,
+    DI_PRESENT,
+    DI_QH,
+    NDF,
+    NDI,
+)
+from . import cascade, handlers
+from .borrow import borrow
+from .boundary import close_horizon, end_warmup, period_boundary, period_nps
+from .columns import (
+    A_ARRIVE,
+    A_DISPATCH,
+    A_NONE,
+    EV_ABANDON,
+    EV_ARRIVAL,
+    EV_COMPLETE,
+    EV_DELIVER,
+    EV_HANDOFF,
+    EV_HIRE,
+    FAST,
+    HOT,
+    I_NEXT,
+    INNER,
+    M32,
+    NF,
+    NI,
+    P_ABAN,
+    P_COMP,
+    P_DDONE,
+    P_DETR,
+    P_PROM,
+    P_SCORE,
+    P_SOJ,
+    R_ABAN,
+    R_ARR,
+    R_CHURN,
+    R_COMP,
+    R_DDONE,
+    R_DETR,
+    R_DVIS,
+    R_DWAIT,
+    R_HIST,
+    R_PABAN,
+    R_PARR,
+    R_PAVAIL,
+    R_PBUSY,
+    R_PCOMP,
+    R_PROM,
+    R_PTIME,
+    R_PWAIT,
+    R_RCNT,
+    R_REC,
+    R_REV,
+    R_RSUM,
+    R_SCOMP,
+    R_SCORE,
+    R_SESC,
+    R_SLW,
+    R_SOJ,
+    R_SREDO,
+    R_ULATE,
+    R_WAIT,
+    Offsets,
+    ix,
+)
+from .events import first_arrival
+from .heap import before, bits_time, grow, settle
+from .outcome import order_ended
+from .pool import grow_items, grow_nodes, grow_pair
+
+
+@njit(**FAST)
+def run_replications(cs, states, rows, periods):
+    """Simulate replications of compiled scenario *cs*, one after another.
+
+    Replication i starts its random streams from ``states[i]`` (n_sources, 4)
+    (``rng.states``: seeded from (seed, replication, source name) only) and
+    fills ``rows[i]`` (row_len,) and ``periods[i]`` (n_periods, per_len), so
+    it gives the same numbers whichever call, thread or position runs it.
+    Pools are allocated once per call and reset between replications; they
+    grow between events only, in the outer loop: the inner loop handles
+    events as long as every pool has room for the largest cascade one event
+    can cause (``event_items``, from the needs graph), so no array variable
+    is reassigned inside it (numba would otherwise reference-count every
+    pool array on every event).  The hot scalars are locals here, passed to
+    each part and returned by it (LLVM keeps them in registers).
+    """
+    cs = borrow(cs)
+    off = _offsets(cs)
+    room_items, room_heap, room_stack = _room(cs)
+    n_pf = cs.pf_times.shape[0]
+    n_changes = cs.stf_t.shape[0]
+    pools = _pools()  # (owned here; the loop works on views of them)
+    own = _arrays(cs)
+    DI, DF, pdef, svc_n, learn, snap, pop, arr_t, factor, pay_sum, pay_n = borrow(own)
+    for irep in range(states.shape[0]):
+        st = borrow(states[irep])  # advanced in place
+        row = borrow(rows[irep])
+        per = borrow(periods[irep])
+        if pools[2].shape[0] < cs.n_seg + room_heap:
+            pools = _grown_heap(pools, cs.n_seg + room_heap)
+        II, FF, ht, hk, he, a_code, a_arg, fl_need, fl_next = borrow(pools)
+        _reset(cs, II, fl_next, DI, DF, pdef, svc_n, learn, pop, factor, pay_sum, pay_n, row, per)
+        for s in range(cs.n_seg):
+            rate = cs.seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
+            arr_t[s] = next_arrival(st, 5 * s, 0.0, rate, cs.dm_start[s], cs.dm_start[s + 1], cs.dm_bp, cs.dm_rt,
+                                    cs.dm_cum)  # fmt: skip
+        a_min, a_seg = first_arrival(arr_t)
+        free = np.int64(0)  # the item pool's free list: head and count
+        n_free = np.int64(II.shape[0])
+        runs = np.int64(0)  # vacancy runs queued: pool items a boundary may release, each scheduling a start
+        fl_free = np.int64(0)  # the fired-need lists' free list
+        fl_nfree = np.int64(fl_next.shape[0])
+        hn = np.int64(0)  # heap size
+        spent = False  # the heap's top was handled but is still in place (see heap.add)
+        seq = np.int64(0)  # sequence number of the next event key
+        sp = np.int64(0)  # action stack size
+        ip = np.int64(0)  # the next profile tick and its time (inf: none)
+        tp = cs.pf_times[0] if n_pf > 0 else math.inf
+        ab_t = math.inf  # the earliest abandonment: deadline, key, department
+        ab_k = np.int64(0)
+        ab_d = np.int64(-1)
+        qoc_int = cs.queue_of_class[1]  # (shared feedback may move it between boundaries)
+        counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
+        warm_pending = irep >= 0
+        done = irep < 0
+        kcur = np.int64(0)  # the period the clock is in, and its end: boundaries at k x period before the horizon
+        tb = cs.period if cs.n_periods > 1 else math.inf
+        ci = np.int64(0)  # the next schedule change (departments on a calendar), at tc
+        tc = cs.stf_t[0] if n_changes > 0 else math.inf
+        t = 0.0
+        while not done:
+            pools, free, n_free, fl_free, fl_nfree = _make_room(cs, pools, free, n_free, fl_free, fl_nfree, hn, runs)
+            II, FF, ht, hk, he, a_code, a_arg, fl_need, fl_next = borrow(pools)  # grown between events only
+            while True:
+                hn = settle(ht, hk, he, hn, spent)  # the last event scheduled none in its place: pop it now
+                spent = False
+                if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
+                    break  # make room first
+                th = bits_time(ht[0]) if hn > 0 else math.inf
+                abandons = before(ab_t, ab_k, th, hk[0])  # (hk[0] is read but not used when the heap is empty)
+                if abandons:
+                    th = ab_t
+                tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
+                while tp <= tn and ip < n_pf and tp <= tb and tp <= tc:  # profile ticks up to the next change of state
+                    ip = split(ip, cs.pf_times, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY],
+                               DF[:, DF_IAVAIL], DF[:, DF_LAST], snap, row, cs.row_off[R_PTIME], cs.row_off[R_PBUSY],
+                               cs.row_off[R_PAVAIL])  # fmt: skip
+                    tp = cs.pf_times[ip] if ip < n_pf else math.inf
+                if warm_pending and cs.warmup <= tn and cs.warmup <= tb and cs.warmup <= tc:
+                    t = cs.warmup
+                    end_warmup(cs, DI, DF, pop, row, t)
+                    counting = True
+                    warm_pending = False
+                    continue
+                code = A_NONE
+                j = np.int64(-1)
+                end = handlers.NO_END
+                if tb <= tn and tb <= tc and tb < cs.horizon:  # (tb is inf after the last boundary; so may tn be)
+                    t = tb
+                    free, n_free2, hn, seq = period_boundary(cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht,
+                                                             hk, he, hn, seq, pop, arr_t, factor, pay_sum, pay_n, row,
+                                                             svc_n, learn)  # fmt: skip
+                    runs += n_free - n_free2  # the boundary's only pool items are vacancy runs
+                    n_free = n_free2
+                    if cs.fb_priority[0] > 0.0:  # shared feedback sets the queue order: external first after a
+                        # period below the level (external work stays in queue 0 under fifo and external_first)
+                        qoc_int = np.int64(1) if period_nps(cs, per, kcur) < cs.fb_priority[1] else np.int64(0)
+                    a_min, a_seg = first_arrival(arr_t)
+                    kcur += 1
+                    tb = (kcur + 1) * cs.period if kcur < cs.n_periods - 1 else math.inf
+                elif tc <= tn and tc < cs.horizon:  # a department's schedule changes (all changes before the horizon)
+                    t = tc
+                    code, j, hn, seq = handlers.schedule_change(cs, DI, DF, ht, hk, he, t, ci, hn, seq)
+                    ci += 1
+                    tc = cs.stf_t[ci] if ci < n_changes else math.inf
+                elif tn >= cs.horizon:
+                    done = True
+                    break
+                else:  # ------------------------------------------------ the next event, by kind
+                    t = tn
+                    if a_min < th:
+                        kind = EV_ARRIVAL
+                        ent = a_seg
+                        count = np.int64(0)
+                    elif abandons:
+                        kind = EV_ABANDON
+                        ent = ab_d
+                        count = np.int64(0)
+                    else:
+                        kind = hk[0] & 15
+                        ent = he[0] >> 32
+                        count = he[0] & M32
+                        spent = True  # popped when the next event needs the heap, unless one takes its slot
+                    if kind == EV_COMPLETE:
+                        j, end, hn, spent, seq, sp, free, n_free = handlers.complete(
+                            cs, off, II, FF, DI, DF, st, row, per, ht, hk, he, a_code, a_arg, svc_n, pay_sum, pay_n, t,
+                            ent, kcur, counting, hn, spent, seq, sp, free, n_free)  # fmt: skip
+                        code = A_DISPATCH  # the freed employee first, then the consequences stacked above
+                    elif kind == EV_ARRIVAL:
+                        j, free, n_free = handlers.arrival(cs, off, II, FF, st, row, pop, arr_t, t, ent, counting, free,
+                                                           n_free)  # fmt: skip
+                        a_min, a_seg = first_arrival(arr_t)
+                        code = A_ARRIVE
+                    elif kind == EV_ABANDON:
+                        end, ab_t, ab_k, ab_d, fl_free, fl_nfree, free, n_free = handlers.abandon(
+                            cs, II, FF, DI, DF, fl_next, t, ent, cs.queue_of_class[0], fl_free, fl_nfree, free, n_free)
+                    elif kind == EV_HANDOFF:
+                        code, j = handlers.handoff(ent)
+                    elif kind == EV_DELIVER:
+                        code, j, sp, free, n_free = handlers.deliver(cs, II, FF, a_code, a_arg, t, ent, sp, free, n_free)
+                    elif kind == EV_HIRE:
+                        code, hn, spent, seq = handlers.hire(cs, DI, DF, ht, hk, he, t, ent, count, hn, spent, seq)
+                        j = ent
+                    else:
+                        code, hn, spent, seq = handlers.on_duty(DI, ht, hk, he, t, ent, count, hn, spent, seq)
+                        j = ent
+                if end[0] >= 0:  # an order ended: count, score, churn
+                    redrawn, sp, free, n_free = order_ended(cs, off, II, FF, st, row, per, pop, arr_t, a_code, a_arg, t,
+                                                            kcur, counting, end, sp, free, n_free)  # fmt: skip
+                    if redrawn:
+                        a_min, a_seg = first_arrival(arr_t)
+                # Training's speed factor depends on t alone, fixed during the cascade.  Written inside the
+                # cascade, the compiler hoists it here anyway and evaluates its exp on every event, training or
+                # not (139,500 exp calls per baseline year, 70 % of all): so it is computed here, only if needed.
+                tr = cs.training
+                train_f = training_factor(t, tr[0], tr[1], tr[2]) if tr[0] > 0.0 else 1.0
+                hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs = cascade.run(
+                    cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl_next, pdef, factor, t,
+                    code, j, counting, qoc_int, train_f, hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t,
+                    ab_k, ab_d, runs)  # fmt: skip
+        while ip < n_pf:  # ---- the horizon: the profile ticks left, the horizon last; then the last period closed
+            ip = split(ip, cs.pf_times, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY],
+                       DF[:, DF_IAVAIL], DF[:, DF_LAST], snap, row, cs.row_off[R_PTIME], cs.row_off[R_PBUSY],
+                       cs.row_off[R_PAVAIL])  # fmt: skip
+        close_horizon(cs, DI, DF, pop, learn, row, per, kcur)
+
+
+@njit(**INNER)
+def _arrays(cs):
+    """The arrays of one call besides the pools: department state, services, segments, suppliers."""
+    return (
+        np.empty((cs.n_dept, NDI), dtype=np.int64),  # department state (DI_*, DF_* columns)
+        np.empty((cs.n_dept, NDF), dtype=np.float64),
+        np.empty(cs.n_svc),  # defect probability at the current morale
+        np.empty(cs.n_svc),  # services completed, from t = 0 (continuous improvement's learning curve)
+        np.empty(cs.n_svc),  # each service's defect-rate factor from continuous improvement (1: none)
+        np.empty((cs.n_dept, 2)),  # busy and present employee time at the last profile tick
+        np.empty(cs.n_seg, dtype=np.int64),  # population; -1 for an open stream
+        np.empty(cs.n_seg),  # each segment's next arrival (inf: none)
+        np.empty(cs.n_sup),  # suppliers' lead-time factors, and the payment delays of the period
+        np.empty(cs.n_sup),
+        np.empty(cs.n_sup),
+    )
+
+
+@njit(**INNER)
+def _make_room(cs, pools, free, n_free, fl_free, fl_nfree, hn, runs):
+    """The pools grown to the room an event needs (``_room``), with the free lists' heads and counts.
+
+    A boundary may start every queued run of vacancies: the heap keeps room
+    for them too.
+    """
+    II, FF, ht, hk, he, a_code, a_arg, fl_need, fl_next = pools
+    room_items, room_heap, room_stack = _room(cs)
+    if n_free < room_items:
+        II, FF, free, added = grow_items(II, FF, free, room_items)
+        n_free += added
+    if ht.shape[0] - hn < room_heap + runs:
+        ht, hk, he = grow(ht, hk, he, room_heap + runs)
+    if fl_nfree < cs.event_items + 1:
+        fl_need, fl_next, fl_free, added = grow_nodes(fl_need, fl_next, fl_free, cs.event_items + 1)
+        fl_nfree += added
+    if a_code.shape[0] < room_stack:
+        a_code, a_arg = grow_pair(a_code, a_arg, room_stack)
+    return (II, FF, ht, hk, he, a_code, a_arg, fl_need, fl_next), free, n_free, fl_free, fl_nfree
+
+
+@njit(**INNER)
+def _grown_heap(pools, need):
+    """The pools with the heap grown to *need* slots at least."""
+    II, FF, ht, hk, he, a_code, a_arg, fl_need, fl_next = pools
+    ht, hk, he = grow(ht, hk, he, need)
+    return II, FF, ht, hk, he, a_code, a_arg, fl_need, fl_next
+
+
+@njit(**INNER)
+def _pools():
+    """The pools of one call at their starting sizes: items (II, FF), heap, action stack, fired-need lists."""
+    return (np.zeros((256, NI), dtype=np.int64), np.zeros((256, NF), dtype=np.float64), np.empty(256, dtype=np.int64),
+            np.empty(256, dtype=np.int64), np.empty(256, dtype=np.int64), np.empty(64, dtype=np.int64),
+            np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64))  # fmt: skip
+
+
+@njit(**HOT)
+def _room(cs):
+    """Room every pool keeps before an event: items, heap slots (beyond vacancy runs), action stack.
+
+    The largest cascade one event can cause (``event_items``, from the needs
+    graph), plus a boundary's vacancy runs and starts.
+    """
+    return (cs.event_items + 2 * cs.n_dept + 2, 4 * cs.event_items + 2 * cs.n_dept + cs.n_seg + 16,
+            cs.event_items + 16)  # fmt: skip
+
+
+@njit(**HOT)
+def _offsets(cs):
+    """The accumulator offsets the events write (``columns.Offsets``)."""
+    ro = cs.row_off
+    po = cs.per_off
+    return Offsets(ro[R_ARR], ro[R_COMP], ro[R_ABAN], ro[R_WAIT], ro[R_SOJ], ro[R_HIST], ro[R_SCORE], ro[R_PROM],
+                   ro[R_DETR], ro[R_REV], ro[R_CHURN], ro[R_DWAIT], ro[R_DVIS], ro[R_RSUM], ro[R_RCNT], ro[R_SCOMP],
+                   ro[R_SREDO], ro[R_SESC], ro[R_ULATE], ro[R_SLW], ro[R_DDONE], ro[R_PARR], ro[R_PCOMP], ro[R_PWAIT],
+                   ro[R_PABAN], ro[R_REC], po[P_COMP], po[P_DDONE], po[P_ABAN], po[P_SOJ], po[P_SCORE], po[P_PROM],
+                   po[P_DETR])  # fmt: skip
+
+
+@njit(**INNER)
+def _reset(cs, II, fl_next, DI, DF, pdef, svc_n, learn, pop, factor, pay_sum, pay_n, row, per):
+    """Start a replication: empty accumulators, pools and queues; full staff at the starting morale."""
+    for i in range(row.shape[0]):
+        row[i] = 0.0
+    for k in range(per.shape[0]):
+        for i in range(per.shape[1]):
+            per[k, i] = 0.0
+    cap = II.shape[0]
+    for j in range(cap - 1):
+        II[ix(j), I_NEXT] = j + 1
+    II[cap - 1, I_NEXT] = -1
+    nfl = fl_next.shape[0]
+    for k in range(nfl - 1):
+        fl_next[k] = k + 1
+    fl_next[nfl - 1] = -1
+    mor = cs.morale
+    baseline = mor[1]
+    for d in range(cs.n_dept):
+        for c in range(NDI):
+            DI[d, c] = -1 if c >= DI_QH else 0
+        for c in range(NDF):
+            DF[d, c] = 0.0
+        DF[d, DF_ADEAD] = math.inf
+        DI[d, DI_PRESENT] = cs.headcount[d]
+        if cs.stf_on[d]:
+            staffing.start(DI, d, cs.stf_first[d])
+        DF[d, DF_MORALE] = mor[0] if cs.morale_on == 1 else baseline
+        DF[d, DF_SPEED] = cs.skill[d] * speed_factor(DF[d, DF_MORALE], baseline, mor[6])
+    for v in range(cs.n_svc):
+        svc_n[v] = 0.0
+        learn[v] = 1.0
+        pdef[v] = defect_probability(cs.svc_defect[v], DF[cs.svc_dept[v], DF_MORALE], baseline, mor[7])
+    for u in range(cs.n_sup):
+        factor[u] = 1.0
+        pay_sum[u] = 0.0
+        pay_n[u] = 0.0
+    for s in range(cs.n_seg):
+        pop[s] = cs.seg_population[s]
+
+
+def run_replication(cs, seed, rep, row, per):
+    """One replication (a convenience over ``run_replications``): fill *row* (row_len,) and *per* (n_periods, per_len)."""
+    run_replications(cs, rng_states(seed, [rep], cs.src_keys), row[None, :], per[None, :, :])
