@@ -49,7 +49,7 @@ DF_WOT = 15  # ... at warm-up end
 DF_POT = 16  # ... at the last period boundary
 NDF = 17
 
-_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, forceinline=False)
 
 
 @njit(**_INNER)

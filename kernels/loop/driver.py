@@ -96,13 +96,9 @@ def run_replications(cs, states, rows, periods):
     (``rng.states``: seeded from (seed, replication, source name) only) and
     fills ``rows[i]`` (row_len,) and ``periods[i]`` (n_periods, per_len), so
     it gives the same numbers whichever call, thread or position runs it.
-    Pools are allocated once per call and reset between replications; they
-    grow between events only, in the outer loop: the inner loop handles
-    events as long as every pool has room for the largest cascade one event
-    can cause (``event_items``, from the needs graph), so no array variable
-    is reassigned inside it (numba would otherwise reference-count every
-    pool array on every event).  The hot scalars are locals here, passed to
-    each part and returned by it (LLVM keeps them in registers).
+    Pools are allocated once per call, reset between replications, and grown
+    between events only (``_make_room``).  The hot scalars are locals here,
+    passed to each part and returned by it (LLVM keeps them in registers).
     """
     cs = borrow(cs)
     off = _offsets(cs)
@@ -110,7 +106,7 @@ def run_replications(cs, states, rows, periods):
     n_pf = cs.pf_times.shape[0]
     n_changes = cs.stf_t.shape[0]
     pools = _pools()  # (owned here; the loop works on views of them)
-    own = _arrays(cs)
+    own = _arrays(cs)  # (owned here too)
     DI, DF, pdef, svc_n, learn, snap, pop, arr_t, factor, pay_sum, pay_n = borrow(own)
     for irep in range(states.shape[0]):
         st = borrow(states[irep])  # advanced in place
@@ -120,20 +116,8 @@ def run_replications(cs, states, rows, periods):
             pools = _grown_heap(pools, cs.n_seg + room_heap)
         II, FF, ht, hk, he, a_code, a_arg, fl_need, fl_next = borrow(pools)
         _reset(cs, II, fl_next, DI, DF, pdef, svc_n, learn, pop, factor, pay_sum, pay_n, row, per)
-        for s in range(cs.n_seg):
-            rate = cs.seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
-            arr_t[s] = next_arrival(st, 5 * s, 0.0, rate, cs.dm_start[s], cs.dm_start[s + 1], cs.dm_bp, cs.dm_rt,
-                                    cs.dm_cum)  # fmt: skip
-        a_min, a_seg = first_arrival(arr_t)
-        free = np.int64(0)  # the item pool's free list: head and count
-        n_free = np.int64(II.shape[0])
-        runs = np.int64(0)  # vacancy runs queued: pool items a boundary may release, each scheduling a start
-        fl_free = np.int64(0)  # the fired-need lists' free list
-        fl_nfree = np.int64(fl_next.shape[0])
-        hn = np.int64(0)  # heap size
-        spent = False  # the heap's top was handled but is still in place (see heap.add)
-        seq = np.int64(0)  # sequence number of the next event key
-        sp = np.int64(0)  # action stack size
+        a_min, a_seg = _first_arrivals(cs, st, pop, arr_t)
+        free, n_free, fl_free, fl_nfree, runs, hn, spent, seq, sp = _counters(II, fl_next)
         ip = np.int64(0)  # the next profile tick and its time (inf: none)
         tp = cs.pf_times[0] if n_pf > 0 else math.inf
         ab_t = math.inf  # the earliest abandonment: deadline, key, department
@@ -161,11 +145,8 @@ def run_replications(cs, states, rows, periods):
                 if abandons:
                     th = ab_t
                 tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
-                while tp <= tn and ip < n_pf and tp <= tb and tp <= tc:  # profile ticks up to the next change of state
-                    ip = split(ip, cs.pf_times, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY],
-                               DF[:, DF_IAVAIL], DF[:, DF_LAST], snap, row, cs.row_off[R_PTIME], cs.row_off[R_PBUSY],
-                               cs.row_off[R_PAVAIL])  # fmt: skip
-                    tp = cs.pf_times[ip] if ip < n_pf else math.inf
+                if tp <= tn and tp <= tb and tp <= tc:  # profile ticks up to the next change of state
+                    ip, tp = _ticks(cs, DI, DF, snap, row, ip, min(tn, tb, tc))
                 if warm_pending and cs.warmup <= tn and cs.warmup <= tb and cs.warmup <= tc:
                     t = cs.warmup
                     end_warmup(cs, DI, DF, pop, row, t)
@@ -177,17 +158,9 @@ def run_replications(cs, states, rows, periods):
                 end = handlers.NO_END
                 if tb <= tn and tb <= tc and tb < cs.horizon:  # (tb is inf after the last boundary; so may tn be)
                     t = tb
-                    free, n_free2, hn, seq = period_boundary(cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht,
-                                                             hk, he, hn, seq, pop, arr_t, factor, pay_sum, pay_n, row,
-                                                             svc_n, learn)  # fmt: skip
-                    runs += n_free - n_free2  # the boundary's only pool items are vacancy runs
-                    n_free = n_free2
-                    if cs.fb_priority[0] > 0.0:  # shared feedback sets the queue order: external first after a
-                        # period below the level (external work stays in queue 0 under fifo and external_first)
-                        qoc_int = np.int64(1) if period_nps(cs, per, kcur) < cs.fb_priority[1] else np.int64(0)
-                    a_min, a_seg = first_arrival(arr_t)
-                    kcur += 1
-                    tb = (kcur + 1) * cs.period if kcur < cs.n_periods - 1 else math.inf
+                    free, n_free, hn, seq, runs, qoc_int, a_min, a_seg, kcur, tb = _boundary(
+                        cs, t, kcur, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn, seq, pop, arr_t, factor,
+                        pay_sum, pay_n, row, svc_n, learn, runs, qoc_int)  # fmt: skip
                 elif tc <= tn and tc < cs.horizon:  # a department's schedule changes (all changes before the horizon)
                     t = tc
                     code, j, hn, seq = handlers.schedule_change(cs, DI, DF, ht, hk, he, t, ci, hn, seq)
@@ -198,19 +171,7 @@ def run_replications(cs, states, rows, periods):
                     break
                 else:  # ------------------------------------------------ the next event, by kind
                     t = tn
-                    if a_min < th:
-                        kind = EV_ARRIVAL
-                        ent = a_seg
-                        count = np.int64(0)
-                    elif abandons:
-                        kind = EV_ABANDON
-                        ent = ab_d
-                        count = np.int64(0)
-                    else:
-                        kind = hk[0] & 15
-                        ent = he[0] >> 32
-                        count = he[0] & M32
-                        spent = True  # popped when the next event needs the heap, unless one takes its slot
+                    kind, ent, count, spent = _next_kind(hk, he, a_min < th, a_seg, abandons, ab_d)
                     if kind == EV_COMPLETE:
                         j, end, hn, spent, seq, sp, free, n_free = handlers.complete(
                             cs, off, II, FF, DI, DF, st, row, per, ht, hk, he, a_code, a_arg, svc_n, pay_sum, pay_n, t,
@@ -248,11 +209,73 @@ def run_replications(cs, states, rows, periods):
                     cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl_next, pdef, factor, t,
                     code, j, counting, qoc_int, train_f, hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t,
                     ab_k, ab_d, runs)  # fmt: skip
-        while ip < n_pf:  # ---- the horizon: the profile ticks left, the horizon last; then the last period closed
-            ip = split(ip, cs.pf_times, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY],
-                       DF[:, DF_IAVAIL], DF[:, DF_LAST], snap, row, cs.row_off[R_PTIME], cs.row_off[R_PBUSY],
-                       cs.row_off[R_PAVAIL])  # fmt: skip
-        close_horizon(cs, DI, DF, pop, learn, row, per, kcur)
+        _ticks(cs, DI, DF, snap, row, ip, math.inf)  # the horizon: the profile ticks left (the horizon last), the
+        close_horizon(cs, DI, DF, pop, learn, row, per, kcur)  # last period closed
+    _keep(own, pools)  # (their views are used up to here: numba frees an array after its variable's last use)
+
+
+@njit(**HOT)
+def _next_kind(hk, he, arrives, a_seg, abandons, ab_d):
+    """The next event's kind, entity and count: an arrival, else an abandonment, else the heap's top.
+
+    The heap's top is *spent* (handled, still in place): popped when the next
+    event needs the heap, unless one takes its slot.
+    """
+    if arrives:
+        return EV_ARRIVAL, a_seg, np.int64(0), False
+    if abandons:
+        return EV_ABANDON, ab_d, np.int64(0), False
+    return hk[0] & 15, he[0] >> 32, he[0] & M32, True
+
+
+@njit(**INNER)
+def _boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn, seq, pop, arr_t, factor, pay_sum,
+              pay_n, row, svc_n, learn, runs, qoc_int):  # fmt: skip
+    """The period boundary at t that closes period k (``boundary.period_boundary``), and what it moves in the loop:
+    the pools, the queue order, the next arrival, the period and the next boundary."""
+    free, n_free2, hn, seq = period_boundary(cs, t, k, st, II, free, n_free, DI, DF, pdef, per, ht, hk, he, hn, seq,
+                                             pop, arr_t, factor, pay_sum, pay_n, row, svc_n, learn)  # fmt: skip
+    runs += n_free - n_free2  # the boundary's only pool items are vacancy runs
+    if cs.fb_priority[0] > 0.0:  # shared feedback sets the queue order: external first after a period below the level
+        # (external work stays in queue 0 under fifo and external_first)
+        qoc_int = np.int64(1) if period_nps(cs, per, k) < cs.fb_priority[1] else np.int64(0)
+    a_min, a_seg = first_arrival(arr_t)
+    k += 1
+    tb = (k + 1) * cs.period if k < cs.n_periods - 1 else math.inf
+    return free, n_free2, hn, seq, runs, qoc_int, a_min, a_seg, k, tb
+
+
+@njit(**INNER)
+def _ticks(cs, DI, DF, snap, row, ip, until):
+    """Profile ticks ip, ... at times up to *until* (``profile.split``): the next tick and its time (inf: none)."""
+    n_pf = cs.pf_times.shape[0]
+    while ip < n_pf and cs.pf_times[ip] <= until:
+        ip = split(ip, cs.pf_times, cs.pf_hours, DI[:, DI_BUSY], DI[:, DI_PRESENT], DF[:, DF_IBUSY], DF[:, DF_IAVAIL],
+                   DF[:, DF_LAST], snap, row, cs.row_off[R_PTIME], cs.row_off[R_PBUSY], cs.row_off[R_PAVAIL])
+    return ip, cs.pf_times[ip] if ip < n_pf else math.inf
+
+
+@njit(**INNER)
+def _first_arrivals(cs, st, pop, arr_t):
+    """Each segment's first arrival, drawn at its starting population: the earliest and its segment."""
+    for s in range(cs.n_seg):
+        rate = cs.seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
+        arr_t[s] = next_arrival(st, 5 * s, 0.0, rate, cs.dm_start[s], cs.dm_start[s + 1], cs.dm_bp, cs.dm_rt, cs.dm_cum)
+    return first_arrival(arr_t)
+
+
+@njit(**INNER)
+def _counters(II, fl_next):
+    """A replication's starting scalars: the item pool's free list (head, count), the fired-need lists' (head,
+    count), vacancy runs queued (pool items a boundary may release, each scheduling a start), the heap's size, whether
+    its top is spent (``heap.add``), the next event key's sequence number, and the action stack's size."""
+    return (np.int64(0), np.int64(II.shape[0]), np.int64(0), np.int64(fl_next.shape[0]), np.int64(0), np.int64(0),
+            False, np.int64(0), np.int64(0))  # fmt: skip
+
+
+@njit(**INNER)
+def _keep(*owners):
+    """Nothing: a use of *owners* that keeps them alive while views of them (``borrow``) are in use."""
 
 
 @njit(**INNER)
