@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 FAST = dict(cache=True, nogil=True, error_model="numpy")
-INNER = dict(FAST, no_cpython_wrapper=True, forceinline=False)  # called from jitted code only; LLVM decides inlining
+INNER = dict(FAST, no_cpython_wrapper=True, no_cfunc_wrapper=True, forceinline=False)  # called from jitted code only
 # a hot part (an event kind, an action, a pool or heap step): compiled once by numba, always inlined by LLVM where
 # it is called, so the loop runs as one function.  (A function it calls inherits forceinline unless it sets it.)
 HOT = dict(INNER, forceinline=True)
