@@ -33,11 +33,12 @@ ROW_BLOCKS = (
     "resp_sum", "resp_count", "services_completed", "services_redone", "seg_escaped", "sup_late", "seg_within_target",
     "prof_time", "prof_arrivals", "prof_completed", "prof_wait_sum", "prof_abandoned", "prof_busy", "prof_available",
     "dept_overtime", "feedback_lift", "svc_learning", "recovery", "dept_done",
+    "agr_hits", "agr_misses", "agr_wait_sum", "agr_started",
 )  # fmt: skip
 PERIOD_BLOCKS = (
     "seg_completed", "seg_abandoned", "seg_sojourn_sum", "seg_score_sum", "seg_promoters", "seg_detractors",
     "seg_active", "dept_busy", "dept_blocked", "dept_available", "dept_morale", "dept_headcount", "dept_overtime",
-    "dept_leavers", "dept_done",
+    "dept_leavers", "dept_done", "agr_hits", "agr_misses", "agr_wait_sum", "agr_started",
 )  # fmt: skip
 
 # per-segment and per-service random sources, in the order of their stream rows
@@ -114,7 +115,7 @@ class CompiledScenario(NamedTuple):
     sup_sensitivity: np.ndarray
     # morale and the policy's run-time parts
     morale_on: int
-    morale: np.ndarray  # (11,) see MORALE_FIELDS
+    morale: np.ndarray  # (13,) see MORALE_FIELDS
     morale_lift: float  # recognition: lift of every department's morale target
     training: np.ndarray  # (3,) invested share, training_effect, training_lag (share 0: no training)
     feedback: float  # shared feedback: morale target lift at NPS_last 100 (0: not shared)
@@ -125,6 +126,10 @@ class CompiledScenario(NamedTuple):
     learning: np.ndarray  # (2,) continuous improvement: learning-curve exponent (0: none), scale n0
     review_every: int  # periodic review every this many boundaries (0: none)
     review: np.ndarray  # (3,) threshold, transfer_delay, min_per_department
+    agr_pair: np.ndarray  # (D * D,) int64 service agreement of customer c and supplier d at c * D + d (-1: none)
+    agr_target: np.ndarray  # (A,) each agreement's target queue wait (empty: no agreements)
+    agr_supplier: np.ndarray  # (A,) int64 each agreement's supplier department
+    clarity: float  # role clarity's factor on the work time of sub-requests (1: none)
     # random sources: crc32 keys, and the first row of each family
     src_keys: np.ndarray  # (n_sources,) uint64
     src_service: int  # first row of the per-service sources (4 per service)
@@ -156,6 +161,7 @@ class CompiledScenario(NamedTuple):
 MORALE_FIELDS = (
     "start", "baseline", "adjust_rate", "utilisation_threshold", "load_effect", "blocked_effect",
     "productivity_effect", "defect_effect", "attrition_rate", "attrition_effect", "hiring_delay",
+    "newcomer_speed", "ramp_periods",
 )  # fmt: skip
 
 
@@ -342,7 +348,8 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     m = scenario.morale
     start = m.baseline if m.initial is None else m.initial
     morale = [start, m.baseline, m.adjust_rate, m.utilisation_threshold, m.load_effect, m.blocked_effect,
-              m.productivity_effect, m.defect_effect, m.attrition_rate, m.attrition_effect, m.hiring_delay]  # fmt: skip
+              m.productivity_effect, m.defect_effect, m.attrition_rate, m.attrition_effect, m.hiring_delay,
+              m.newcomer_speed, float(m.ramp_periods)]  # fmt: skip
 
     names = source_names(scenario)
     n_svc = len(refs)
@@ -372,14 +379,19 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
     exponent = float(getattr(policy, "learning_exponent", 0.0) or 0.0)
     learning = [exponent, float(inv.improvement_scale) if inv is not None else 1.0]
     meetings = float(getattr(policy, "meeting_share", 0.0) or 0.0)
+    agreed = scenario.agreement_pairs() if hasattr(scenario, "agreement_pairs") else []
+    agr_pair = np.full(n_dept * n_dept, -1, dtype=np.int64)
+    for a, (c, sup, _) in enumerate(agreed):
+        agr_pair[d_index[c] * n_dept + d_index[sup]] = a
     row_table, row_len = layout.offsets(layout.blocks(n_seg, n_dept, n_targets, any(x is not None for x in sl_targets),
                                                       profile.HOURS if clock is not None else 0,
                                                       3 if fb_level is not None else (2 if feedback > 0.0 else 0),
-                                                      n_svc if exponent > 0.0 else 0, rec is not None))  # fmt: skip
+                                                      n_svc if exponent > 0.0 else 0, rec is not None,
+                                                      len(agreed)))  # fmt: skip
     pf_offset, pf_per_unit = clock if clock is not None else (0.0, 1.0)
     pf_times, pf_hours = (profile.ticks(float(scenario.warmup), horizon, pf_offset, pf_per_unit) if clock is not None
                           else (np.zeros(0), np.zeros(0, dtype=np.int64)))
-    per_table, per_len = layout.offsets(layout.period_blocks(n_seg, n_dept))
+    per_table, per_len = layout.offsets(layout.period_blocks(n_seg, n_dept, len(agreed)))
     if tuple(row_table) != ROW_BLOCKS or tuple(per_table) != PERIOD_BLOCKS:
         raise RuntimeError("kernels/layout.py blocks changed: update ROW_BLOCKS/PERIOD_BLOCKS and the event loop")
 
@@ -460,6 +472,10 @@ def compile_scenario(scenario, headcount: dict[str, int] | None = None) -> Compi
         recovery=_f(recovery),
         src_recovery=src_lead + n_sup,
         learning=_f(learning),
+        agr_pair=agr_pair,
+        agr_target=_f([t for _, _, t in agreed]),
+        agr_supplier=_i([d_index[sup] for _, sup, _ in agreed]),
+        clarity=float(getattr(policy, "clarity_factor", 1.0)),
         review_every=int(review.every) if review is not None else 0,
         review=_f([float(review.threshold), float(review.transfer_delay), min_per_department] if review is not None
                   else [0.0, 0.0, min_per_department]),  # fmt: skip

@@ -18,7 +18,8 @@ _BINS_PER_E_FOLD = HIST_BINS / (HIST_DECADES * math.log(10.0))
 
 
 def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: bool = False,
-           hours: int = 0, feedback: int = 0, learning: int = 0, recovery: bool = False) -> list[tuple[str, tuple[int, ...]]]:
+           hours: int = 0, feedback: int = 0, learning: int = 0, recovery: bool = False,
+           agreements: int = 0) -> list[tuple[str, tuple[int, ...]]]:
     """Block names and shapes of the per-replication accumulator row.
 
     Targets are the departments followed by the external suppliers.  The
@@ -26,7 +27,8 @@ def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: b
     (*hours* = 168, ``kernels/profile.py``), shared feedback's lift
     (*feedback* = 2, or 3 when it also sets the queue order), continuous
     improvement's factors (*learning* = the number of services) and
-    complaint recovery's counts (*recovery*) are empty blocks when unused, so
+    complaint recovery's counts (*recovery*) and the service agreements'
+    counts (*agreements* = their number) are empty blocks when unused, so
     a scenario without them has the row it always had.
     """
     s, d, t, h = n_segments, n_departments, n_targets, hours
@@ -70,10 +72,16 @@ def blocks(n_segments: int, n_departments: int, n_targets: int, service_level: b
         ("recovery", (2 if recovery else 0,)),  # complaint recovery: steps offered, and won, at orders ended after
         # warm-up
         ("dept_done", (d,)),  # services completed for the first time (redos left out): the department's output
+        *_agreement_blocks(agreements),
     ]
 
 
-def period_blocks(n_segments: int, n_departments: int) -> list[tuple[str, tuple[int, ...]]]:
+def _agreement_blocks(a: int) -> list[tuple[str, tuple[int, ...]]]:
+    """Per service agreement: requests decided in time (hits), escalated (misses), their queue waits and starts."""
+    return [("agr_hits", (a,)), ("agr_misses", (a,)), ("agr_wait_sum", (a,)), ("agr_started", (a,))]
+
+
+def period_blocks(n_segments: int, n_departments: int, agreements: int = 0) -> list[tuple[str, tuple[int, ...]]]:
     """Block names and shapes of one period's row of the time series (all periods, warm-up included)."""
     s, d = n_segments, n_departments
     return [
@@ -92,6 +100,7 @@ def period_blocks(n_segments: int, n_departments: int) -> list[tuple[str, tuple[
         ("dept_overtime", (d,)),
         ("dept_leavers", (d,)),  # leavers drawn at the period's closing boundary
         ("dept_done", (d,)),  # services completed for the first time in the period
+        *_agreement_blocks(agreements),
     ]
 
 

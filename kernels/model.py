@@ -73,6 +73,14 @@ def speed_factor(morale, baseline, productivity_effect):
 
 
 @njit(cache=True, forceinline=False)
+def ramp_factor(recent_leavers, headcount, newcomer_speed):
+    """Department speed multiplier after turnover: recent leavers' posts work at newcomer_speed, the rest at 1."""
+    if headcount <= 0:
+        return 1.0
+    return 1.0 - (1.0 - newcomer_speed) * min(recent_leavers, headcount) / headcount
+
+
+@njit(cache=True, forceinline=False)
 def defect_probability(defect_rate, morale, baseline, defect_effect):
     """Defect chance scaled by morale: defect_rate x exp(defect_effect x (baseline - morale)), at most 1."""
     return min(1.0, defect_rate * math.exp(defect_effect * (baseline - morale)))

@@ -29,7 +29,11 @@ DI_AKEY = 10  # the earliest abandonment among orders queued here: its key and o
 DI_AJ = 11
 DI_SCHED = 12  # on a calendar: the scheduled headcount now
 DI_GAP = 13  # on a calendar: vacant slots (leavers gone, replacements not started; review moves: out +1, in -1)
-NDI = 14
+DI_EH = 14  # service agreements (kernels/agreements.py): head and tail of the escalated queue, served before 0 and 1
+DI_ET = 15
+DI_EKEY = 16  # ... the earliest escalation among agreement requests queued here: its key and request (-1: none)
+DI_EJ = 17
+NDI = 18
 DF_LAST = 0  # time employee time was last integrated
 DF_IBUSY = 1  # employee time since t = 0: busy (blocked included), blocked, present
 DF_IBLK = 2
@@ -47,7 +51,8 @@ DF_IOT = 13  # on a calendar: overtime (employee time of pending off-duty depart
 DF_OTLAST = 14  # ... integrated up to this time
 DF_WOT = 15  # ... at warm-up end
 DF_POT = 16  # ... at the last period boundary
-NDF = 17
+DF_EDEAD = 17  # service agreements: the earliest escalation's deadline (inf: none)
+NDF = 18
 
 _INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, forceinline=False)
 
@@ -145,4 +150,4 @@ def period_overtime(DI, DF, d, t):
 @njit(**_INNER)
 def work_queued(DI, d):
     """Whether department d has work queued (an employee coming on duty then takes it)."""
-    return DI[d, DI_QH] >= 0 or DI[d, DI_QH + 1] >= 0
+    return DI[d, DI_QH] >= 0 or DI[d, DI_QH + 1] >= 0 or DI[d, DI_EH] >= 0

@@ -31,6 +31,40 @@ def counted_periods(n_periods: int, period: float, warmup: float) -> np.ndarray:
     return ends >= warmup
 
 
+def _boundaries(st, n_periods: int) -> np.ndarray:
+    """The time of the boundary that closes each period (the last, closed by the horizon, draws nobody)."""
+    return (np.arange(n_periods) + 1.0) * st.period
+
+
+def _vacancy_ends(st, n_periods: int) -> np.ndarray:
+    """When the slots vacated at each period's closing boundary are filled again: ``hiring_delay`` later."""
+    return _boundaries(st, n_periods) + st.hiring_delay
+
+
+def _period_overlaps(st, n_periods: int) -> np.ndarray:
+    """``W[k, q]``: how long a slot vacated at period *k*'s closing boundary stays vacant within period *q*."""
+    starts = np.arange(n_periods) * st.period
+    ends = np.minimum(starts + st.period, st.horizon)
+    lo = np.maximum(_boundaries(st, n_periods)[:, None], starts[None, :])
+    hi = np.minimum(_vacancy_ends(st, n_periods)[:, None], ends[None, :])
+    return np.clip(hi - lo, 0.0, None)
+
+
+def _vacant_slot_time(leavers: np.ndarray, st, overlaps: np.ndarray) -> np.ndarray:
+    """Vacant slot time of departments on a calendar, per replication, column of *overlaps* and department.
+
+    Without a review a slot is vacant exactly from the boundary that drew its leaver until ``hiring_delay``
+    later, so the slot time lost is the period rows' leavers times each vacancy's overlap with the window.
+    Summed boundary by boundary in period order, element by element, so a replication's value never depends
+    on the batch it came in.
+    """
+    out = np.zeros(leavers.shape[:1] + overlaps.shape[1:] + leavers.shape[2:])
+    for k in np.flatnonzero(overlaps.any(axis=1)):
+        for q in np.flatnonzero(overlaps[k]):
+            out[:, q] += leavers[:, k] * overlaps[k, q]
+    return out
+
+
 def survey(p: dict[str, np.ndarray], survey, departments, seed: int, replications) -> tuple[np.ndarray, np.ndarray]:
     """Sum and number of survey answers per replication, period and department (zeros where no survey).
 
@@ -70,8 +104,14 @@ def per_period(p: dict[str, np.ndarray], st, lengths: np.ndarray, answers=None) 
         asked[m.survey.every - 1 :: m.survey.every] = True
         out["firm.engagement_survey"] = _ratio(sums.sum(-1), counts.sum(-1))
         out["firm.survey_responses"] = np.where(asked, counts.sum(-1), np.nan)
+    vacant = _vacant_slot_time(p["dept_leavers"], st, _period_overlaps(st, lengths.size)) if m.turnover else None
     for i, d in enumerate(st.departments):
-        if m.turnover and not st.rostered[i]:
+        if m.turnover and st.rostered[i] and not st.review:  # on a calendar: per filled slot, on duty or not
+            turnover = _ratio(p["dept_leavers"][..., i] * st.year, st.heads[i] * lengths - vacant[..., i])
+            turnover[..., -1] = np.nan
+            out[f"dept.{d}.turnover"] = turnover
+            out[f"dept.{d}.vacancy_time"] = vacant[..., i] / lengths
+        elif m.turnover and not st.rostered[i]:
             turnover = _ratio(p["dept_leavers"][..., i] * st.year, p["dept_available"][..., i])
             turnover[..., -1] = np.nan  # the horizon closes the last period without a boundary: nobody is drawn
             out[f"dept.{d}.turnover"] = turnover
@@ -98,8 +138,16 @@ def summary(b: dict[str, np.ndarray], p: dict[str, np.ndarray], st, answers=None
         out["firm.engagement_survey"] = _ratio(sums, counts)
         out["firm.survey_responses"] = _ratio(counts, np.full(counts.shape[0], float((keep & asked).sum())))
     leavers = p["dept_leavers"][:, keep].sum(1)
+    n_periods = p["dept_leavers"].shape[1]
+    if m.turnover:
+        after = np.clip(np.minimum(_vacancy_ends(st, n_periods), st.horizon) - np.maximum(_boundaries(st, n_periods),
+                                                                                          st.horizon - st.counted), 0, None)
+        vacant = _vacant_slot_time(p["dept_leavers"], st, after[:, None])[:, 0]
     for i, d in enumerate(st.departments):
-        if m.turnover and not st.rostered[i]:
+        if m.turnover and st.rostered[i] and not st.review:
+            out[f"dept.{d}.turnover"] = _ratio(leavers[:, i] * st.year, st.heads[i] * st.counted - vacant[:, i])
+            out[f"dept.{d}.vacancy_time"] = vacant[:, i] / st.counted
+        elif m.turnover and not st.rostered[i]:
             out[f"dept.{d}.turnover"] = _ratio(leavers[:, i] * st.year, b["dept_available"][:, i])
             if not st.review:
                 out[f"dept.{d}.vacancy_time"] = st.heads[i] - b["dept_available"][:, i] / st.counted

@@ -68,6 +68,7 @@ KINDS = {
     "defect_cost": Kind(-1, 0.0, INF),
     "late_payment_cost": Kind(-1, 0.0, INF),
     "churn_cost": Kind(-1, 0.0, INF),
+    "investment_cost": Kind(-1, 0.0, INF),
     "profit": Kind(1, -INF, INF),
     "meeting_share": Kind(0, 0.0, 1.0),  # employee time in communication's meetings / available
     "feedback_lift": Kind(0, 0.0, INF),  # morale target lift from shared external feedback
@@ -81,6 +82,8 @@ KINDS = {
     "turnover": Kind(-1, 0.0, INF),  # leavers per employee-year
     "vacancy_time": Kind(-1, 0.0, INF),  # vacant posts, time-average
     "productivity": Kind(1, 0.0, INF),  # work completed per paid employee per time unit
+    "sla_attainment": Kind(1, 0.0, 1.0),  # internal requests under service agreements that started within target
+    "attainment": Kind(1, 0.0, 1.0),  # ... of one agreement's pair
 }
 DIRECTION = {name: kind.direction for name, kind in KINDS.items()}
 
@@ -107,6 +110,7 @@ MEANINGS = {
     "firm.defect_cost": "price of each defect that reached the customer of a completed order",
     "firm.late_payment_cost": "penalty per time unit an invoice was paid past its supplier's payment terms",
     "firm.churn_cost": "value lost with each customer who churned",
+    "firm.investment_cost": "headcount-equivalents invested × their price per time unit × (horizon − warm-up)",
     "firm.profit": "external.revenue − firm.cost",
     "dept.<d>.utilisation": "busy (blocked included) employee time / available employee time",
     "dept.<d>.staffed": "employees present, time-average (leavers gone, vacancies unfilled)",
@@ -137,12 +141,19 @@ MEANINGS = {
     "with probability response_rate, reading their department's morale plus normal noise, clipped to 0-1",
     "firm.survey_responses": "answers per engagement survey after warm-up",
     "dept.<d>.turnover": "leavers per employee-year: leavers drawn after warm-up times the time units in a year, over "
-    "employee time present (departments not on a calendar; scenarios with measures.turnover)",
-    "dept.<d>.vacancy_time": "vacant posts, time-average: the department's heads less the employees present "
-    "(departments not on a calendar, without a periodic review)",
+    "employee time present (on a calendar or in shifts: the filled slots' time, on duty or not, without a periodic "
+    "review; scenarios with measures.turnover)",
+    "dept.<d>.vacancy_time": "vacant posts, time-average: the department's heads less the employees present (on a "
+    "calendar or in shifts: its vacant slots); without a periodic review",
     "dept.<d>.productivity": "services completed for the first time (redos left out) per paid employee per time unit "
     "(per employee-hour when time_unit is hour)",
     "firm.productivity": "external orders completed per paid employee per time unit, all departments' time",
+    "internal.sla_attainment": "with service agreements: requests decided after warm-up that started service within "
+    "their target (hits) over hits and escalations (requests still queued at their target)",
+    "agreement.<c>.<d>.attainment": "with service agreements: the same for the requests department c sends supplier "
+    "department d",
+    "agreement.<c>.<d>.wait_mean": "with service agreements: mean queue wait at d (joining d's queue to the start of "
+    "service) of c's requests that started after warm-up",
 }
 
 
@@ -172,6 +183,9 @@ class Structure:
     year: float | None = None  # time units in a year (turnover)
     heads: tuple[int, ...] = ()  # per department: the heads the run gives it (vacancies)
     review: bool = False  # does a periodic review move heads between departments?
+    hiring_delay: float = 0.0  # time a leaver's slot stays vacant (vacancies on a calendar)
+    invested: int = 0  # headcount-equivalents invested (priced by costs.investment)
+    agreements: tuple[tuple[str, str, float], ...] = ()  # service agreements: (customer, supplier, target)
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -179,10 +193,11 @@ class Structure:
 
     def blocks(self):
         return layout.blocks(len(self.segments), len(self.departments), len(self.targets), any(self.service_level),
-                             profile.HOURS if self.profile_hours else 0, self.feedback, self.learning, self.recovery)
+                             profile.HOURS if self.profile_hours else 0, self.feedback, self.learning, self.recovery,
+                             len(self.agreements))
 
     def period_blocks(self):
-        return layout.period_blocks(len(self.segments), len(self.departments))
+        return layout.period_blocks(len(self.segments), len(self.departments), len(self.agreements))
 
 
 def structure(scenario: Scenario, headcount: dict[str, int] | None = None) -> Structure:
@@ -221,6 +236,9 @@ def structure(scenario: Scenario, headcount: dict[str, int] | None = None) -> St
         year=scenario.year(),
         heads=tuple(int((headcount or {}).get(d, dept.headcount or 0)) for d, dept in scenario.departments.items()),
         review=scenario.policy.review is not None,
+        hiring_delay=scenario.morale.hiring_delay,
+        invested=scenario.policy.investments.total,
+        agreements=tuple(scenario.agreement_pairs()),
     )
 
 
@@ -356,6 +374,8 @@ def replication_metrics(rows: np.ndarray, st: Structure, periods: np.ndarray | N
         out["external.recovered_share"] = _ratio(b["recovery"][:, 1], b["recovery"][:, 0])
     if st.learning:
         out["internal.learning_factor"] = b["svc_learning"].mean(axis=-1)
+    if st.agreements:
+        out.update(_agreements(b, st))
     if len(st.segments) > 1:
         for k, s in enumerate(st.segments):
             out.update(_external(f"segment.{s}", b, k, st.population[k] or None, st.scale))
@@ -366,6 +386,17 @@ def replication_metrics(rows: np.ndarray, st: Structure, periods: np.ndarray | N
     if st.measures is not None and periods is not None:
         out.update(measures.summary(b, layout.unpack(periods, st.period_blocks()), st, answers))
     return _settled(out)
+
+
+def _agreements(b: dict[str, np.ndarray], st: Structure) -> dict[str, np.ndarray]:
+    """Attainment of all service agreements and of each pair (hits over decided requests), and each pair's mean
+    queue wait."""
+    hits, misses = b["agr_hits"], b["agr_misses"]
+    out = {"internal.sla_attainment": _ratio(hits.sum(-1), hits.sum(-1) + misses.sum(-1))}
+    for a, (c, d, _) in enumerate(st.agreements):
+        out[f"agreement.{c}.{d}.attainment"] = _ratio(hits[..., a], hits[..., a] + misses[..., a])
+        out[f"agreement.{c}.{d}.wait_mean"] = _ratio(b["agr_wait_sum"][..., a], b["agr_started"][..., a])
+    return out
 
 
 def _money(b: dict[str, np.ndarray], st: Structure, revenue: np.ndarray) -> dict[str, np.ndarray]:
@@ -379,8 +410,20 @@ def _money(b: dict[str, np.ndarray], st: Structure, revenue: np.ndarray) -> dict
         "firm.late_payment_cost": c.late_payment * b["sup_late"].sum(-1),
         "firm.churn_cost": c.churn * b["seg_churned"].sum(-1),
     }
+    if st.invested:
+        parts["firm.investment_cost"] = np.full(len(revenue), st.invested * _investment_price(st, wages) * st.counted)
     cost = sum(parts.values())
     return {"firm.cost": cost, "firm.profit": revenue - cost, **parts}
+
+
+def _investment_price(st: Structure, wages: np.ndarray) -> float:
+    """What a headcount-equivalent invested costs per time unit: ``costs.investment``, else a head of the plan's
+    average pay (labour weighted by the heads the run gives each department), so trading a head for a lever
+    leaves the money spent unchanged."""
+    if st.costs.investment is not None:
+        return float(st.costs.investment)
+    heads = np.array(st.heads, dtype=float)
+    return float(heads @ wages / heads.sum()) if heads.sum() > 0 else float(wages.mean())
 
 
 def period_metrics(rows: np.ndarray, st: Structure, answers: tuple | None = None) -> dict[str, np.ndarray]:
@@ -410,6 +453,8 @@ def period_metrics(rows: np.ndarray, st: Structure, answers: tuple | None = None
             out[f"dept.{d}.overtime"] = b["dept_overtime"][..., i]
     if st.measures is not None:
         out.update(measures.per_period(b, st, lengths, answers))
+    if st.agreements:
+        out.update(_agreements(b, st))
     return _settled(out)
 
 

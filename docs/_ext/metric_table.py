@@ -22,6 +22,8 @@ def pattern(name: str) -> str:
         return f"dept.<d>.{parts[-1]}"
     if parts[0] == "internal" and len(parts) == 4:
         return f"internal.<c>.<d>.{parts[-1]}"
+    if parts[0] == "agreement":
+        return f"agreement.<c>.<d>.{parts[-1]}"
     if parts[0] == "segment":
         specific = f"segment.<s>.{parts[-1]}"
         return specific if specific in metrics.MEANINGS else SEGMENT_WIDE
@@ -32,14 +34,15 @@ def produced() -> tuple[set[str], set[str]]:
     """Metric names of tiny runs: per replication, and per period (the time series).
 
     ``baseline`` as shipped, ``baseline`` with the communication, feedback (setting the queue order too),
-    improvement and recovery investments (their metrics), ``contact_centre`` (shifts) with the optional
-    metrics switched on: prices (the firm's money) and a service-level target, and ``branches`` as one firm
-    (its people measures)."""
+    improvement and recovery investments (their metrics) and prices (the investments' cost), ``contact_centre``
+    (shifts) with the optional metrics switched on: prices (the firm's money) and a service-level target,
+    ``branches`` as one firm (its people measures) and ``service_desk`` (a service agreement)."""
     levers = ["policy.budget=44", "policy.investments.feedback_priority=50", "policy.recovery={service: support.resolve}"]
     levers += [f"policy.investments.{k}=1" for k in ("communication", "feedback", "improvement", "recovery")]
+    levers += ["costs.labour=1"]
     runs = [("baseline", []), ("baseline", levers),
             ("contact_centre", ["costs.labour=1", "segments.callers.service_level_target=0.1"]),
-            ("branches", ["units=null"])]
+            ("branches", ["units=null"]), ("service_desk", [])]
     per_replication, per_period = set(), set()
     for name, sets in runs:
         scenario = orgsim.load(name, ["horizon=200", "warmup=40", "period=40", *sets])

@@ -21,6 +21,7 @@ from ..model import (
     lead_time_factor,
     learning_factor,
     morale_next,
+    ramp_factor,
     speed_factor,
 )
 from ..rng import binomial, poisson
@@ -164,8 +165,19 @@ def _close_department(cs, d, t, k, st, II, free, n_free, DI, DF, per, ht, hk, he
             if leavers > 0:
                 free, taken = enqueue_vacancies(II, DI, free, d, np.int64(-1), leavers)
                 n_free -= taken
+        if mor[12] > 0.0:  # turnover costs speed: the last ramp_periods boundaries' leavers work slower
+            DF[d, DF_SPEED] *= ramp_factor(_recent(per, po[P_DLEAVE] + d, k, int(mor[12])), cs.headcount[d], mor[11])
     per[k, po[P_DMOR] + d] = DF[d, DF_MORALE]
     return util, free, n_free, hn, seq
+
+
+@njit(**INNER)
+def _recent(per, col, k, n):
+    """Sum of column col over periods k-n+1 .. k (leavers drawn at the last n boundaries)."""
+    total = 0.0
+    for j in range(max(0, k - n + 1), k + 1):
+        total += per[j, col]
+    return total
 
 
 @njit(**INNER)

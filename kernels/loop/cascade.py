@@ -11,22 +11,8 @@ import math
 
 from numba import njit
 
-from .. import staffing
-from ..opentime import advance, elapsed
-from ..rng import _uniform, draw, draw_inline
-from ..staffing import DF_ADEAD, DF_SPEED, DI_AJ, DI_AKEY, DI_BLOCKED, DI_BUSY, DI_PRESENT, DI_QH, DI_VAC, _advance
-from .columns import (
-    A_ARRIVE,
-    A_BEGIN,
-    A_DISPATCH,
-    A_ENQUEUE,
-    A_FULFIL,
-    A_NONE,
-    A_SEND,
-    A_START,
-    EV_ABANDON,
-    EV_COMPLETE,
-    EV_DELIVER,
+from .. import agreements, staffing
+from ..items import (
     F_DEAD,
     F_OPEN,
     F_PAT,
@@ -37,7 +23,7 @@ from .columns import (
     FL_BLOCKED,
     FL_HOLD,
     FL_QUEUED,
-    HOT,
+    FL_REDO,
     I_AKEY,
     I_FIRED,
     I_FLAGS,
@@ -54,6 +40,37 @@ from .columns import (
     K_DELIVERY,
     K_ORDER,
     K_SUB,
+)
+from ..opentime import advance, elapsed
+from ..rng import _uniform, draw, draw_inline
+from ..staffing import (
+    DF_ADEAD,
+    DF_SPEED,
+    DI_AJ,
+    DI_AKEY,
+    DI_BLOCKED,
+    DI_BUSY,
+    DI_EH,
+    DI_PRESENT,
+    DI_QH,
+    DI_VAC,
+    _advance,
+)
+from .columns import (
+    A_ARRIVE,
+    A_BEGIN,
+    A_DISPATCH,
+    A_ENQUEUE,
+    A_FULFIL,
+    A_NONE,
+    A_SEND,
+    A_START,
+    EV_ABANDON,
+    EV_COMPLETE,
+    EV_DELIVER,
+    EV_ESCALATE,
+    HOT,
+    INNER,
     ix,
 )
 from .departments import leave
@@ -65,9 +82,10 @@ from .pool import append, push_action, release, release_node, take, take_node, u
 @njit(**HOT)
 def run(cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl_next, pdef, factor, t, code, j,
         counting, qoc_int, train_f, hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d,
-        runs):  # fmt: skip
+        runs, AQ, per, kcur, es_t, es_k, es_d):  # fmt: skip
     """Run the cascade from action *code* on j until the stack is empty; returns the scalars it moved."""
     qoc_ext = cs.queue_of_class[0]
+    has_agr = cs.agr_target.shape[0] > 0  # internal service agreements (kernels/agreements.py)
     while True:
         if code == A_NONE:
             if sp == 0:
@@ -81,11 +99,18 @@ def run(cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl
             code, j, free, n_free = fulfil(cs, off, II, FF, DI, DF, row, t, j, counting, free, n_free)
         if code == A_ENQUEUE:
             code, seq, ab_t, ab_k, ab_d = enqueue(cs, II, FF, DI, DF, t, j, qoc_ext, qoc_int, seq, ab_t, ab_k, ab_d)
+            if has_agr and code == A_NONE and II[ix(j), I_KIND] == K_SUB and not II[ix(j), I_FLAGS] & FL_REDO:
+                seq, es_t, es_k, es_d = agreed_queued(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, t, j, seq, es_t,
+                                                      es_k, es_d)  # fmt: skip
         if code == A_DISPATCH:
             code, j, hn, spent, seq, free, n_free, runs = dispatch(cs, II, DI, DF, ht, hk, he, t, j, hn, spent, seq,
                                                                    free, n_free, runs)  # fmt: skip
         if code == A_START:
-            code, ab_t, ab_k, ab_d = start(cs, off, II, FF, DI, DF, row, t, j, counting, qoc_ext, ab_t, ab_k, ab_d)
+            code, ab_t, ab_k, ab_d, wait = start(cs, off, II, FF, DI, DF, row, t, j, counting, qoc_ext, ab_t, ab_k,
+                                                 ab_d)  # fmt: skip
+            if has_agr and II[ix(j), I_KIND] == K_SUB and not II[ix(j), I_FLAGS] & FL_REDO:
+                es_t, es_k, es_d = agreed_started(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, j, wait, es_t,
+                                                  es_k, es_d)  # fmt: skip
         if code == A_SEND:
             sp, fl_free, fl_nfree, free, n_free, hn, spent, seq = send(cs, II, FF, st, a_code, a_arg, fl_need, fl_next,
                                                                        ht, hk, he, factor, t, j, sp, fl_free, fl_nfree,
@@ -94,7 +119,7 @@ def run(cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl
         if code == A_BEGIN:
             hn, spent, seq = begin(cs, II, FF, DF, st, pdef, ht, hk, he, t, j, train_f, hn, spent, seq)
             code = A_NONE
-    return hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs
+    return hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs, es_t, es_k, es_d
 
 
 @njit(**HOT)
@@ -210,6 +235,8 @@ def dispatch(cs, II, DI, DF, ht, hk, he, t, d, hn, spent, seq, free, n_free, run
                                             seq)  # fmt: skip
             n_free += released
             runs -= released
+        elif DI[d, DI_EH] >= 0:  # escalated requests before all other work (service agreements)
+            return A_START, agreements.pop(II, DI, d), hn, spent, seq, free, n_free, runs
         else:
             q = 0 if DI[d, DI_QH] >= 0 else (1 if DI[d, DI_QH + 1] >= 0 else -1)
             if q >= 0:
@@ -249,7 +276,7 @@ def start(cs, off, II, FF, DI, DF, row, t, j, counting, qoc_ext, ab_t, ab_k, ab_
     else:
         code = A_BEGIN
     II[ix(j), I_FLAGS] = fl
-    return code, ab_t, ab_k, ab_d
+    return code, ab_t, ab_k, ab_d, wait
 
 
 @njit(**HOT)
@@ -314,8 +341,37 @@ def begin(cs, II, FF, DF, st, pdef, ht, hk, he, t, j, train_f, hn, spent, seq):
     d = cs.svc_dept[v]
     dist = cs.svc_dist
     x = draw_inline(st, cs.src_service + 4 * v, int(dist[v, 0]), dist[v, 1], dist[v, 2], dist[v, 3])
+    if cs.clarity < 1.0 and II[ix(j), I_KIND] == K_SUB:  # role clarity: less time clarifying
+        x *= cs.clarity
     FF[ix(j), F_PDEF] = pdef[v]
     sf = DF[d, DF_SPEED]
     sf *= train_f
     hn = add(ht, hk, he, hn, spent, t + x / sf, (seq << 4) | EV_COMPLETE, j << 32)
     return hn, False, seq + 1
+
+
+@njit(**INNER)
+def agreed_queued(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, t, j, seq, es_t, es_k, es_d):
+    """Sub-request j (a first visit) joined a work queue: under a service agreement, it escalates at the
+    agreement's target if still queued (``agreements.queued``).  Returns the sequence number and the earliest
+    escalation."""
+    d = cs.svc_dept[II[ix(j), I_SVC]]
+    a = cs.agr_pair[II[ix(j), I_REQD] * cs.n_dept + d]
+    if a >= 0:
+        if agreements.queued(II, FF, DI, DF, AQ, cs.row_off, cs.per_off, row, per, kcur, counting, d, j, a,
+                             cs.agr_target[a], t, (seq << 4) | EV_ESCALATE):  # fmt: skip
+            es_t, es_k, es_d = agreements.first(DI, DF)
+        seq += 1
+    return seq, es_t, es_k, es_d
+
+
+@njit(**INNER)
+def agreed_started(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, j, wait, es_t, es_k, es_d):
+    """Sub-request j (a first visit) took an employee after queueing *wait*: under a service agreement, it is
+    decided (``agreements.started``).  Returns the earliest escalation."""
+    d = cs.svc_dept[II[ix(j), I_SVC]]
+    a = cs.agr_pair[II[ix(j), I_REQD] * cs.n_dept + d]
+    if a >= 0 and agreements.started(II, FF, DI, DF, AQ, cs.row_off, cs.per_off, row, per, kcur, counting, d, j, a,
+                                     wait, cs.agr_supplier):  # fmt: skip
+        es_t, es_k, es_d = agreements.first(DI, DF)
+    return es_t, es_k, es_d

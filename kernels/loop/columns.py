@@ -1,7 +1,8 @@
-"""The loop's names: item kinds and fields, flags, event and action codes, accumulator blocks, compile options.
+"""The loop's names: event and action codes, accumulator blocks, compile options.
 
-Every part of the loop indexes its arrays through these names (the
-department columns are ``kernels/staffing.py``'s, the accumulator offsets
+Every part of the loop indexes its arrays through these names (the item
+columns are ``kernels/items.py``'s, the department columns
+``kernels/staffing.py``'s, the accumulator offsets
 ``cs.row_off``/``cs.per_off`` by the block numbers below).
 """
 
@@ -21,51 +22,7 @@ HOT = dict(INNER, forceinline=True)
 ix = np.uint64
 M32 = 0xFFFFFFFF
 
-# ---- item kinds
-K_ORDER = 0  # an external order (its journey work: external class)
-K_SUB = 1  # a sub-request to a service (internal class)
-K_INVOICE = 2  # an invoice at a supplier's paid_by service (internal class)
-K_RECOVERY = 3  # a complaint-recovery step at the recovery service (internal class, nobody waits for it)
-K_DELIVERY = 3  # a request to an external supplier, in transit
-K_VACANCY = 4  # a leaver's slot, queued ahead of all work
-
-# ---- integer fields of an item (columns of II)
-I_KIND = 0
-I_SEG = 1  # segment (orders); supplier (deliveries, invoices); department the mover joins, -1 a leaver (vacancies)
-I_STEP = 2  # global journey step (orders)
-I_SVC = 3  # service being visited
-I_ROUTE = 4  # drawn next step of the current visit: -2 not drawn yet, -1 complete
-I_FLAGS = 5
-I_AKEY = 6  # order queued with finite patience: its abandonment's key (sequence << 4 | EV_ABANDON)
-I_GEN = 7  # bumped on allocation and release: stale references to a reused slot are ignored
-I_PARENT = 8  # item waiting on this request
-I_PENDING = 9  # requests this item still waits for
-I_ROOT = 10  # the external order the work is for (-1: none)
-I_RGEN = 11  # generation of that order
-I_REQD = 12  # requesting department (requests)
-I_TARGET = 13  # target index: department of the service, or n_dept + supplier
-I_ESC = 14  # escaped defects (orders)
-I_QN = 15  # queue links
-I_QP = 16
-I_FIRED = 17  # head of the fired-need list not yet sent
-I_NEXT = 18  # free list
-NI = 19
-
-# ---- float fields (columns of FF)
-F_T0 = 0  # order arrival, request sending, invoice raising
-F_PAT = 1  # patience
-F_WACC = 2  # total queue wait so far
-F_TENQ = 3  # time it joined the current queue
-F_PDEF = 4  # defect probability fixed when the service began
-F_DEAD = 5  # order queued with finite patience: when it abandons (inf: it does not)
-F_OPEN = 6  # queue wait so far on the open clock (orders of segments whose patience runs on it)
-NF = 7
-
-# ---- flags
-FL_REDO = 1  # the current service is a redo
-FL_HOLD = 2  # fired needs with hold: send them when an employee is taken
-FL_BLOCKED = 4  # holding an employee while waiting on requests
-FL_QUEUED = 8
+# (a work item's kinds, fields and flags: kernels/items.py)
 
 # ---- events (heap key = sequence << 4 | type; payload = entity << 32 | count).  Two kinds live outside the heap,
 # compared with its top: orders arrive from per-segment timers (each segment's next arrival), and abandonments
@@ -78,6 +35,7 @@ EV_HANDOFF = 3
 EV_DELIVER = 4
 EV_HIRE = 5  # an employee starts in a department: a replacement, or a mover after a review
 EV_ONDUTY = 6  # employees who came on duty (kernels/staffing.py) take queued work, one per event
+EV_ESCALATE = 7  # a request under a service agreement reached its target while queued (a timer, as abandonments)
 
 # ---- actions of a cascade (handled in this order within one pass, so a step may fall through to a later one)
 A_NONE = 0
@@ -96,7 +54,7 @@ R_SLW, R_PTIME, R_PARR, R_PCOMP, R_PWAIT, R_PABAN, R_PBUSY, R_PAVAIL = range(24,
 R_DOT = 32
 R_FBL, R_LEARN, R_REC = 33, 34, 35  # shared feedback's lift (sum, count); continuous improvement's factors;
 # complaint recovery's steps (offered, won)
-R_DDONE = 36
+R_DDONE = 36  # (service agreements' blocks follow: kernels/agreements.py, R_AHIT... 37-40, P_AHIT... 15-18)
 P_COMP, P_ABAN, P_SOJ, P_SCORE, P_PROM, P_DETR, P_ACTIVE, P_DBUSY, P_DBLK, P_DAVAIL, P_DMOR, P_DHEAD, P_DOT = range(13)
 P_DLEAVE, P_DDONE = 13, 14
 

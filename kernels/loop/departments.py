@@ -3,8 +3,9 @@
 import numpy as np
 from numba import njit
 
+from ..items import I_KIND, I_PENDING, I_SEG, K_VACANCY
 from ..staffing import DI_PRESENT, DI_QH, DI_QT, DI_VAC, _advance
-from .columns import EV_HIRE, I_KIND, I_PENDING, I_SEG, INNER, K_VACANCY, ix
+from .columns import EV_HIRE, INNER, ix
 from .heap import push
 from .pool import append, release, take, unlink
 

@@ -5,13 +5,15 @@ import math
 import numpy as np
 from numba import njit
 
-from .. import staffing
+from .. import agreements, staffing
 from ..demand import next_arrival
+from ..items import I_NEXT, NF, NI
 from ..model import defect_probability, speed_factor, training_factor
 from ..profile import split
 from ..rng import states as rng_states
 from ..staffing import (
     DF_ADEAD,
+    DF_EDEAD,
     DF_IAVAIL,
     DF_IBUSY,
     DF_LAST,
@@ -34,15 +36,13 @@ from .columns import (
     EV_ARRIVAL,
     EV_COMPLETE,
     EV_DELIVER,
+    EV_ESCALATE,
     EV_HANDOFF,
     EV_HIRE,
     FAST,
     HOT,
-    I_NEXT,
     INNER,
     M32,
-    NF,
-    NI,
     P_ABAN,
     P_COMP,
     P_DDONE,
@@ -111,7 +111,7 @@ def run_replications(cs, states, rows, periods):
     n_changes = cs.stf_t.shape[0]
     pools = _pools()  # (owned here; the loop works on views of them)
     own = _arrays(cs)  # (owned here too)
-    DI, DF, pdef, svc_n, learn, snap, pop, arr_t, factor, pay_sum, pay_n = borrow(own)
+    DI, DF, pdef, svc_n, learn, snap, pop, arr_t, factor, pay_sum, pay_n, AQ = borrow(own)
     for irep in range(states.shape[0]):
         st = borrow(states[irep])  # advanced in place
         row = borrow(rows[irep])
@@ -127,6 +127,10 @@ def run_replications(cs, states, rows, periods):
         ab_t = math.inf  # the earliest abandonment: deadline, key, department
         ab_k = np.int64(0)
         ab_d = np.int64(-1)
+        es_t = math.inf  # the earliest escalation (service agreements): deadline, key, department
+        es_k = np.int64(0)
+        es_d = np.int64(-1)
+        agreements.reset(AQ)
         qoc_int = cs.queue_of_class[1]  # (shared feedback may move it between boundaries)
         counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
         warm_pending = irep >= 0
@@ -148,7 +152,11 @@ def run_replications(cs, states, rows, periods):
                 abandons = before(ab_t, ab_k, th, hk[0])  # (hk[0] is read but not used when the heap is empty)
                 if abandons:
                     th = ab_t
-                tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or an abandonment
+                escalates = es_d >= 0 and before(es_t, es_k, th, ab_k if abandons else hk[0])
+                if escalates:
+                    th = es_t
+                    abandons = False
+                tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or a timer's
                 if tp <= tn and tp <= tb and tp <= tc:  # profile ticks up to the next change of state
                     ip, tp = _ticks(cs, DI, DF, snap, row, ip, min(tn, tb, tc))
                 if warm_pending and cs.warmup <= tn and cs.warmup <= tb and cs.warmup <= tc:
@@ -175,7 +183,7 @@ def run_replications(cs, states, rows, periods):
                     break
                 else:  # ------------------------------------------------ the next event, by kind
                     t = tn
-                    kind, ent, count, spent = _next_kind(hk, he, a_min < th, a_seg, abandons, ab_d)
+                    kind, ent, count, spent = _next_kind(hk, he, a_min < th, a_seg, abandons, ab_d, escalates, es_d)
                     if kind == EV_COMPLETE:
                         j, end, hn, spent, seq, sp, free, n_free = handlers.complete(
                             cs, off, II, FF, DI, DF, st, row, per, ht, hk, he, a_code, a_arg, svc_n, pay_sum, pay_n, t,
@@ -196,6 +204,8 @@ def run_replications(cs, states, rows, periods):
                     elif kind == EV_HIRE:
                         code, hn, spent, seq = handlers.hire(cs, DI, DF, ht, hk, he, t, ent, count, hn, spent, seq)
                         j = ent
+                    elif kind == EV_ESCALATE:
+                        es_t, es_k, es_d = handlers.escalate(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, ent)
                     else:
                         code, hn, spent, seq = handlers.on_duty(DI, ht, hk, he, t, ent, count, hn, spent, seq)
                         j = ent
@@ -209,18 +219,20 @@ def run_replications(cs, states, rows, periods):
                 # not (139,500 exp calls per baseline year, 70 % of all): so it is computed here, only if needed.
                 tr = cs.training
                 train_f = training_factor(t, tr[0], tr[1], tr[2]) if tr[0] > 0.0 else 1.0
-                hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs = cascade.run(
-                    cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl_next, pdef, factor, t,
-                    code, j, counting, qoc_int, train_f, hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t,
-                    ab_k, ab_d, runs)  # fmt: skip
+                (hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs, es_t, es_k,
+                 es_d) = cascade.run(cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl_next,
+                                     pdef, factor, t, code, j, counting, qoc_int, train_f, hn, spent, seq, sp, free,
+                                     n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs, AQ, per, kcur, es_t, es_k,
+                                     es_d)  # fmt: skip
         _ticks(cs, DI, DF, snap, row, ip, math.inf)  # the horizon: the profile ticks left (the horizon last), the
         close_horizon(cs, DI, DF, pop, learn, row, per, kcur)  # last period closed
     _keep(own, pools)  # (their views are used up to here: numba frees an array after its variable's last use)
 
 
 @njit(**HOT)
-def _next_kind(hk, he, arrives, a_seg, abandons, ab_d):
-    """The next event's kind, entity and count: an arrival, else an abandonment, else the heap's top.
+def _next_kind(hk, he, arrives, a_seg, abandons, ab_d, escalates, es_d):
+    """The next event's kind, entity and count: an arrival, else an abandonment, else an escalation, else the heap's
+    top.
 
     The heap's top is *spent* (handled, still in place): popped when the next
     event needs the heap, unless one takes its slot.
@@ -229,6 +241,8 @@ def _next_kind(hk, he, arrives, a_seg, abandons, ab_d):
         return EV_ARRIVAL, a_seg, np.int64(0), False
     if abandons:
         return EV_ABANDON, ab_d, np.int64(0), False
+    if escalates:
+        return EV_ESCALATE, es_d, np.int64(0), False
     return hk[0] & 15, he[0] >> 32, he[0] & M32, True
 
 
@@ -284,7 +298,7 @@ def _keep(*owners):
 
 @njit(**INNER)
 def _arrays(cs):
-    """The arrays of one call besides the pools: department state, services, segments, suppliers."""
+    """The arrays of one call besides the pools: department state, services, segments, suppliers, agreements."""
     return (
         np.empty((cs.n_dept, NDI), dtype=np.int64),  # department state (DI_*, DF_* columns)
         np.empty((cs.n_dept, NDF), dtype=np.float64),
@@ -297,6 +311,7 @@ def _arrays(cs):
         np.empty(cs.n_sup),  # suppliers' lead-time factors, and the payment delays of the period
         np.empty(cs.n_sup),
         np.empty(cs.n_sup),
+        np.empty((cs.agr_target.shape[0], 2), dtype=np.int64),  # each service agreement's queued requests: head, tail
     )
 
 
@@ -385,6 +400,7 @@ def _reset(cs, II, fl_next, DI, DF, pdef, svc_n, learn, pop, factor, pay_sum, pa
         for c in range(NDF):
             DF[d, c] = 0.0
         DF[d, DF_ADEAD] = math.inf
+        DF[d, DF_EDEAD] = math.inf
         DI[d, DI_PRESENT] = cs.headcount[d]
         if cs.stf_on[d]:
             staffing.start(DI, d, cs.stf_first[d])

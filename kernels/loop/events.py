@@ -16,8 +16,9 @@ import math
 import numpy as np
 from numba import njit
 
+from ..items import F_DEAD, I_AKEY, I_KIND, I_QN, K_ORDER
 from ..staffing import DF_ADEAD, DI_AJ, DI_AKEY, DI_QH
-from .columns import F_DEAD, I_AKEY, I_KIND, I_QN, INNER, K_ORDER, ix
+from .columns import INNER, ix
 from .heap import before
 
 

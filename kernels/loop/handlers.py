@@ -12,28 +12,15 @@ import math
 import numpy as np
 from numba import njit
 
-from .. import staffing
+from .. import agreements, staffing
 from ..demand import next_arrival
-from ..model import satisfaction
-from ..profile import hour_of_week
-from ..rng import NONE, _uniform, draw_inline, exponential
-from ..staffing import DI_AJ, DI_BUSY, DI_PRESENT, _advance
-from .columns import (
-    A_ARRIVE,
-    A_DISPATCH,
-    A_ENQUEUE,
-    A_FULFIL,
-    A_NONE,
-    EV_HANDOFF,
-    EV_HIRE,
-    EV_ONDUTY,
+from ..items import (
     F_OPEN,
     F_PAT,
     F_PDEF,
     F_T0,
     F_WACC,
     FL_REDO,
-    HOT,
     I_ESC,
     I_FIRED,
     I_FLAGS,
@@ -47,12 +34,15 @@ from .columns import (
     I_SEG,
     I_STEP,
     I_SVC,
-    INNER,
     K_INVOICE,
     K_ORDER,
     K_SUB,
-    ix,
 )
+from ..model import satisfaction
+from ..profile import hour_of_week
+from ..rng import NONE, _uniform, draw_inline, exponential
+from ..staffing import DI_AJ, DI_BUSY, DI_PRESENT, _advance
+from .columns import A_ARRIVE, A_DISPATCH, A_ENQUEUE, A_FULFIL, A_NONE, EV_HANDOFF, EV_HIRE, EV_ONDUTY, HOT, INNER, ix
 from .events import first_abandonment, rescan_abandonment
 from .heap import add, push
 from .pool import push_action, release, release_node, take, unlink
@@ -316,3 +306,12 @@ def schedule_change(cs, DI, DF, ht, hk, he, t, ci, hn, seq):
             hn += 1
             seq += 1
     return code, d, hn, seq
+
+
+@njit(**INNER)
+def escalate(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, d):
+    """Department d's earliest agreement deadline is reached: that request moves to its escalated queue
+    (``agreements.escalate``).  Returns the earliest escalation left."""
+    agreements.escalate(II, FF, DI, DF, AQ, cs.row_off, cs.per_off, row, per, kcur, counting, d, cs.agr_pair,
+                        cs.agr_supplier)  # fmt: skip
+    return agreements.first(DI, DF)

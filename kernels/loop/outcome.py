@@ -9,27 +9,12 @@ import numpy as np
 from numba import njit
 
 from ..demand import next_arrival
+from ..items import F_T0, I_FIRED, I_FLAGS, I_KIND, I_PARENT, I_PENDING, I_RGEN, I_ROOT, I_ROUTE, I_SEG, I_SVC, K_RECOVERY
 from ..layout import HIST_BINS, sojourn_bin
 from ..model import churns, nps_class, recovered_churn_probability
 from ..profile import hour_of_week
 from ..rng import _uniform
-from .columns import (
-    A_ARRIVE,
-    F_T0,
-    HOT,
-    I_FIRED,
-    I_FLAGS,
-    I_KIND,
-    I_PARENT,
-    I_PENDING,
-    I_RGEN,
-    I_ROOT,
-    I_ROUTE,
-    I_SEG,
-    I_SVC,
-    K_RECOVERY,
-    ix,
-)
+from .columns import A_ARRIVE, HOT, ix
 from .pool import push_action, take
 
 

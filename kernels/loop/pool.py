@@ -9,8 +9,9 @@ to the front of the free list.  Every item is taken (``take``), released
 import numpy as np
 from numba import njit
 
+from ..items import I_GEN, I_NEXT, I_QN, I_QP, NF, NI
 from ..staffing import DI_QH, DI_QT
-from .columns import HOT, I_GEN, I_NEXT, I_QN, I_QP, INNER, NF, NI, ix
+from .columns import HOT, INNER, ix
 
 
 @njit(**HOT)

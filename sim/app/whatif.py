@@ -22,7 +22,8 @@ from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import Variant, simulate
 
 WRITTEN, WHATIF = "as_written", "what_if"
-INVESTMENTS = ("training", "recognition", "tooling", "communication", "feedback", "improvement")  # (recovery needs its step)
+# (recovery needs its step)
+INVESTMENTS = ("training", "recognition", "tooling", "communication", "feedback", "improvement", "role_clarity")
 HEADLINE = ("external.nps", "external.csat", "external.wait_mean", "external.abandon_rate")
 MONEY = ("cost", "profit", "revenue")  # shown when the scenario's metrics have them
 SERIES = ("external.nps", "external.csat", "external.sojourn_mean", "external.abandoned")

@@ -159,6 +159,7 @@ def cmd_run(args) -> int:
     from orgsim.present.run_files import write_run
     from orgsim.present.tables import table
     from orgsim.studies.run import run
+    from orgsim.studies.units import clear_checkpoint
 
     scenario = _scenario(args)
     engine = args.engine
@@ -178,11 +179,12 @@ def cmd_run(args) -> int:
     if args.report:
         _check_output("report", args.report, folder=False)
     _check_units(scenario, args)
+    units = scenario.units.count if scenario.units else 1
     checkpoint = Path(args.out) / "batches" if args.out else None
     with FolderLock(args.out) if args.out else nullcontext():  # one process at a time on an --out folder
-        if args.resume and not (checkpoint / "manifest.json").exists():
+        record = "units.json" if scenario.units else "manifest.json"
+        if args.resume and not (checkpoint / record).exists():
             print(f"orgsim run: no interrupted run in {checkpoint}/; running from the start", file=sys.stderr)
-        units = scenario.units.count if scenario.units else 1
         counter = _Counter(args.replications * units, enabled=not args.no_progress)
         try:
             with _backend(args) as backend:
@@ -191,12 +193,15 @@ def cmd_run(args) -> int:
                              on_batch=counter.advance, on_restore=counter.restored, on_note=_note("run"),
                              on_estimate=_announce)
         except KeyboardInterrupt:
-            return _interrupted(args, counter, args.replications, f"{checkpoint}/")
+            return _interrupted(args, counter, args.replications * units, f"{checkpoint}/")
         finally:
             counter.progress.close()
         if args.out:
             write_run(result, args.out, ["orgsim", *sys.argv[1:]])
-            Checkpoint(checkpoint).clear()  # the results are written: the checkpoint has served (only orgsim's files)
+            if scenario.units:  # the results are written: the checkpoint has served (only orgsim's files)
+                clear_checkpoint(checkpoint)
+            else:
+                Checkpoint(checkpoint).clear()
     if args.report:
         from orgsim.present.run_report import write
 
@@ -241,16 +246,11 @@ def cmd_score(args) -> int:
 
 
 def _check_units(scenario, args) -> None:
-    """`--units-out` needs units; a run of units writes no run folder, checkpoint or report (one line, exit 2)."""
+    """`--units-out` needs units, and a file it can write (one line, exit 2)."""
     if args.units_out:
         if scenario.units is None:
             raise OptionError("units_out", "needs a scenario with a `units:` block (it writes one row per unit)")
         _check_output("units_out", args.units_out, folder=False)
-    if scenario.units is not None:
-        for option in ("out", "resume", "report"):
-            if getattr(args, option):
-                raise OptionError(option, "is not available for a scenario with units; --units-out FILE writes "
-                                  "each unit's results")
 
 
 def cmd_trace(args) -> int:
@@ -286,7 +286,8 @@ def cmd_compare(args) -> int:
         with _backend(args) as backend:
             comp = compare(scenario, specs, metric=args.metric, replications=args.replications, seed=args.seed,
                            engine=args.engine, precision=args.precision, backend=backend,
-                           on_batch=counter.advance, on_plan=counter.plan, variants=variants)
+                           on_batch=counter.advance, on_plan=counter.plan, variants=variants,
+                           cost_ceiling=args.cost_ceiling)
     finally:
         counter.progress.close()
     if args.format == "json":
@@ -316,6 +317,9 @@ def _select(args, scenario, specs) -> int:
         raise OptionError("precision", "cannot be combined with --select (the procedure decides the replications)")
     if args.report:
         raise OptionError("report", "is not available with --select (use --format json for the selection's numbers)")
+    if args.cost_ceiling is not None:
+        raise OptionError("cost_ceiling", "cannot be combined with --select: its guarantee is for one metric, and a "
+                          "ceiling on an estimated cost is a second (compare without --select ranks within a ceiling)")
     with _backend(args) as backend:
         sel = select(scenario, specs, delta=args.delta, alpha=0.05 if args.alpha is None else args.alpha,
                      metric=args.metric, first_stage=args.replications or 20, seed=args.seed, engine=args.engine,
@@ -404,7 +408,7 @@ def cmd_sweep(args) -> int:
 def cmd_demo(args) -> int:
     from orgsim.present.report import write
     from orgsim.present.run_files import write_run
-    from orgsim.present.tables import comparison_table
+    from orgsim.present.tables import metrics_table
     from orgsim.studies import demo
     from orgsim.studies.compare import compare
 
@@ -414,22 +418,28 @@ def cmd_demo(args) -> int:
     _check_output("out", out / "report.html", folder=False)
     for spec in specs:
         _check_output("out", out / spec.label)
-    print(f"Where should 9 more heads go? {len(specs)} allocation rules on '{one_line(scenario.name)}' with a budget of "
-          f"{scenario.policy.budget} (40 today), {args.replications} replications each, common random numbers ...", flush=True)
+    say = sys.stderr if args.format == "json" else sys.stdout
+    print(f"{demo.question(scenario)}\n{len(demo.RULES)} allocation rules and {len(demo.STRATEGIES)} strategies (each "
+          f"investing {demo.LEVER_HEADS} heads' worth, the rest placed by {demo.REFERENCE}) on '{one_line(scenario.name)}', "
+          f"{args.replications} replications each, common random numbers ...", file=say, flush=True)
     counter = _Counter(None, enabled=not args.no_progress)
     try:
-        comp = compare(scenario, specs, metric=demo.METRIC, replications=args.replications, seed=demo.SEED,
-                       on_batch=counter.advance, on_plan=counter.plan)
+        nps = compare(scenario, specs, metric=demo.METRICS[0], replications=args.replications, seed=demo.SEED,
+                      on_batch=counter.advance, on_plan=counter.plan, reference=demo.REFERENCE)
     finally:
         counter.progress.close()
-    print(f"{comp.engine} engine, seed {demo.SEED}")
-    print(comparison_table(comp))
-    print()
-    print(comp.answer())
-    report = write(comp, out / "report.html")
-    for label, res in comp.results.items():
+    comps = [nps, *(nps.for_metric(m) for m in demo.METRICS[1:])]
+    report = write(nps, out / "report.html", demo.question(scenario), also=comps[1:], answer=demo.answer(comps))
+    for label, res in nps.results.items():
         write_run(res, out / label, ["orgsim", *sys.argv[1:]])
-    print(f"report written to {report}; per-policy results in {out}/<policy>/")
+    if args.format == "json":
+        _print_json(demo.to_json(comps))
+        return 0
+    print(f"{nps.engine} engine, seed {demo.SEED}; paired differences against {nps.reference}")
+    print(metrics_table(comps))
+    print()
+    print(one_line(demo.answer(comps)))
+    print(f"report written to {report}; per-arm results in {out}/<arm>/")
     return 0
 
 

@@ -200,6 +200,9 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
     _add_seed(p)
     _add_engine(p)
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
+    p.add_argument("--cost-ceiling", type=_non_negative, default=None, metavar="MONEY",
+                   help="most an arm may cost (mean firm.cost; needs the scenario's costs): arms over it are shown "
+                        "but not ranked, and the answer is the best within it (default: none)")
     _add_format(p)
     _add_select(p)
     _add_backend(p, batch=False)
@@ -253,9 +256,10 @@ def build_parser(handlers: dict) -> argparse.ArgumentParser:
                    help="port on 127.0.0.1 (default 0: a free one, printed)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
 
-    p = command("demo", "the main job: where should 9 more heads go? every allocation rule on the shipped baseline",
-                scenario=None, overrides=False)
-    p.add_argument("--out", default="orgsim-demo", metavar="DIR", help="where the report and per-policy results go")
-    p.add_argument("-r", "--replications", type=_positive_int, default=200, metavar="N", help="replications per policy")
+    p = command("demo", "the main job: 9 more heads' budget on the shipped baseline: which allocation rule or "
+                "internal-customer strategy, at equal cost, raises NPS and profit most?", scenario=None, overrides=False)
+    p.add_argument("--out", default="orgsim-demo", metavar="DIR", help="where the report and per-arm results go")
+    p.add_argument("-r", "--replications", type=_positive_int, default=60, metavar="N", help="replications per arm")
+    _add_format(p)
     _add_progress(p)
     return parser

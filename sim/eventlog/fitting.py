@@ -64,10 +64,12 @@ def case_times(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rate_table(arrivals: pd.Series, origin: pd.Timestamp, horizon: float, closed: set) -> dict[str, float]:
-    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in [0, horizon)."""
-    grid = pd.Series(pd.date_range(origin, periods=int(math.ceil(horizon)), freq="h"))
+def _rate_table(arrivals: pd.Series, origin: pd.Timestamp, span: tuple[pd.Timestamp, pd.Timestamp],
+                closed: set) -> dict[str, float]:
+    """Arrivals per hour in each hour of the week: count / non-holiday occurrences of that hour in *span* [from, to)."""
+    grid = pd.Series(pd.date_range(span[0], span[1], freq="h", inclusive="left"))
     grid = grid[~grid.dt.date.astype(str).isin(closed)]
+    arrivals = arrivals[(arrivals >= span[0]) & (arrivals < span[1])]
     exposure = np.bincount(hours.hour_of_week(grid), minlength=hours.HOURS)
     counts = np.bincount(hours.hour_of_week(arrivals), minlength=hours.HOURS)
     table = {}
@@ -76,6 +78,18 @@ def _rate_table(arrivals: pd.Series, origin: pd.Timestamp, horizon: float, close
             d, h = divmod(int(how), 24)
             table[f"{DAYS[d]} {h:02d}:00-{h + 1:02d}:00"] = _round(counts[how] / exposure[how])
     return table
+
+
+def _arrivals(times: pd.Series, origin: pd.Timestamp, horizon: float, closed: set, change) -> dict:
+    """A segment's arrivals: its rate table over the span, or, when the hours change, one table for each side."""
+    end = origin + pd.Timedelta(hours=math.ceil(horizon))
+    if change is None:
+        return {"rate": _rate_table(times, origin, (origin, end), closed)}
+    day = pd.Timestamp(change.day)
+    before, after = _rate_table(times, origin, (origin, day), closed), _rate_table(times, origin, (day, end), closed)
+    if not before or not after:
+        return {"rate": _rate_table(times, origin, (origin, end), closed)}
+    return {"rate": before, "changes": [{"from": change.day.isoformat(), "rate": after}]}
 
 
 def _probabilities(counter: Counter, total: int, ref) -> dict[str, float]:
@@ -110,19 +124,35 @@ def _acyclic_needs(needs: dict) -> dict:
     return kept
 
 
-def _calendars(frame, depts, origin, days) -> tuple[dict, list[str]]:
-    """Each non-delay department's open hours (from its events) and the log's holidays."""
-    open_by = {}
+def _calendars(frame, depts, origin) -> tuple[dict, list[str], hours.Change | None]:
+    """Each non-delay department's calendar (from its events: windows, or dated hours when the firm's hours
+    change), the log's holidays and the change (None: the hours hold throughout)."""
+    queued = frame[frame["activity"].isin([a for d in depts.values() if not d.unlimited for a in d.activities])]
+    change = hours.change_day(pd.concat([queued["start"], queued["end"]]))
+    open_by, calendars = {}, {}
     for name, dept in depts.items():
         if not dept.unlimited:
             mine = frame[frame["activity"].isin(dept.activities)]
-            flags = hours.open_hours(pd.concat([mine["start"], mine["end"]]))
+            instants = pd.concat([mine["start"], mine["end"]])
+            flags = hours.open_hours(instants)
             if flags.any() and not flags.all():  # open all week, or never seen open: around the clock, no calendar
                 open_by[name] = flags
+                calendars[name] = _dated_hours(flags, change)
     open_days = {h // 24 for flags in open_by.values() for h in np.flatnonzero(flags)}
     instants = pd.concat([frame["start"], frame["end"], frame["enabled"]])
     closed = hours.holidays(instants, origin.date(), frame["end"].max().date(), open_days)
-    return open_by, closed
+    return calendars, closed, change
+
+
+def _dated_hours(flags: np.ndarray, change):
+    """A department's calendar: its open hours' windows, or, when the firm's hours change and that moves some
+    of this department's hours, its hours before and a change to its hours after (``Change.sides``)."""
+    if change is None:
+        return hours.windows(flags)
+    before, after = change.sides(flags)
+    if not before.any() or not after.any() or (before == after).all():
+        return hours.windows(flags)
+    return {"hours": hours.windows(before), "changes": [{"from": change.day.isoformat(), "hours": hours.windows(after)}]}
 
 
 def _earlier_end(frame: pd.DataFrame) -> pd.Series:
@@ -134,7 +164,16 @@ def _hours_since(times: pd.Series, origin: pd.Timestamp) -> np.ndarray:
     return ((times - origin).dt.total_seconds() / 3600.0).to_numpy()
 
 
-def _working(frame, depts, owner, closed, origin, days) -> tuple[np.ndarray, np.ndarray]:
+def _own_change(flags: np.ndarray, change) -> tuple[np.ndarray, tuple | None]:
+    """A resource's own hours when the firm's hours change: its hours before and (the day, its hours after), by
+    ``Change.sides``; without a change, *flags*, its hours over the whole span, and no change."""
+    if change is None:
+        return flags, None
+    before, after = change.sides(flags)
+    return before, (change.day, after)
+
+
+def _working(frame, depts, owner, closed, origin, days, change=None) -> tuple[np.ndarray, np.ndarray]:
     """Per event: its working time, and the working time it waited that its department's queue does not explain (hours).
 
     Both are measured on the resource's own open hours (the rule of ``hours``, from that resource's
@@ -161,8 +200,10 @@ def _working(frame, depts, owner, closed, origin, days) -> tuple[np.ndarray, np.
         if ev["activity"].isin(unlimited).all():
             work[rows] = (ev["end"] - ev["start"]).dt.total_seconds().to_numpy() / 3600.0
             continue
-        flags = hours.open_hours(pd.concat([ev["start"], ev["end"]]))
-        clock = hours.WorkingClock(origin, days, flags if flags.any() else ~flags, closed)
+        instants = pd.concat([ev["start"], ev["end"]])
+        flags = hours.open_hours(instants)
+        first, later = _own_change(flags if flags.any() else ~flags, change)
+        clock = hours.WorkingClock(origin, days, first, closed, later)
         at_start = clock.working(ev["start"])
         work[rows] = (clock.working(ev["end"]) - at_start) / 60.0
         idle[rows] = (at_start - clock.working(ready.loc[ev.index])) / 60.0 - queued[rows]
@@ -206,8 +247,8 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     days = int(math.ceil(horizon / 24.0))
     depts, owner = discovery.departments(frame)
     flow = discovery.flow(frame)
-    open_by, closed = _calendars(frame, depts, origin, days)
-    work, idle = _working(frame, depts, owner, closed, origin, days)
+    calendars, closed, change = _calendars(frame, depts, origin)
+    work, idle = _working(frame, depts, owner, closed, origin, days, change)
     services = _services(frame, work)
     ids: dict[str, str] = {}
     for dept in depts.values():
@@ -227,7 +268,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
                                   for x, n in sorted(needs[act].items())]
             svc[ref(act).split(".")[1]] = entry
         spec = {"headcount": UNLIMITED_HEADS if dept.unlimited else len(dept.resources)}
-        if dname in open_by:
+        if dname in calendars:
             spec["calendar"] = dname
         departments[dname] = {**spec, "services": svc}
     waits = _waits(frame, idle)
@@ -253,15 +294,16 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         seg = "cases" if len(flow.first) == 1 else discovery.identifier(f"from {first}", seg_taken, limit=40)
         mine = cases[cases.index.map(first_of) == first]
         median = float(mine["cycle"].median())
-        segments[seg] = {"arrivals": {"rate": _rate_table(mine["arrival"], origin, horizon, set(closed))},
+        segments[seg] = {"arrivals": _arrivals(mine["arrival"], origin, horizon, set(closed), change),
                          "journey": _journey(first, flow, ref), "expectation": max(_round(median), 0.01)}
         model.segments[seg] = {"first": first, "cases": count, "cycle_median": median,
                                "cycle_mean": float(mine["cycle"].mean()), "cycle_p90": float(mine["cycle"].quantile(0.9))}
     model.scenario = {
         "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
         "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},
-        "holidays": closed, "calendars": {d: hours.windows(flags) for d, flags in open_by.items()},
+        "holidays": closed, "calendars": calendars,
         "departments": departments, "segments": segments,
     }
-    model.notes = {"flow": flow, "needs": needs, "owner": owner, "ids": ids, "labels": labels, "origin": origin, "horizon": horizon}
+    model.notes = {"flow": flow, "needs": needs, "owner": owner, "ids": ids, "labels": labels, "origin": origin, "horizon": horizon,
+                   "change": change}
     return model

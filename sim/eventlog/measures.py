@@ -29,8 +29,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import wasserstein_distance
 
+from orgsim.eventlog.reading import chosen_cases
+
 HOUR = pd.Timedelta(hours=1)
-CIRCADIAN_MISSING = 23.0  # the package's penalty for a weekday only one log has events on
+CIRCADIAN_MISSING = 23.0
+FLOOR_SPLITS = 20  # the package's penalty for a weekday only one log has events on
 
 
 def cycle_times(frame: pd.DataFrame, since: str = "enabled") -> pd.Series:
@@ -116,3 +119,13 @@ DISTANCES = {"cycle_time_distribution": cycle_time_distance, "circadian_event_di
 def distances(first: pd.DataFrame, second: pd.DataFrame) -> dict[str, float]:
     """Every distance between two logs, by name."""
     return {name: f(first, second) for name, f in DISTANCES.items()}
+
+
+def noise_floor(frame: pd.DataFrame, splits: int = FLOOR_SPLITS) -> dict[str, float]:
+    """Per distance, its median between the two halves of *frame* over *splits* splits by case (seeds 0, 1, ...,
+    each the split ``split_by_case(log, 0.5, seed)`` makes): what two samples of one process differ by."""
+    runs = []
+    for seed in range(splits):
+        first = frame["case"].astype(str).isin(chosen_cases(frame["case"], 0.5, seed))
+        runs.append(distances(frame[first], frame[~first]))
+    return {name: float(np.median([run[name] for run in runs])) for name in DISTANCES}

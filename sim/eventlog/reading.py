@@ -195,16 +195,19 @@ def read_log(path, *, case=None, activity=None, resource=None, role=None, start=
     return EventLog(frame=frame, path=str(path), source=chosen, derived_start=derived)
 
 
+def chosen_cases(cases: pd.Series, fraction: float, seed: int) -> set:
+    """The random *fraction* of the distinct *cases* that ``split_by_case`` puts in its first part, for *seed*."""
+    if not 0.0 < fraction < 1.0:
+        raise EventLogError(f"split fraction must be between 0 and 1 (got {fraction})")
+    distinct = np.sort(cases.unique().astype(str))
+    return set(np.random.default_rng(seed).permutation(distinct)[: int(round(fraction * len(distinct)))])
+
+
 def split_by_case(log: EventLog, fraction: float, seed: int = 0) -> tuple[EventLog, EventLog]:
     """Split *log* by case (never by row): a random *fraction* of its cases, and the rest.
 
     Uses ``numpy.random.default_rng(seed)``, so a split is the same for one seed on every machine.
     """
-    if not 0.0 < fraction < 1.0:
-        raise EventLogError(f"split fraction must be between 0 and 1 (got {fraction})")
-    cases = np.sort(log.frame["case"].unique().astype(str))
-    take = int(round(fraction * len(cases)))
-    chosen = set(np.random.default_rng(seed).permutation(cases)[:take])
-    mask = log.frame["case"].isin(chosen).to_numpy()
+    mask = log.frame["case"].isin(chosen_cases(log.frame["case"], fraction, seed)).to_numpy()
     parts = (log.frame[mask].reset_index(drop=True), log.frame[~mask].reset_index(drop=True))
     return tuple(EventLog(frame=p, path=log.path, source=log.source, derived_start=log.derived_start) for p in parts)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 
+from orgsim.eventlog import hours
 from orgsim.eventlog.fitting import UNLIMITED_HEADS, FittedModel
-from orgsim.eventlog.hours import OPEN_SHARE
+from orgsim.eventlog.hours import MOVED_SHARE, OPEN_SHARE
 from orgsim.execution.atomic import write_text
 from orgsim.scenario.loader import parse_text, validate_mapping
 
@@ -87,6 +88,8 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
              "      # arrivals per hour in each hour of the week: cases arriving in it / its hours in the span "
              "(holidays out); 0 in hours not listed",
              f"      rate: {flow(spec['arrivals']['rate'])}",
+             *([f"      changes: {flow(spec['arrivals']['changes'])}  # from the day the hours change: the same rule "
+                "over the days from it on (and the rate above over the days before)"] if "changes" in spec["arrivals"] else []),
              "    journey:  # directly-follows: each share = moves / visits of the step; the rest of a step's cases end there"]
     for step in spec["journey"]:
         act = ids[step["service"]]
@@ -97,6 +100,13 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
     lines.append(f"    expectation: {flow(spec['expectation'])}  # observed median cycle time (first enabled or start to "
                  f"last end), hours; mean {_hours(facts['cycle_mean'])}, p90 {_hours(facts['cycle_p90'])}")
     return lines
+
+
+def _moved(change) -> str:
+    """What was measured at a change of hours: the hours worked on one side only."""
+    shown = ", ".join(hours.hour_text(h) for h in change.moved[:6]) + (", ..." if len(change.moved) > 6 else "")
+    return (f"{len(change.moved)} hours of the week worked on at least {MOVED_SHARE:.0%} of their days on one side "
+            f"and never on the other ({shown})")
 
 
 def render(model: FittedModel) -> str:
@@ -113,8 +123,12 @@ def render(model: FittedModel) -> str:
              f"clock: {flow(sc['clock'])}  # midnight of the day of the first arrival ({notes['origin']:%A})",
              f"holidays: {flow(sc['holidays'])}  # days of a working weekday in the span with no event and no arrival",
              f"calendars:  # hours of the week with a start or end in at least {OPEN_SHARE:.0%} as many weeks as the busiest hour"]
+    change = notes.get("change")
     for name, windows in sc["calendars"].items():
         lines.append(f"  {name}: {flow(windows)}")
+    if any(isinstance(w, dict) for w in sc["calendars"].values()):
+        lines.insert(len(lines) - len(sc["calendars"]), f"  # the hours change on {change.day:%A %Y-%m-%d}: "
+                     f"{_moved(change)}; each side's hours by the rule above")
     if not sc["calendars"]:
         lines[-1] = "calendars: {}  # every department works around the clock (open in every hour of the week)"
     lines.append("departments:")

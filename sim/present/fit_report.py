@@ -25,6 +25,8 @@ def _departments(model: FittedModel) -> str:
         dept = model.departments.get(name)
         label = html.escape(dept.label) if dept else "delays between work (from enabled times)"
         cal = sc["calendars"].get(spec.get("calendar"), ["around the clock"])
+        if isinstance(cal, dict):  # hours that change on a date
+            cal = [*cal["hours"], *(f"from {c['from']}: {', '.join(c['hours'])}" for c in cal["changes"])]
         rows.append([html.escape(name), label, str(spec["headcount"]), html.escape(", ".join(cal)),
                      html.escape(", ".join(spec["services"]))])
     return _rows(rows, ["department", "from the log", "headcount", "calendar", "services"])

@@ -24,5 +24,8 @@ def figure(fig, alt: str, ident: str) -> str:
 
 
 def number(x) -> str:
-    """Three significant digits; a dash for a number that is not there."""
-    return "–" if x is None or not np.isfinite(x) else f"{x:.3g}"
+    """Three significant digits, money-sized numbers whole with thousands separators (7,351,203, not 7.35e+06);
+    a dash for a number that is not there."""
+    if x is None or not np.isfinite(x):
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"

@@ -14,6 +14,7 @@ from orgsim.present.html_parts import STYLE
 from orgsim.present.html_parts import figure as _img
 from orgsim.present.html_parts import number as _num
 from orgsim.studies.plans import heads_text
+from orgsim.studies.simulate import AS_SCENARIO
 
 
 def _notes(comparison) -> str:
@@ -31,14 +32,43 @@ def _notes(comparison) -> str:
     if against:
         rows = "".join(f"<tr><td>{html.escape(comparison.title(k))}</td><td>{_num(r['mean'])} [{_num(r['ci_low'])}, "
                        f"{_num(r['ci_high'])}]</td></tr>" for k, r in against.items() if k != comparison.reference)
-        out.append(f"<h2>What-ifs against the scenario as written</h2><table id=\"against-reference\"><thead><tr>"
-                   f"<th>variant</th><th>minus {html.escape(comparison.reference)} (paired, 95 % CI)</th></tr></thead>"
+        what = (("What-ifs against the scenario as written", "variant") if comparison.reference == AS_SCENARIO
+                else (f"Against {comparison.reference}", "policy"))
+        out.append(f"<h2>{html.escape(what[0])}</h2><table id=\"against-reference\"><thead><tr>"
+                   f"<th>{what[1]}</th><th>minus {html.escape(comparison.reference)} (paired, 95 % CI)</th></tr></thead>"
                    f"<tbody>{rows}</tbody></table>")
     return "\n".join(out)
 
 
-def render(comparison, question: str | None = None) -> str:
-    """The report as an HTML string."""
+def _ceiling(comparison) -> str:
+    """A paragraph naming the arms over the cost ceiling, which the ranking leaves out."""
+    s = comparison.stats
+    if not s.get("over_ceiling"):
+        return ""
+    over = "; ".join(f"{comparison.title(k)} ({_num(s['firm_cost'][k])})" for k in s["over_ceiling"])
+    return (f"<p id=\"over-ceiling\">Over the cost ceiling of {_num(s['cost_ceiling'])} (mean firm.cost), shown "
+            f"but not ranked: {html.escape(over)}.</p>")
+
+
+def _also(comparison) -> str:
+    """The same arms on another metric: a table of means, CIs and paired differences against the reference."""
+    s, ref = comparison.stats, comparison.reference
+    against = s.get("against_reference") or s["differences"]
+    what = f"minus {ref}" if ref else "minus best"
+    rows = "".join(
+        f"<tr><td>{rank or '–'}</td><td>{html.escape(comparison.title(label))}</td><td>{_num(s['policies'][label]['mean'])}</td>"
+        f"<td>{_num(s['policies'][label]['ci_low'])} – {_num(s['policies'][label]['ci_high'])}</td>"
+        f"<td>{_num(against[label]['mean'])} [{_num(against[label]['ci_low'])}, {_num(against[label]['ci_high'])}]</td></tr>"
+        for rank, label in comparison.shown())
+    key = comparison.metric.replace(".", "-")
+    return (f"<h2>Ranking by {html.escape(comparison.metric)}</h2><table id=\"ranking-{key}\"><thead><tr><th>rank</th>"
+            f"<th>policy</th><th>{html.escape(comparison.metric)}</th><th>95 % CI</th><th>{html.escape(what)} (paired, "
+            f"95 % CI)</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def render(comparison, question: str | None = None, also=(), answer: str | None = None) -> str:
+    """The report as an HTML string; *also*: the same comparison analysed for other metrics, each a table;
+    *answer*: the sentence that answers the question (default: the comparison's own)."""
     s = comparison.stats
     first = comparison.results[comparison.labels[0]]
     sc = first.scenario
@@ -46,12 +76,12 @@ def render(comparison, question: str | None = None) -> str:
         f"Which policy gives the best {comparison.metric} for “{sc.name}”, by how much, and how sure can we be?"
     )
     rows = []
-    for rank, label in enumerate(s["ranking"], 1):
+    for rank, label in comparison.shown():
         p, d = s["policies"][label], s["differences"][label]
         c = comparison.cost(label)
         tie = " (tied with best)" if label in s["tied_with_best"] else ""
         rows.append(
-            f"<tr><td>{rank}</td><td>{html.escape(comparison.title(label))}{tie}</td><td>{_num(p['mean'])}</td>"
+            f"<tr><td>{rank or '–'}</td><td>{html.escape(comparison.title(label))}{tie}</td><td>{_num(p['mean'])}</td>"
             f"<td>{_num(p['ci_low'])} – {_num(p['ci_high'])}</td><td>{p['p_best']:.0%}</td>"
             f"<td>{_num(d['mean'])} [{_num(d['ci_low'])}, {_num(d['ci_high'])}]</td>"
             f"<td>{html.escape(heads_text(c))}</td>"
@@ -64,7 +94,7 @@ def render(comparison, question: str | None = None) -> str:
         if reduction
         else ""
     )
-    notes = _notes(comparison)
+    notes = _ceiling(comparison) + _notes(comparison) + "".join(_also(other) for other in also)
     unreliable = not all(p["ci_reliable"] for p in s["policies"].values())
     caution = f'<p class="unreliable" id="unreliable"><strong>95 % CIs {metrics.UNRELIABLE}.</strong></p>' if unreliable else ""
     best = comparison.results[s["best"]]
@@ -85,7 +115,7 @@ def render(comparison, question: str | None = None) -> str:
 </style></head><body>
 <h1>orgsim report: {html.escape(sc.name)}</h1>
 <p class="question"><strong>Question.</strong> {html.escape(question)}</p>
-<p class="answer" id="answer">{html.escape(comparison.answer())}</p>
+<p class="answer" id="answer">{html.escape(answer or comparison.answer())}</p>
 <p>{s['n']} replications per policy on the {html.escape(first.engine)} engine, seed {comparison.seed},
 horizon {sc.horizon:g} {html.escape(sc.time_unit)}s after a warm-up of {sc.warmup:g}. {crn}
 Every interval stays within its metric's range (Student t on the logit or log scale).</p>
@@ -101,8 +131,8 @@ Every interval stays within its metric's range (Student t on the logit or log sc
 """
 
 
-def write(comparison, path: str | Path, question: str | None = None) -> Path:
-    """Write the report atomically and return its path."""
+def write(comparison, path: str | Path, question: str | None = None, also=(), answer: str | None = None) -> Path:
+    """Write the report atomically and return its path (the arguments as ``render`` takes them)."""
     path = Path(path)
-    write_text(path, render(comparison, question))
+    write_text(path, render(comparison, question, also, answer))
     return path

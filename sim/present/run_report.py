@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orgsim import metrics
 from orgsim.execution.atomic import write_text
-from orgsim.present import plots
+from orgsim.present import plots, units_report
 from orgsim.present.html_parts import STYLE, figure, number
 from orgsim.studies.drift import ALPHA
 from orgsim.studies.results import RunResult
@@ -83,7 +83,9 @@ def render(result: RunResult) -> str:
     sc = result.scenario
     unit = html.escape(sc.time_unit)
     warnings = result.warnings()
-    if result.drift is None:
+    if result.unit_runs is not None:
+        verdict = "<p id=\"warnings\">Drift not tested: a chain of units keeps no per-replication series.</p>"
+    elif result.drift is None:
         verdict = "<p id=\"warnings\">Drift not tested: per-replication series are not kept for a run this large.</p>"
     elif warnings:
         verdict = '<div id="warnings" class="warn"><strong>Warning.</strong><ul>' + "".join(
@@ -96,6 +98,10 @@ def render(result: RunResult) -> str:
         for ident, title, names in _groups(result)
     )
     n = len(result.replications)
+    runs = f"{n} replication{'s' if n != 1 else ''}"
+    if result.unit_runs is not None:
+        each = len(result.unit_runs.runs[0].replications)
+        runs = f"{n} units of {each} replication{'s' if each != 1 else ''} each"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>orgsim run: {html.escape(sc.name)}</title>
 <style>{STYLE}
@@ -104,14 +110,14 @@ def render(result: RunResult) -> str:
 tr.moves td {{ color: #b00; font-weight: 600; }}
 </style></head><body>
 <h1>orgsim run: {html.escape(sc.name)}</h1>
-<p>{n} replication{'s' if n != 1 else ''} on the {html.escape(result.engine)} engine, seed {result.seed},
+<p>{runs} on the {html.escape(result.engine)} engine, seed {result.seed},
 horizon {sc.horizon:g} {unit}s after a warm-up of {sc.warmup:g}, periods of {sc.period:g} {unit}s.</p>
 {verdict}
 <h2>Metrics</h2>
 <table id="metrics"><thead><tr><th>metric</th><th>mean</th><th>95 % CI</th><th>MSER-5 warm-up ({unit}s)</th>
 <th>change after the warm-up [CI]</th></tr></thead>
 <tbody>{_rows(result)}</tbody></table>
-<h2>Per period</h2>
+{units_report.section(result)}<h2>Per period</h2>
 {figures}
 {_week(result)}
 </body></html>

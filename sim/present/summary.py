@@ -37,6 +37,9 @@ def describe(scenario: Scenario, source: str = "") -> str:
     if scenario.units is not None:  # the load below is the scenario as written: each unit draws its own
         lines.append(one_line(f"  {scenario.units.count} units, each drawing {', '.join(scenario.units.vary)}; "
                               "the loads below are as written"))
+    agreed = scenario.agreement_pairs()
+    if agreed:  # escalation reorders queues; the loads below do not see it
+        lines.append(one_line("  agreements: " + ", ".join(f"{c} -> {d} within {t:g} {unit}s" for c, d, t in agreed)))
     for s, seg in scenario.segments.items():
         kind = "population" if hasattr(seg.arrivals, "population") else "open stream"
         kind += ", time-varying (long-run average)" if seg.arrivals.varies else ""

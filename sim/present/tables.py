@@ -6,11 +6,13 @@ import numpy as np
 
 from orgsim import metrics
 from orgsim.errors import one_line
+from orgsim.studies.ceiling import money
 from orgsim.studies.compare import Comparison
 from orgsim.studies.optimise import Optimum
 from orgsim.studies.plans import heads_text
 from orgsim.studies.results import RunResult
 from orgsim.studies.select import Selection
+from orgsim.studies.simulate import AS_SCENARIO
 from orgsim.studies.sweep import SweepResult
 
 
@@ -105,6 +107,7 @@ def table(result: RunResult) -> str:
         rows.append(["  rework rate", _ci(summ.loc["internal.rework_rate"])])
     if rows:
         lines += ["", f"Internal suppliers (mean response, {sc.time_unit}s)"] + _columns(rows)
+    lines += _agreements(summ, sc)
     money = [[f"  {m[5:]}", _ci(summ.loc[m])] for m in summ.index if m.startswith("firm.") and m not in PEOPLE]
     if money:
         lines += ["", f"Firm (money from warm-up to horizon; revenue {_fmt(summ.loc['external.revenue', 'mean'])})"]
@@ -114,6 +117,19 @@ def table(result: RunResult) -> str:
     lines.append("")
     lines.append(f"wall time {result.wall_time:.2f} s")
     return "\n".join(lines)
+
+
+def _agreements(summ, sc) -> list[str]:
+    """Service agreements (scenarios with `agreements`): attainment of all, then each pair's with its mean wait."""
+    if "internal.sla_attainment" not in summ.index:
+        return []
+    rows = [["  all agreements", _ci(summ.loc["internal.sla_attainment"]), ""]]
+    for c, d, target in sc.agreement_pairs():
+        pair = f"agreement.{c}.{d}"
+        rows.append([f"  {c} -> {d} within {target:g}", _ci(summ.loc[f"{pair}.attainment"]),
+                     _ci(summ.loc[f"{pair}.wait_mean"])])
+    head = [["Service agreements", "attainment", f"wait_mean ({sc.time_unit}s)"]]
+    return [""] + _columns(head + rows)
 
 
 PEOPLE = ("firm.engagement", "firm.engagement_survey", "firm.survey_responses", "firm.productivity")
@@ -190,16 +206,20 @@ def comparison_table(comp: Comparison) -> str:
     most = max(c["cost"] for c in spent.values())
     shown = {label: comp.title(label) + (f" (spends {spent[label]['cost']} of {most})" if spent[label]["cost"] != most else "")
              + (" ~" if label in s["tied_with_best"] else "") for label in comp.labels}  # "=" joins the names of one plan
+    over = s.get("over_ceiling", [])
     width = max(22, *(len(t) + 2 for t in shown.values()))
     lines = [f"{'rank':<5}{'policy':<{width}}{comp.metric:>16}  {'95 % CI':<22}{'P(best)':>8}  {'minus best [95 % CI]':<28}"]
-    for rank, label in enumerate(s["ranking"], 1):
+    for rank, label in comp.shown():
         p, d = s["policies"][label], s["differences"][label]
         lines.append(
-            f"{rank:<5}{shown[label]:<{width}}{p['mean']:>16.3f}  [{p['ci_low']:.3f}, {p['ci_high']:.3f}]".ljust(43 + width)
+            f"{rank or '-':<5}{shown[label]:<{width}}{p['mean']:>16.3f}  [{p['ci_low']:.3f}, {p['ci_high']:.3f}]".ljust(43 + width)
             + f"{p['p_best']:>8.0%}  {d['mean']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
         )
     if s["tied_with_best"]:
         lines.append("~ cannot be told apart from the best at this number of replications")
+    if over:
+        lines.append(f"- over the cost ceiling of {money(s['cost_ceiling'])} (mean firm.cost), not ranked: "
+                     + ", ".join(f"{comp.title(k)} {s['firm_cost'][k]:,.0f}" for k in over))
     if _unreliable(s["policies"].values()):
         lines.append(f"95 % CIs {metrics.UNRELIABLE}")
     if s["variance_reduction"]:
@@ -208,7 +228,8 @@ def comparison_table(comp: Comparison) -> str:
             + ", ".join(f"{comp.title(k)} {v:.0%}" for k, v in s["variance_reduction"].items())
         )
     if "against_reference" in s:
-        lines += ["", f"paired difference against {comp.reference} (the scenario as written), {comp.metric} [95 % CI]"]
+        what = " (the scenario as written)" if comp.reference == AS_SCENARIO else ""
+        lines += ["", f"paired difference against {comp.reference}{what}, {comp.metric} [95 % CI]"]
         lines += _columns([[f"  {comp.title(label)}", f"{r['mean']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"]
                            for label, r in s["against_reference"].items() if label != comp.reference])
     lines += ["", "plans: heads per department; cost = heads + invested (headcount-equivalents), of the budget"]
@@ -280,4 +301,34 @@ def sweep_table(res: SweepResult, metric: str) -> str:
                                 f"{row['mean']:10.3f}", ci.ljust(20), ref]))
     if _unreliable(shown.to_dict(orient="records")):
         lines.append(FOOTNOTE)
+    return "\n".join(lines)
+
+
+def _signed(d: dict) -> str:
+    """A paired difference with its interval, signed: ``+2.76 [+2.63, +2.89]``."""
+    sign = lambda x: ("+" if x > 0 else "") + _fmt(x)  # noqa: E731 - _fmt puts the minus sign itself
+    return f"{sign(d['mean'])} [{sign(d['ci_low'])}, {sign(d['ci_high'])}]"
+
+
+def metrics_table(comps: list[Comparison]) -> str:
+    """Arms ranked by the first comparison's metric, with every comparison's mean, CI and paired difference against
+    their common reference (one comparison per metric, on the same runs); then each arm's plan and cost."""
+    first, ref = comps[0], comps[0].reference
+    header = ["rank", "arm"]
+    for comp in comps:
+        header += [f"{comp.metric} [95 % CI]", f"minus {ref}"]
+    rows = [header]
+    for rank, label in first.shown():
+        row = [str(rank or "-"), first.title(label)]
+        for comp in comps:
+            row += [_ci(comp.stats["policies"][label]), _signed(comp.stats["against_reference"][label])]
+        rows.append(row)
+    lines = _columns(rows)
+    if any(_unreliable(c.stats["policies"].values()) for c in comps):
+        lines.append(FOOTNOTE)
+    lines += ["", "plans: heads per department; cost = heads + invested (headcount-equivalents), of the budget"]
+    spent = {label: first.cost(label) for label in first.labels}
+    lines += _columns([[f"  {first.title(label)}", heads_text(c), f"{c['heads']} + {c['cost'] - c['heads']} = {c['cost']} "
+                        f"of {c['budget']}", ", ".join(f"{k} {v}" for k, v in c["investments"].items() if v)]
+                       for label, c in spent.items()])
     return "\n".join(lines)

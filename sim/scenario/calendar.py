@@ -165,19 +165,33 @@ def weekly_mean(table: dict[str, float]) -> float:
     return sum((e - s) * r for day in _day_pieces(table) for s, e, r in day) / (7 * 1440)
 
 
-def long_run_rate(rate, unit: str, horizon: float, start: str | None = None, seasonality=None) -> float:
+def long_run_rate(rate, unit: str, horizon: float, start: str | None = None, seasonality=None, changes=()) -> float:
     """The time-average of *rate* the traffic equations use: a table's weekly average (a plain number as it is)
-    times the seasonality's average over [0, *horizon*]; holidays are left out (rare days, not the load)."""
+    times the seasonality's average over [0, *horizon*]; holidays are left out (rare days, not the load).
+    With dated *changes*, the rate's own average over [0, *horizon*] (each table weighs by its days)."""
+    if changes:
+        return profile(rate, unit, horizon, start, (), seasonality, changes).mean()
     base = weekly_mean(rate) if isinstance(rate, dict) else float(rate)
     return base * (profile(1.0, unit, horizon, start, (), seasonality).mean() if seasonality else 1.0)
 
 
-def profile(rate, unit: str, horizon: float, start: str | None = None, holidays=(), seasonality=None) -> Profile:
+def in_force(rate, changes, day: dt.date):
+    """The table in force on *day*: the last of *changes* ((date, table), dates ascending) dated on or before it,
+    else *rate*."""
+    for since, table in reversed(changes):
+        if day >= since:
+            return table
+    return rate
+
+
+def profile(rate, unit: str, horizon: float, start: str | None = None, holidays=(), seasonality=None,
+            changes=()) -> Profile:
     """Compile *rate* (a table of windows or a plain number) over [0, *horizon*] of *unit* into a ``Profile``.
 
     t = 0 is *start* (default: a Monday 00:00).  A table's windows are closed on
     *holidays* (dates); *seasonality* multiplies the rate in each month it names
     (other months: 1).  A plain number is constant except for seasonality.
+    *changes*, pairs (date, table) in date order, replace the table from each date on (whole days).
     """
     mpu = UNIT_MINUTES[unit]
     origin = parse_start(start or DEFAULT_START)
@@ -185,6 +199,7 @@ def profile(rate, unit: str, horizon: float, start: str | None = None, holidays=
     closed = {parse_date(h) if isinstance(h, str) else h for h in holidays}
     months = {MONTHS.index(k): float(v) for k, v in (seasonality or {}).items()}
     week = _day_pieces(rate) if isinstance(rate, dict) else None
+    dated = [(parse_date(d) if isinstance(d, str) else d, _day_pieces(t)) for d, t in changes]
     end = horizon * mpu  # minutes after t = 0
     pieces: list[tuple[float, float, float]] = []
     k = 0
@@ -195,7 +210,7 @@ def profile(rate, unit: str, horizon: float, start: str | None = None, holidays=
         if week is None:
             pieces.append((base, base + 1440, float(rate) * factor))
         elif day not in closed:
-            pieces.extend((base + s, base + e, r * factor) for s, e, r in week[day.weekday()])
+            pieces.extend((base + s, base + e, r * factor) for s, e, r in in_force(week, dated, day)[day.weekday()])
         k += 1
     breaks, rates = [0.0], []
     for a, b, r in pieces:

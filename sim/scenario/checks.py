@@ -212,9 +212,43 @@ def _time_problems(raw: dict, horizon: float | None) -> list[Problem]:
                                            f"hours (got {horizon * UNIT_MINUTES[unit] / 60:.3g})"))
     if raw.get("holidays") and not clock:
         problems.append((("holidays",), 'need `clock: {start: "YYYY-MM-DD HH:MM"}` to know the date of each day'))
+    problems += _change_problems(raw)
     if varies and unit in UNIT_MINUTES and horizon is not None and horizon * UNIT_MINUTES[unit] / 1440 > MAX_DAYS:
         problems.append((("horizon",), f"a time-varying rate is laid out day by day: at most {MAX_DAYS:,} days "
                                        f"(got {horizon * UNIT_MINUTES[unit] / 1440:.3g})"))
+    return problems
+
+
+def _change_problems(raw: dict) -> list[Problem]:
+    """Dated changes need the clock, a date after its start day, and (for arrivals) a rate table to change."""
+    problems: list[Problem] = []
+    dated = [(("calendars", name), _mapping(spec)) for name, spec in _mapping(raw.get("calendars")).items()]
+    for seg, spec in _mapping(raw.get("segments")).items():
+        arrivals = _mapping(_mapping(spec).get("arrivals"))
+        key = "rate_per_customer" if "population" in arrivals else "rate"
+        if arrivals.get("changes") and not isinstance(arrivals.get(key), dict):
+            problems.append((("segments", seg, "arrivals", "changes"), f"dated changes replace a rate table: `{key}` "
+                             "must be a table of windows, e.g. {\"mon-fri 09:00-17:00\": 2.0}"))
+        dated.append((("segments", seg, "arrivals"), arrivals))
+    start = _mapping(raw.get("clock")).get("start")
+    for path, spec in dated:
+        changes = spec.get("changes")
+        if not changes or not isinstance(changes, list | tuple):
+            continue
+        if start is None:
+            problems.append((path + ("changes",), 'dated changes need `clock: {start: "YYYY-MM-DD HH:MM"}` to know '
+                                                  "the date of each day"))
+            continue
+        for k, change in enumerate(changes):
+            since = _mapping(change).get("from")
+            try:
+                first, day = calendar.parse_start(str(start)).date(), calendar.parse_date(str(since))
+            except ValueError:
+                continue  # the schema names the malformed date or clock
+            if day <= first:
+                problems.append((path + ("changes", k, "from"), f"`{since}` is not after the clock's start day "
+                                 f"({first.isoformat()}): a change holds from a later day; the hours from the start "
+                                 "are the first ones written"))
     return problems
 
 

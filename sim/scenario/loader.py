@@ -19,10 +19,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from orgsim.errors import ScenarioError
-from orgsim.scenario import units
+from orgsim.scenario import agreements, units
 from orgsim.scenario.budget import budget_problems
 from orgsim.scenario.checks import listing, reference_problems, stability_problems, suggest
-from orgsim.scenario.schema import DISTRIBUTIONS, Scenario
+from orgsim.scenario.schema import DISTRIBUTIONS, DatedCalendar, Scenario
 
 MAX_BYTES = 5 * 1024 * 1024  # a scenario is a page of YAML; 5 MiB leaves ample room
 MAX_DEPTH = 40
@@ -38,6 +38,7 @@ UNION_TAGS = {
     "draw": set(DISTRIBUTIONS),  # units.vary.PATH: a distribution (tag `draw`) ...
     "multiply": set(DISTRIBUTIONS),  # ... or {multiply: distribution} (tag `multiply`)
 }
+CALENDAR_TAGS = {"plain": None, "dated": DatedCalendar}  # a calendar's union tags (the member for `dated`)
 # what PyYAML's constructor raises besides YAMLError on malformed scalars (`!!float abc`, `!!float ""`, `2001-13-01`)
 CONSTRUCT_ERRORS = (ValueError, TypeError, AttributeError, LookupError, OverflowError)
 
@@ -275,6 +276,7 @@ def validate_mapping(
                 continue  # a misspelled key is reported once: as unknown, suggesting this field
             located.append(_describe(err))
     located.extend(reference_problems(raw))
+    located.extend(agreements.problems(raw))
     if scenario is not None and not located:
         located.extend(units.problems(scenario))
     if scenario is not None and not located:
@@ -422,6 +424,8 @@ def _clean(loc: tuple) -> tuple:
             continue
         if i > 1 and loc[i - 2] == "vary" and part in ("draw", "multiply"):  # the tag of a units.vary entry
             continue
+        if i > 1 and loc[i - 2] == "calendars" and part in CALENDAR_TAGS:  # a calendar: windows, or dated
+            continue
         out.append(part)
     return tuple(out)
 
@@ -434,7 +438,7 @@ def _allowed_fields(loc: tuple) -> list[str]:
         if current is None:
             return []
     model = _as_model(current)
-    return list(model.model_fields) if model else []
+    return [f.alias or name for name, f in model.model_fields.items()] if model else []
 
 
 def _unwrap(tp: Any) -> list[Any]:
@@ -457,10 +461,13 @@ def _as_model(tp: Any):
 
 
 def _step_into(tp: Any, part: Any) -> Any:
+    if CALENDAR_TAGS.get(part) is not None and CALENDAR_TAGS[part] in _unwrap(tp):
+        return CALENDAR_TAGS[part]
     for t in _unwrap(tp):
         if isinstance(t, type) and issubclass(t, BaseModel):
-            if part in t.model_fields:
-                return t.model_fields[part].annotation
+            named = {f.alias or name: f for name, f in t.model_fields.items()}
+            if part in named:
+                return named[part].annotation
             continue
         origin = typing.get_origin(t)
         if origin in (dict, tuple, list):

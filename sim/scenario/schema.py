@@ -303,18 +303,94 @@ Rate = Annotated[
 Seasonality = dict[Literal[calendar.MONTHS], NonNegativeFloat]
 
 
+def _written(value: Any) -> Any:
+    """A date or date-time YAML read as such (unquoted `2025-12-25`) back to the text the format uses."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if value.second == 0 and value.microsecond == 0 else str(value)
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def _date(text: str) -> str:
+    calendar.parse_date(text)
+    return text
+
+
+Calendar = Annotated[tuple[Window, ...], AfterValidator(_disjoint)]
+Since = Annotated[str, BeforeValidator(_written), AfterValidator(_date), Field(
+    description="`YYYY-MM-DD`: the first day this holds (after the clock's start day)")]
+
+
+class Dated(Frozen):
+    """A change that holds from a date on (until the next one); `from` is its key in files."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_alias=True, validate_by_name=False,
+                              serialize_by_alias=True)
+
+    since: Since = Field(alias="from")
+
+
+def _ascending(changes):
+    """Changes in date order, one per date: two on one day, or out of order, would leave which holds unclear."""
+    if not changes:
+        raise ValueError("needs at least one change {from: YYYY-MM-DD, ...} (or leave `changes` out)")
+    for before, after in zip(changes, changes[1:]):
+        if calendar.parse_date(after.since) <= calendar.parse_date(before.since):
+            raise ValueError(f"changes must be in date order, one per date: `{after.since}` follows `{before.since}`")
+    return changes
+
+
+class HoursChange(Dated):
+    """From a date on, a calendar's weekly hours are these."""
+
+    hours: Calendar = Field(description="the weekly windows from that day on")
+
+
+class DatedCalendar(Frozen):
+    """A calendar whose weekly hours change on dates: `hours` until the first change, then each change's hours."""
+
+    hours: Calendar = Field(description="the weekly windows until the first change")
+    changes: Annotated[tuple[HoursChange, ...], AfterValidator(_ascending)] = Field(
+        description="[{from: YYYY-MM-DD, hours: [windows]}, ...] in date order")
+
+    def dated(self) -> tuple:
+        """The changes as (date, windows) pairs, for ``shifts.schedule``."""
+        return tuple((calendar.parse_date(c.since), c.hours) for c in self.changes)
+
+
+CalendarSpec = Annotated[
+    Annotated[Calendar, Tag("plain")] | Annotated[DatedCalendar, Tag("dated")],
+    Discriminator(lambda v: "dated" if isinstance(v, (dict, DatedCalendar)) else "plain"),
+    Field(description="a list of weekly windows, or {hours: [windows], changes: [{from: date, hours: [windows]}]}"),
+]
+
+
+class RateChange(Dated):
+    """From a date on, an arrival rate table is this one."""
+
+    rate: RateTable = Field(description="the rate in each window from that day on")
+
+
 class Demand(Frozen):
     """What arrivals of every kind share: monthly seasonality, and leaving it out of dumps when unused."""
 
     seasonality: Seasonality | None = Field(
         None, description="monthly rate multipliers, e.g. {dec: 1.4, jan: 0.8} (other months 1); needs `clock`")
+    changes: Annotated[tuple[RateChange, ...], AfterValidator(_ascending)] = Field(
+        (), description="a rate table's dated changes, [{from: YYYY-MM-DD, rate: {window: rate}}, ...] in date "
+        "order; need `clock` and a rate table")
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
         data = handler(self)
         if self.seasonality is None:
             data.pop("seasonality", None)  # scenarios without it dump as before (their definitions and hashes)
+        if not self.changes:
+            data.pop("changes", None)
         return data
+
+    def dated(self) -> tuple:
+        """The changes as (date, table) pairs, for ``calendar.profile``."""
+        return tuple((calendar.parse_date(c.since), c.rate) for c in self.changes)
 
     @property
     def varies(self) -> bool:
@@ -466,6 +542,21 @@ class Morale(Frozen):
         4.0, description="log attrition multiplier per unit of morale lost (Swider & Zimmerman 2010)"
     )
     hiring_delay: NonNegativeFloat = Field(80.0, description="time to replace a leaver")
+    newcomer_speed: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, description="work speed of a leaver's post, relative, for ramp_periods periods from the leaving: the "
+        "vacancy's disruption, then the replacement learning the job (1: turnover costs no speed)"
+    )
+    ramp_periods: Annotated[int, Field(strict=True, ge=0, le=10_000)] = Field(
+        0, description="periods a leaver's post works at newcomer_speed, counted from the boundary the leaver is drawn at"
+    )
+
+    @model_serializer(mode="wrap")
+    def _ramp_left_out(self, handler):
+        data = handler(self)
+        if self.ramp_periods == 0:  # turnover costing no speed: morale dumps as before
+            data.pop("newcomer_speed", None)
+            data.pop("ramp_periods", None)
+        return data
 
     @property
     def start(self) -> float:
@@ -511,6 +602,10 @@ class Investments(Frozen):
     recovery: Annotated[int, Field(strict=True, ge=0)] = Field(
         0, description="heads' worth spent on complaint recovery (the programme `policy.recovery` describes)"
     )
+    role_clarity: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="heads' worth spent on role clarity (who does what between departments, written down): "
+        "requests from other departments take less of the supplier's time to clarify"
+    )
     communication_time: NonNegativeFloat = Field(
         1.0, description="share of working time spent in meetings per unit of budget share (capped at 0.5)"
     )
@@ -530,6 +625,9 @@ class Investments(Frozen):
     improvement_scale: PositiveFloat = Field(
         1000.0, description="completed services of a service after which its defect rate has fallen by 2^-exponent"
     )
+    role_clarity_effect: NonNegativeFloat = Field(
+        3.0, description="log reduction of the work time of internal requests (sub-requests) per unit share"
+    )
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
@@ -542,13 +640,13 @@ class Investments(Frozen):
     @property
     def total(self) -> int:
         return (self.training + self.recognition + self.tooling + self.communication + self.feedback + self.improvement
-                + self.recovery)
+                + self.recovery + self.role_clarity)
 
 
 # the newer levers' fields and their defaults: left out of a dump while at their default
 LEVER_DEFAULTS = {name: Investments.model_fields[name].default for name in (
     "communication", "feedback", "improvement", "recovery", "communication_time", "communication_effect", "feedback_effect",
-    "feedback_priority", "improvement_effect", "improvement_scale")}  # fmt: skip
+    "feedback_priority", "improvement_effect", "improvement_scale", "role_clarity", "role_clarity_effect")}  # fmt: skip
 
 
 class Recovery(Frozen):
@@ -646,6 +744,12 @@ class Policy(Frozen):
         return self.investments.feedback_effect * self.share(self.investments.feedback)
 
     @property
+    def clarity_factor(self) -> float:
+        """Factor role clarity puts on the work time of internal requests (1: no role clarity)."""
+        share = self.share(self.investments.role_clarity)
+        return math.exp(-self.investments.role_clarity_effect * share) if share > 0.0 else 1.0
+
+    @property
     def learning_exponent(self) -> float:
         """Exponent of the defect rates' learning curve that continuous improvement buys (0: no learning)."""
         return self.investments.improvement_effect * self.share(self.investments.improvement)
@@ -653,20 +757,8 @@ class Policy(Frozen):
 # --------------------------------------------------------------------------- working time
 
 
-def _written(value: Any) -> Any:
-    """A date or date-time YAML read as such (unquoted `2025-12-25`) back to the text the format uses."""
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if value.second == 0 and value.microsecond == 0 else str(value)
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
 def _start(text: str) -> str:
     calendar.parse_start(text)
-    return text
-
-
-def _date(text: str) -> str:
-    calendar.parse_date(text)
     return text
 
 
@@ -677,7 +769,6 @@ class Clock(Frozen):
         calendar.DEFAULT_START, description="date and time of t = 0, `YYYY-MM-DD HH:MM` (default: a Monday 00:00)")
 
 
-Calendar = Annotated[tuple[Window, ...], AfterValidator(_disjoint)]
 Holiday = Annotated[str, BeforeValidator(_written), AfterValidator(_date), Field(description="`YYYY-MM-DD`")]
 def _pay(value: Any, handler) -> Any:
     """One message for a pay that is neither a number nor a mapping of numbers (not one per union member)."""
@@ -705,6 +796,9 @@ class Costs(Frozen):
     late_payment: NonNegativeFloat = Field(0.0, description="penalty per time unit an invoice is paid past its "
                                            "supplier's payment_terms")
     churn: NonNegativeFloat = Field(0.0, description="value lost with each customer who churns (population segments)")
+    investment: NonNegativeFloat | None = Field(None, description=(
+        "price per headcount-equivalent invested (policy.investments) per time unit; default: what a head of the "
+        "plan is paid on average (labour weighted by heads), so a budget buys the same money's worth either way"))
 
     def labour_rate(self, department: str) -> float:
         return float(self.labour[department] if isinstance(self.labour, dict) else self.labour)
@@ -761,8 +855,21 @@ class Units(Frozen):
         (), description="metric pairs whose correlation across units is reported, with a 95 % CI by Fisher's z")
 
 
+class Agreement(Frozen):
+    """An internal service agreement: requests a customer department sends to a supplier department should
+    start service within `target` of joining the supplier's queue; one still queued then is escalated ahead of
+    unescalated work (README, Model: Internal service agreements)."""
+
+    supplier: Identifier = Field(description="department that serves the requests")
+    customer: Identifier | None = Field(None, description="department whose requests it covers (default: every "
+                                        "department that sends the supplier requests; a pair named elsewhere keeps "
+                                        "its own target)")
+    target: NonNegativeFloat = Field(description="longest queue wait the agreement allows, from joining the "
+                                     "supplier's queue to the start of service (0: every queued request escalates)")
+
+
 # left out of dumps when unused: older scenarios dump as before
-NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile", "measures", "units")
+NEW_TOP_FIELDS = ("clock", "holidays", "calendars", "costs", "profile", "measures", "units", "agreements")
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -789,11 +896,14 @@ class Scenario(Frozen):
     holidays: tuple[Holiday, ...] = Field((), description="whole days on which every rate table is 0; need `clock`")
     costs: Costs | None = Field(None, description="labour, rework, defect, late-payment and churn costs; "
                                 "adds firm.cost and firm.profit")
-    calendars: dict[Identifier, Calendar] = Field(
-        default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"]")
+    calendars: dict[Identifier, CalendarSpec] = Field(
+        default_factory=dict, description="named lists of weekly windows, e.g. office: [\"mon-fri 09:00-17:00\"], "
+        "or hours that change on dates: {hours: [windows], changes: [{from: YYYY-MM-DD, hours: [windows]}]}")
     profile: bool = Field(False, description="keep hour-of-week profiles (needs `time_unit` minute, hour or day)")
     measures: Measures | None = Field(None, description="engagement, its survey, turnover, vacancies, productivity")
     units: Units | None = Field(None, description="run as many branches, with parameters drawn per branch")
+    agreements: tuple[Agreement, ...] = Field((), description="internal service agreements: a response target per "
+                                              "(customer department, supplier department); late requests escalate")
 
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
@@ -809,7 +919,22 @@ class Scenario(Frozen):
         if not arr.varies:
             return None
         return calendar.profile(arr.per_order_rate, self.time_unit, self.horizon, self.clock.start if self.clock else None,
-                                self.holidays, arr.seasonality)
+                                self.holidays, arr.seasonality, arr.dated())
+
+    def agreement_pairs(self) -> list[tuple[str, str, float]]:
+        """Every (customer, supplier, target) the agreements cover, in file order of customer then supplier.
+
+        An entry without `customer` covers each department whose services name one of the supplier's services
+        as a need; a pair an entry names on its own keeps that entry's target."""
+        if not self.agreements:
+            return []
+        sends = {(c, n.service.split(".")[0]) for c, dept in self.departments.items() for svc in dept.services.values()
+                 for n in svc.needs if n.service is not None}
+        chosen = {(c, a.supplier): float(a.target) for a in self.agreements if a.customer is None
+                  for c in self.departments if (c, a.supplier) in sends}
+        chosen.update({(a.customer, a.supplier): float(a.target) for a in self.agreements if a.customer is not None})
+        order = {d: i for i, d in enumerate(self.departments)}
+        return [(c, s, t) for (c, s), t in sorted(chosen.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]]))]
 
     def year(self) -> float | None:
         """Time units in a year: ``measures.year``, else from ``time_unit`` (None when it names no known unit)."""
@@ -828,27 +953,49 @@ class Scenario(Frozen):
         """The department's shifts as (windows, headcount) pairs, None when it works around the clock.
 
         *heads* overrides a calendar department's headcount (an allocation policy's)."""
+        named = self._shift_names(dept, heads)
+        return None if named is None else [(self.weekly_hours(name), h) for name, h in named]
+
+    def _shift_names(self, dept: str, heads: int | None) -> list[tuple[str, int]] | None:
         spec = self.departments[dept]
         if spec.shifts is not None:
-            return [(self.calendars[s.calendar], s.headcount) for s in spec.shifts]
+            return [(s.calendar, s.headcount) for s in spec.shifts]
         if spec.calendar is not None:
-            return [(self.calendars[spec.calendar], spec.headcount if heads is None else int(heads))]
+            return [(spec.calendar, spec.headcount if heads is None else int(heads))]
         return None
+
+    def weekly_hours(self, name: str) -> tuple[str, ...]:
+        """A calendar's weekly windows for the weekly views (capacity, stability, shift advice): with dated
+        changes, the version in force on the most days of the horizon (the earliest on a tie)."""
+        spec = self.calendars[name]
+        if not isinstance(spec, DatedCalendar):
+            return spec
+        start = calendar.parse_start(self.clock.start if self.clock else calendar.DEFAULT_START)
+        last = (start + datetime.timedelta(minutes=self.horizon * calendar.UNIT_MINUTES.get(self.time_unit, 60.0))).date()
+        edges = [start.date()] + [min(max(d, start.date()), last) for d, _ in spec.dated()] + [last]
+        days = [b.toordinal() - a.toordinal() for a, b in zip(edges, edges[1:])]
+        versions = [spec.hours] + [c.hours for c in spec.changes]
+        return versions[days.index(max(days))]
+
+    def _timed(self, name: str, heads: int) -> tuple:
+        """A shift for ``shifts.schedule``: the calendar's first windows, the headcount and its dated changes."""
+        spec = self.calendars[name]
+        return (spec.hours, heads, spec.dated()) if isinstance(spec, DatedCalendar) else (spec, heads)
 
     def staff_schedule(self, dept: str, heads: int | None = None) -> shifts.Schedule | None:
         """The department's scheduled headcount over [0, horizon] (None: always its headcount)."""
-        pairs = self.shift_list(dept, heads)
-        if pairs is None:
+        named = self._shift_names(dept, heads)
+        if named is None:
             return None
-        return shifts.schedule(pairs, self.time_unit, self.horizon, self.clock.start if self.clock else None,
-                               self.holidays)
+        return shifts.schedule([self._timed(name, h) for name, h in named], self.time_unit, self.horizon,
+                               self.clock.start if self.clock else None, self.holidays)
 
     def supplier_clock(self, supplier: str) -> calendar.Profile | None:
         """The open clock of a supplier on a calendar over [0, horizon] (None: always open)."""
         name = self.suppliers[supplier].calendar
         if name is None:
             return None
-        return shifts.schedule([(self.calendars[name], 1)], self.time_unit, self.horizon,
+        return shifts.schedule([self._timed(name, 1)], self.time_unit, self.horizon,
                                self.clock.start if self.clock else None, self.holidays).open_clock()
 
     def capacity(self, dept: str) -> float:

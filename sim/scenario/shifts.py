@@ -66,9 +66,13 @@ class Schedule:
 def schedule(shifts, unit: str, horizon: float, start: str | None = None, holidays=()) -> Schedule:
     """Compile *shifts*, pairs (windows of a calendar, headcount), over [0, *horizon*] of *unit* into a ``Schedule``.
 
-    t = 0 is *start* (default: a Monday 00:00); every calendar is closed on *holidays*.
+    t = 0 is *start* (default: a Monday 00:00); every calendar is closed on *holidays*.  A shift may carry a
+    third item, its calendar's dated changes ((date, windows) in date order): from each date on, those windows.
     """
-    parts = [calendar.profile({w: float(h) for w in windows}, unit, horizon, start, holidays) for windows, h in shifts]
+    parts = []
+    for windows, h, *dated in shifts:
+        changes = [(since, {w: float(h) for w in later}) for since, later in (dated[0] if dated else ())]
+        parts.append(calendar.profile({w: float(h) for w in windows}, unit, horizon, start, holidays, changes=changes))
     times = np.unique(np.concatenate([p.breaks[:-1] for p in parts] + [np.zeros(1)]))
     total = np.zeros(len(times))
     for p in parts:

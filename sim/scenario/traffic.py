@@ -41,12 +41,13 @@ class Traffic:
 
 def arrival_rate(segment, scenario: Scenario) -> float:
     """Orders per time unit at t=0: the open rate, or population x rate per customer; a rate that varies in time
-    counts by its long-run average (``calendar.long_run_rate``: the week's, times seasonality's over the horizon)."""
+    counts by its long-run average (``calendar.long_run_rate``: the week's, times seasonality's over the horizon;
+    with dated changes, the average over the horizon)."""
     arr = segment.arrivals
     rate = arr.per_order_rate
     if arr.varies:
         start = scenario.clock.start if scenario.clock else None
-        rate = long_run_rate(rate, scenario.time_unit, scenario.horizon, start, arr.seasonality)
+        rate = long_run_rate(rate, scenario.time_unit, scenario.horizon, start, arr.seasonality, arr.dated())
     return rate if hasattr(arr, "rate") else arr.population * rate
 
 
@@ -127,6 +128,17 @@ def meeting_share(scenario: Scenario) -> float:
     return policy.model_copy(update={"budget": budget}).meeting_share
 
 
+def clarity_factor(scenario: Scenario) -> float:
+    """Role clarity's factor on the work time of sub-requests, from the budget the scenario will run with."""
+    policy = scenario.policy
+    if policy.investments.role_clarity == 0:
+        return 1.0
+    budget = policy.budget
+    if budget is None:
+        budget = sum(d.headcount for d in scenario.departments.values()) + policy.investments.total
+    return policy.model_copy(update={"budget": budget}).clarity_factor
+
+
 def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
     """Solve the traffic equations of a validated scenario (needs and invoices must form a DAG).
 
@@ -154,6 +166,7 @@ def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
 
     # demand = journey + M demand, M[target, source] = probability of the need (invoices included)
     rows, cols, probs = [], [], []
+    invoices = []  # (paid_by service, requesting service, probability): the invoice part of internal demand
     supplier_of = np.zeros((len(scenario.suppliers), n))
     suppliers = list(scenario.suppliers)
     for ref in refs:
@@ -165,6 +178,7 @@ def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
                 paid_by = scenario.suppliers[need.supplier].paid_by
                 if paid_by is not None:
                     rows.append(index[paid_by]), cols.append(index[ref]), probs.append(need.probability)
+                    invoices.append((index[paid_by], index[ref], need.probability))
     if n <= DENSE_SIZE:
         m = np.zeros((n, n))
         for r, c, p in zip(rows, cols, probs):
@@ -182,13 +196,21 @@ def solve(scenario: Scenario, rates: dict[str, float] | None = None) -> Traffic:
         svc = scenario.service(ref)
         internal_exec[i] = internal[i] / (1.0 - svc.defect_rate * svc.detection)
     executions = journey_exec + internal_exec
+    internal_work = internal_exec  # role clarity shortens the work of sub-requests (internal demand not invoices)
+    clarity = clarity_factor(scenario)
+    if clarity < 1.0:
+        invoiced = np.zeros(n)
+        for r, c, p in invoices:
+            invoiced[r] += p * demand[c]
+        internal_work = internal_exec * (invoiced + clarity * (internal - invoiced)) / np.where(internal > 0.0,
+                                                                                               internal, 1.0)
 
     speed = morale_speed(scenario) * (1.0 - meeting_share(scenario))  # meetings take that share of working time
     load = {d: 0.0 for d in scenario.departments}
     captive = dict(load)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflowing load is inf: reported as unstable
-        _add_loads(scenario, index, executions, demand, speed, load)
-        _add_loads(scenario, index, captive_exec + internal_exec, captive_demand + internal, speed, captive)
+        _add_loads(scenario, index, journey_exec + internal_work, demand, speed, load)
+        _add_loads(scenario, index, captive_exec + internal_work, captive_demand + internal, speed, captive)
     return Traffic(
         demand={r: float(demand[i]) for r, i in index.items()},
         executions={r: float(executions[i]) for r, i in index.items()},

@@ -26,6 +26,7 @@ from orgsim.scenario.edit import with_policy
 from orgsim.scenario.loader import read_mapping
 from orgsim.scenario.schema import ALLOCATIONS, PRIORITIES, Scenario
 from orgsim.studies.allocation import resolve
+from orgsim.studies.ceiling import mean_cost, money, require_prices, within
 from orgsim.studies.estimate import choose_engine
 from orgsim.studies.plans import VariantSpec, apply_variant, cost, group, variant_specs
 from orgsim.studies.results import RunResult, concat
@@ -115,8 +116,9 @@ class Comparison:
 
     ``labels`` name one arm per plan (the first of its names); ``names`` lists every policy or variant
     that resolved to that plan; ``reference`` is the arm differences are also taken against (the
-    scenario as written, when variants are compared); ``specs`` records what each name changed, and
-    ``scenario`` the scenario they changed.
+    scenario as written, when variants are compared, or the arm named); ``specs`` records what each name
+    changed, and ``scenario`` the scenario they changed.  With a ``cost_ceiling``, arms whose mean
+    ``firm.cost`` exceeds it are not ranked: the best and P(best) are among the arms within it.
     """
 
     metric: str
@@ -129,6 +131,7 @@ class Comparison:
     reference: str | None = None
     specs: dict[str, dict] = field(default_factory=dict)
     scenario: Scenario | None = None
+    cost_ceiling: float | None = None
 
     def __post_init__(self):
         self.names = {label: list(self.names.get(label, [label])) for label in self.labels}
@@ -156,6 +159,24 @@ class Comparison:
         """The arm's per-replication values of the ranked metric, in replication order."""
         return self.results[label].values[self.metric]
 
+    def for_metric(self, metric: str) -> Comparison:
+        """The same runs analysed for another metric (no simulation: every arm's replications are kept)."""
+        if metric not in self.results[self.labels[0]].values:
+            raise OptionError("metric", f"{metric} is not a metric of this scenario"
+                              f"{suggest(metric, self.results[self.labels[0]].values)}")
+        return Comparison(metric, self.labels, self.results, self.allocations, self.seed, names=self.names,
+                          reference=self.reference, specs=self.specs, scenario=self.scenario,
+                          cost_ceiling=self.cost_ceiling).analyse()
+
+    def _eligible(self) -> np.ndarray:
+        """Per arm: is its mean ``firm.cost`` within the ceiling?  Refused when no arm's is."""
+        ok = np.array([within(self.results[label].values, self.cost_ceiling) for label in self.labels])
+        if not ok.any():
+            cheapest = min(self.labels, key=lambda label: mean_cost(self.results[label].values))
+            raise OptionError("cost_ceiling", f"{money(self.cost_ceiling)} is below every arm's mean firm.cost (the least: "
+                              f"{self.title(cheapest)}, {mean_cost(self.results[cheapest].values):,.0f})")
+        return ok
+
     def analyse(self, boot: int = 4000) -> Comparison:
         """Means, CIs, paired differences against the best (and the reference), P(best) and the CRN variance reduction."""
         x = np.column_stack([self.values(label) for label in self.labels])  # replications x policies
@@ -164,7 +185,8 @@ class Comparison:
         n = x.shape[0]
         sign = self.direction
         means = x.mean(axis=0)
-        best = int(np.argmax(sign * means))
+        eligible = self._eligible()
+        best = int(np.argmax(np.where(eligible, sign * means, -np.inf)))
         per_policy = {}
         for k, label in enumerate(self.labels):
             per_policy[label] = _interval(metrics.aggregate(x[:, k], self.metric))
@@ -172,7 +194,7 @@ class Comparison:
         rng = np.random.default_rng([self.seed, 7919])
         idx = rng.integers(0, n, size=(boot, n))
         boot_means = x[idx].mean(axis=1)  # boot x policies
-        scored = sign * boot_means
+        scored = np.where(eligible, sign * boot_means, -np.inf)  # an arm over the ceiling is never best
         top = scored.max(axis=1, keepdims=True)
         # policies tied for best in a resample share that win
         wins = np.isclose(scored, top, rtol=1e-12, atol=1e-12)
@@ -188,7 +210,7 @@ class Comparison:
                 independent = x[:, k].var(ddof=1) + x[:, best].var(ddof=1)
                 paired = (x[:, k] - x[:, best]).var(ddof=1)
                 reduction[label] = float(1 - paired / independent) if independent > 0 else float("nan")
-        order = sorted(range(len(self.labels)), key=lambda k: -sign * means[k])
+        order = sorted(np.flatnonzero(eligible), key=lambda k: -sign * means[k])
         ranking = [self.labels[k] for k in order]
         tied = [
             label
@@ -205,6 +227,10 @@ class Comparison:
             "tied_with_best": tied,
             "variance_reduction": reduction,
         }
+        if self.cost_ceiling is not None:
+            self.stats["cost_ceiling"] = self.cost_ceiling
+            self.stats["firm_cost"] = {label: mean_cost(self.results[label].values) for label in self.labels}
+            self.stats["over_ceiling"] = [label for k, label in enumerate(self.labels) if not eligible[k]]
         if self.reference is not None:
             ref = self.labels.index(self.reference)
             self.stats["against_reference"] = {label: _paired(x, k, ref, self.metric) for k, label in enumerate(self.labels)}
@@ -223,7 +249,8 @@ class Comparison:
         best = s["best"]
         word = {1: "highest", -1: "lowest"}[self.direction]
         p = s["policies"][best]
-        text = (
+        within_text = f"Within the cost ceiling of {money(s['cost_ceiling'])}, " if "cost_ceiling" in s else ""
+        text = within_text + (
             f"{self.title(best)} gives the {word} {self.metric} ({p['mean']:.3g}, 95 % CI {p['ci_low']:.3g} to "
             f"{p['ci_high']:.3g}; P(best) {p['p_best']:.0%})"
         )
@@ -239,13 +266,22 @@ class Comparison:
             )
         if not p["ci_reliable"]:
             text += f" (intervals from {metrics.UNRELIABLE})"
+        over = s.get("over_ceiling")
+        if over:
+            verb = "costs more than the ceiling and is" if len(over) == 1 else "cost more than the ceiling and are"
+            text += f"; {', '.join(map(self.title, over))} {verb} not ranked"
         return text + "."
+
+    def shown(self) -> list[tuple[int | None, str]]:
+        """Every arm as a table lists it: (rank, label), the ranked ones best first, then those over the ceiling."""
+        s = self.stats
+        return list(enumerate(s["ranking"], 1)) + [(None, label) for label in s.get("over_ceiling", [])]
 
     def summary(self) -> pd.DataFrame:
         """One row per arm, best first: names, metric mean and CI, P(best), paired differences, spending, n."""
         s = self.stats
         rows = []
-        for rank, label in enumerate(s["ranking"], 1):
+        for rank, label in self.shown():
             p, d = s["policies"][label], s["differences"][label]
             row = {"rank": rank, "policy": label, "names": self.title(label), "mean": p["mean"], "ci_low": p["ci_low"],
                    "ci_high": p["ci_high"], "p_best": p["p_best"], "minus_best": d["mean"],
@@ -254,6 +290,8 @@ class Comparison:
                 r = s["against_reference"][label]
                 row |= {"minus_reference": r["mean"], "minus_reference_ci_low": r["ci_low"],
                         "minus_reference_ci_high": r["ci_high"]}
+            if "cost_ceiling" in s:
+                row |= {"firm_cost": s["firm_cost"][label], "over_ceiling": rank is None}
             c = self.cost(label)
             row |= {"heads": c["heads"], "cost": c["cost"], "budget": c["budget"], "n": s["n"]}
             rows.append(row)
@@ -273,6 +311,7 @@ class Comparison:
                 "n": int(len(res.replications)),
                 "seed": int(res.seed),
                 "changes": {name: self.specs.get(name, {}) for name in self.names[label]},
+                **({"firm_cost": s["firm_cost"][label]} if "cost_ceiling" in s else {}),
             }
         out = {
             "metric": self.metric,
@@ -288,6 +327,9 @@ class Comparison:
         if "against_reference" in s:
             out["reference"] = self.reference
             out["against_reference"] = {k: metrics.json_safe(v) for k, v in s["against_reference"].items()}
+        if "cost_ceiling" in s:
+            out["cost_ceiling"] = s["cost_ceiling"]
+            out["over_ceiling"] = s["over_ceiling"]
         return out
 
 
@@ -304,6 +346,8 @@ def compare(
     on_plan=None,
     *,
     variants: Sequence[VariantSpec] | Mapping[str, Mapping[str, object]] | None = None,
+    reference: str | None = None,
+    cost_ceiling: float | None = None,
 ) -> Comparison:
     """Run every policy and variant on common random numbers and analyse one metric.
 
@@ -332,6 +376,12 @@ def compare(
         What-ifs: ``{"it4": {"departments.it.headcount": 4}}`` (label -> field path -> value) or
         ``parse_variant`` results.  With variants, the scenario as written is compared too, as
         ``as_scenario``, and every arm's paired difference against it is in ``stats["against_reference"]``.
+    reference : str, optional
+        Without variants: the label of the policy every arm's paired difference is also taken against
+        (``stats["against_reference"]``).
+    cost_ceiling : float, optional
+        Most the firm may pay (mean ``firm.cost``, from the scenario's ``costs``): arms over it are
+        listed in ``stats["over_ceiling"]`` and not ranked; the best is the best within it.
 
     Returns
     -------
@@ -346,12 +396,16 @@ def compare(
     if any(v.label == AS_SCENARIO for v in whatifs):
         raise OptionError("variant", f"{AS_SCENARIO} names the scenario as written, the reference; choose another label")
     check_labels([*policies, *whatifs, *([PolicySpec(AS_SCENARIO, {})] if whatifs else [])])
+    require_prices(scenario, cost_ceiling)
+    _check_reference(reference, policies, whatifs)
     arms = [staffed(scenario, None, on_batch, on_plan)] if whatifs else []
     arms += [staffed(scenario, spec, on_batch, on_plan) for spec in [*policies, *whatifs]]
     groups = group(arms)
     variants_run = [g[0] for g in groups]
     engine = choose_engine(engine, [v.scenario for v in variants_run], replications)
     labels = [v.label for v in variants_run]
+    head = {v.label: g[0].label for g in groups for v in g}  # a reference that shares a plan is its plan's arm
+    reference = AS_SCENARIO if whatifs else head.get(reference)
     specs = {AS_SCENARIO: {}} | {p.label: {"policy": p.changes} for p in policies}
     specs |= {v.label: {"set": v.overrides} for v in whatifs}
     done = 0
@@ -369,7 +423,19 @@ def compare(
             raise OptionError("metric", f"{metric} is not a metric of this scenario{suggest(metric, results[labels[0]].values)}")
         comp = Comparison(metric, labels, results, {v.label: v.headcount for v in variants_run}, seed,
                           names={g[0].label: [v.label for v in g] for g in groups},
-                          reference=AS_SCENARIO if whatifs else None, specs=specs, scenario=scenario).analyse()
+                          reference=reference, specs=specs, scenario=scenario, cost_ceiling=cost_ceiling).analyse()
         if precision is None or comp.max_half_width() <= precision or done >= MAX_REPLICATIONS:
             return comp
         batch = min(done, MAX_REPLICATIONS - done)
+
+
+def _check_reference(reference: str | None, policies: list[PolicySpec], whatifs: list[VariantSpec]) -> None:
+    """A named reference is one of the policies compared; with variants the scenario as written is the reference."""
+    if reference is None:
+        return
+    if whatifs:
+        raise OptionError("reference", f"cannot be named with variants: the scenario as written ({AS_SCENARIO}) is theirs")
+    labels = [p.label for p in policies]
+    if reference not in labels:
+        raise OptionError("reference", f"{reference} is not a policy compared{suggest(reference, labels)} "
+                          f"(policies: {', '.join(labels)})")

@@ -26,6 +26,7 @@ from orgsim.errors import OptionError
 from orgsim.policies import head_budget
 from orgsim.scenario.checks import suggest
 from orgsim.scenario.schema import Scenario
+from orgsim.studies.ceiling import mean_cost, money, require_prices, within
 from orgsim.studies.estimate import choose_engine
 from orgsim.studies.results import RunResult
 from orgsim.studies.simulate import Variant, simulate
@@ -163,8 +164,7 @@ def optimise(
         )
     expected = (budget - sum(start.values()) + len(units)) * len(units)  # greedy candidates and one round of moves
     engine = choose_engine(engine, [scenario], expected * replications + final_replications)
-    if cost_ceiling is not None and scenario.costs is None:
-        raise OptionError("cost_ceiling", "needs money: the scenario has no `costs` block to price its plans")
+    require_prices(scenario, cost_ceiling)
     cache: dict[tuple, dict[str, np.ndarray]] = {}
     if on_plan is not None:
         on_plan(None, "searching")
@@ -182,7 +182,7 @@ def optimise(
     def score(alloc) -> float:
         """The objective in its better direction; -inf for a plan that costs more than the ceiling."""
         v = values(alloc)
-        if cost_ceiling is not None and float(np.nanmean(v["firm.cost"])) > cost_ceiling:
+        if not within(v, cost_ceiling):
             return -np.inf
         return sign * float(np.nanmean(v[objective]))
 
@@ -192,8 +192,8 @@ def optimise(
 
     current = dict(start)
     if score(current) == -np.inf:
-        raise OptionError("cost_ceiling", f"{cost_ceiling:g} is below what the least stable headcount costs "
-                                          f"({float(np.nanmean(values(current)['firm.cost'])):,.0f})")
+        raise OptionError("cost_ceiling", f"{money(cost_ceiling)} is below what the least stable headcount costs "
+                                          f"({mean_cost(values(current)):,.0f})")
     path = [step("start: least stable headcount", current, sign * score(current))]
     while sum(current.values()) < budget:
         best_d, best_s = None, -np.inf
@@ -203,7 +203,7 @@ def optimise(
             if s > best_s:
                 best_d, best_s = d, s
         if best_d is None:
-            path.append(step(f"stop: cost ceiling {cost_ceiling:,.6g} reached", current, sign * score(current)))
+            path.append(step(f"stop: cost ceiling {money(cost_ceiling)} reached", current, sign * score(current)))
             break
         current[best_d] += 1
         path.append(step(f"add a head to {best_d}", current, sign * best_s))

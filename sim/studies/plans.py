@@ -117,7 +117,8 @@ def cost(scenario: Scenario, headcount: Mapping[str, int]) -> dict:
         "allocation": {d: int(h) for d, h in headcount.items()},
         **({"shifts": shifts} if shifts else {}),
         "investments": {"training": inv.training, "recognition": inv.recognition, "tooling": inv.tooling,
-                        **{k: getattr(inv, k) for k in ("communication", "feedback", "improvement", "recovery") if getattr(inv, k)}},
+                        **{k: getattr(inv, k) for k in ("communication", "feedback", "improvement", "recovery", "role_clarity")
+                           if getattr(inv, k)}},
         "heads": heads,
         "cost": heads + inv.total,
         "budget": budget_of(scenario),

@@ -78,7 +78,8 @@ def run(
         Where batches run (``orgsim.execution.backends``).
     checkpoint : path, optional
         A folder where every finished batch is written as it completes (locked while the run
-        uses it; ``CheckpointError`` if another process holds it or it holds foreign files).
+        uses it; ``CheckpointError`` if another process holds it or it holds foreign files).  For a
+        scenario with ``units``, one checkpoint folder per unit, ``checkpoint/units/NNN/``.
     resume : bool
         Take back the batches already in *checkpoint* (``CheckpointError`` if another run's).
     on_note : callable, optional
@@ -96,7 +97,8 @@ def run(
         scenario = load(scenario)
     if scenario.units is not None:
         return _units(scenario, engine, replications, seed, first=first, headcount=headcount, checkpoint=checkpoint,
-                      backend=backend, batch_size=batch_size, on_batch=on_batch, on_estimate=on_estimate)
+                      resume=resume, backend=backend, batch_size=batch_size, on_batch=on_batch,
+                      on_restore=on_restore, on_note=on_note, on_estimate=on_estimate)
     if headcount is None:
         scenario, headcount = resolve(scenario)
     (result,) = simulate(
@@ -107,11 +109,10 @@ def run(
     return result
 
 
-def _units(scenario: Scenario, engine, replications, seed, *, first, headcount, checkpoint, **kw) -> RunResult:
+def _units(scenario: Scenario, engine, replications, seed, *, first, headcount, **kw) -> RunResult:
     """A scenario with ``units``: every unit for *replications* (``orgsim.studies.units``)."""
     for name, value, why in (("first", first, "each unit runs replications from 0"),
-                             ("headcount", headcount, "each unit allocates its own heads"),
-                             ("checkpoint", checkpoint, "a run of units keeps no checkpoint")):
+                             ("headcount", headcount, "each unit allocates its own heads")):
         if value:
             raise OptionError(name, f"cannot be given for a scenario with units: {why}")
     return run_units(scenario, engine, replications, seed, **kw)

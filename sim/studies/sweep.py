@@ -19,8 +19,6 @@ value), ``policy``, ``metric``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``n`
 from __future__ import annotations
 
 import itertools
-import json
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,17 +27,10 @@ import numpy as np
 import pandas as pd
 
 from orgsim import metrics
-from orgsim.errors import BudgetError, CheckpointError, OptionError, ScenarioError
-from orgsim.execution.atomic import atomic_path, check_writable_dir, write_text
-from orgsim.execution.checkpoint import (
-    Checkpoint,
-    FolderLock,
-    describe_mismatch,
-    foreign_files,
-    read_manifest,
-    refuse_foreign,
-    scenario_hash,
-)
+from orgsim.errors import BudgetError, OptionError, ScenarioError
+from orgsim.execution import groups
+from orgsim.execution.atomic import atomic_path, check_writable_dir
+from orgsim.execution.checkpoint import FolderLock, scenario_hash
 from orgsim.scenario.edit import override_text, with_overrides
 from orgsim.scenario.schema import Scenario
 from orgsim.studies.allocation import resolve
@@ -261,7 +252,7 @@ def sweep(
             [Variant(c.policy, c.scenario, c.headcount) for c in cells], engine, replications, seed, mode="none",
             backend=backend, batch_size=batch_size, resume=resume, on_batch=on_batch, on_restore=on_restore,
             on_note=on_note, on_estimate=on_estimate, lock_checkpoints=False,
-            checkpoints=None if folder is None else [folder / "cells" / f"{c.index:03d}" for c in cells],
+            checkpoints=None if folder is None else [groups.run_folder(folder, "cells", c.index) for c in cells],
         )
         result = SweepResult(
             scenario=scenario, engine=engine, seed=seed, replications=replications, grid=grid,
@@ -281,37 +272,8 @@ def sweep(
     if problem:
         raise OptionError("out", problem)
     with FolderLock(out):  # one process at a time on a sweep folder
-        _prepare(out, identity, resume)
+        groups.prepare(out, "cells", SWEEP_MANIFEST, identity, resume, "sweep")
         return run_cells(out)
-
-
-_CELL = re.compile(r"^\d{3,}$")
-
-
-def _prepare(out: Path, identity: dict, resume: bool) -> None:
-    """Check the sweep recorded in *out* (with *resume*) or clear orgsim's own cells of an earlier one."""
-    cells_dir = out / "cells"
-    if cells_dir.exists() and not cells_dir.is_dir():
-        raise CheckpointError(f"{cells_dir}: is a file, not a folder; move it away or give another --out folder")
-    found = sorted(cells_dir.iterdir()) if cells_dir.is_dir() else []
-    refuse_foreign(cells_dir, [f.name for f in found if not (f.is_dir() and _CELL.match(f.name))])
-    for d in found:
-        refuse_foreign(d, foreign_files(d))
-    recorded = None
-    if resume:
-        recorded = read_manifest(out / SWEEP_MANIFEST, list(identity),
-                                 f"it cannot tell which sweep the batches in {cells_dir} belong to; drop --resume "
-                                 f"to start afresh (its batches are then deleted) or give another --out folder")
-    if recorded is not None:
-        problem = describe_mismatch(out, recorded, identity)
-        if problem:
-            raise CheckpointError(problem)
-        return
-    for d in found:  # only orgsim's own files: the foreign ones were refused above
-        Checkpoint(d, lock=False).clear()
-    if cells_dir.is_dir() and not any(cells_dir.iterdir()):
-        cells_dir.rmdir()
-    write_text(out / SWEEP_MANIFEST, json.dumps(identity, indent=2, default=str))
 
 
 def write_table(result: SweepResult, out: str | Path) -> list[Path]:

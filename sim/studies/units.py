@@ -10,11 +10,16 @@ then a mean and a confidence interval across units (the units are the sample).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from pathlib import Path
+
 import numpy as np
 
 from orgsim.engines.reference.draws import sample
 from orgsim.errors import ScenarioError
+from orgsim.execution import groups
 from orgsim.execution.backends import backend_context
+from orgsim.execution.checkpoint import FolderLock, scenario_hash
 from orgsim.kernels import streams
 from orgsim.scenario import units as spec
 from orgsim.scenario.checks import listing, suggest
@@ -82,18 +87,35 @@ def _check_correlate(scenario: Scenario, produced) -> None:
         raise ScenarioError(problems)
 
 
+UNITS = "units"  # under a chain's checkpoint folder: one checkpoint folder per unit, units/NNN/
+MANIFEST = "units.json"  # the chain's record: what a resume must match
+
+
 def run_units(scenario: Scenario, engine: str, replications: int, seed: int, *, backend=None, batch_size=None,
-              on_batch=None, on_estimate=None) -> RunResult:
-    """Every unit of *scenario* for *replications* each; the result's values are the units' means."""
+              checkpoint=None, resume: bool = False, on_batch=None, on_restore=None, on_note=None,
+              on_estimate=None) -> RunResult:
+    """Every unit of *scenario* for *replications* each; the result's values are the units' means.
+
+    With *checkpoint* (a folder, locked while the chain runs) every unit's finished batches are kept in
+    ``checkpoint/units/NNN/`` as a run's are, under a manifest of the whole chain, so *resume* takes back
+    every batch already done, unit by unit, and redoes only the rest.
+    """
     made = [unit_scenario(scenario, seed, u) for u in range(scenario.units.count)]
     engine = choose_engine(engine, [sc for sc, _ in made], replications)
-    runs = []
-    with backend_context(backend) as be:
-        for u, (sc, _) in enumerate(made):
-            (res,) = simulate([Variant(f"unit {u}", sc, resolve_headcount(sc))], engine, replications,
-                              unit_seed(seed, u), backend=be, batch_size=batch_size, on_batch=on_batch,
-                              on_estimate=on_estimate if u == 0 else None)
-            runs.append(res)
+    folder = None if checkpoint is None else Path(checkpoint)
+    with FolderLock(folder) if folder is not None else nullcontext():  # one process at a time on a chain
+        if folder is not None:
+            groups.prepare(folder, UNITS, MANIFEST, _identity(scenario, engine, seed, replications), resume,
+                           "chain of units")
+        runs = []
+        with backend_context(backend) as be:
+            for u, (sc, _) in enumerate(made):
+                (res,) = simulate([Variant(f"unit {u}", sc, resolve_headcount(sc))], engine, replications,
+                                  unit_seed(seed, u), backend=be, batch_size=batch_size, on_batch=on_batch,
+                                  on_estimate=on_estimate if u == 0 else None, resume=resume, on_restore=on_restore,
+                                  on_note=on_note, lock_checkpoints=False,
+                                  checkpoints=None if folder is None else [groups.run_folder(folder, UNITS, u)])
+                runs.append(res)
     _check_correlate(scenario, runs[0].values)
     unit_runs = UnitRuns([p for _, p in made], [unit_seed(seed, u) for u in range(len(made))], runs,
                          scenario.units.correlate)
@@ -101,5 +123,17 @@ def run_units(scenario: Scenario, engine: str, replications: int, seed: int, *, 
         scenario=scenario, engine=engine, seed=seed, replications=np.arange(len(runs)), values=unit_runs.means(),
         period_sums={k: sum(r.period_sums[k] for r in runs) for k in runs[0].period_sums}, series=None,
         headcount=runs[0].headcount, wall_time=sum(r.wall_time for r in runs), unit_runs=unit_runs,
-        extra={"backend": runs[0].extra.get("backend"), "unit_replications": replications},
+        extra={"backend": runs[0].extra.get("backend"), "unit_replications": replications,
+               "resumed_replications": sum(r.extra.get("resumed_replications", 0) for r in runs)},
     )
+
+
+def clear_checkpoint(folder) -> None:
+    """Delete a chain's checkpoint (its units' batches and its manifest: only orgsim's files) once it has served."""
+    groups.clear(Path(folder), UNITS, MANIFEST)
+
+
+def _identity(scenario: Scenario, engine: str, seed: int, replications: int) -> dict:
+    """What a chain's checkpoint records, so a resume of another chain is refused (each unit's folder checks its own)."""
+    return {"kind": "units", "scenario": scenario.name, "scenario_hash": scenario_hash(scenario), "engine": engine,
+            "seed": int(seed), "replications": int(replications)}

@@ -24,7 +24,8 @@ SCRIPTS = {
     "allocation_policies": ["forest", "nps_over_time", "utilisation"],
     "priority_rules": ["priority_baseline", "priority_hospital"],
     "investment_mix": ["investment_effects", "investment_nps_over_time"],
-    "service_profit_chain": ["fact1_convexity", "fact2_abandonment", "fact5_back_office_lag", "fact6_lead_lag", "fact7_churn"],
+    "service_profit_chain": ["fact1_convexity", "fact2_abandonment", "fact5_back_office_lag", "fact6_lead_lag", "fact10_units",
+                             "fact7_churn"],
 }
 
 
@@ -76,11 +77,11 @@ def test_script_writes_tidy_table_figures_and_conclusion(name, tmp_path):
 
     if name == "service_profit_chain":
         facts = read_both(out, "facts")
-        assert {"fact", "check", "expected", "observed", "status"} <= set(facts.columns)
+        assert {"fact", "claim", "expected", "source", "observed", "status"} <= set(facts.columns)
         assert set(facts.status) <= {"PASS", "FAIL", "NOT MEASURED"}
-        assert {"1", "2", "5", "6", "7"} <= set(facts.fact.astype(str))
+        assert sorted(facts.fact.astype(int)) == list(range(1, 16))  # the fifteen facts, none left out
         for _, row in facts.iterrows():
-            assert f"[{row.status}] {row.fact} {row.check}" in proc.stdout
+            assert f"[{row.status}] {row.fact} {row.claim}: " in proc.stdout and f"({row.source})" in proc.stdout
 
 
 def test_bad_flag_is_a_usage_error(tmp_path):

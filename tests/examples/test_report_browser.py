@@ -21,8 +21,9 @@ def test_report_renders_with_ranking_and_every_figure(tmp_path):
     scenario = orgsim.load("classroom", ["horizon=200", "warmup=40"])
     policies = [PolicySpec("fifo", {"priority": "fifo"}), PolicySpec("internal_first", {"priority": "internal_first"}),
                 PolicySpec("external_first", {"priority": "external_first"})]
-    comp = compare(scenario, policies, metric="external.nps", replications=30, seed=3, engine="numba")
-    path = write(comp, tmp_path / "report.html")
+    comp = compare(scenario, policies, metric="external.nps", replications=30, seed=3, engine="numba", reference="fifo")
+    csat = comp.for_metric("external.csat")  # the same runs on a second metric: a table of its own
+    path = write(comp, tmp_path / "report.html", also=[csat])
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
@@ -32,6 +33,8 @@ def test_report_renders_with_ranking_and_every_figure(tmp_path):
         page.wait_for_load_state("load")
         answer = page.inner_text("#answer")
         rows = page.eval_on_selector_all("#ranking tbody tr", "rs => rs.map(r => r.cells[1].innerText)")
+        also = page.eval_on_selector_all("#ranking-external-csat tbody tr", "rs => rs.map(r => r.cells[1].innerText)")
+        against = page.eval_on_selector_all("#against-reference tbody tr", "rs => rs.map(r => r.cells[0].innerText)")
         widths = page.eval_on_selector_all("figure img", "els => els.map(e => [e.naturalWidth, e.naturalHeight])")
         figure_ids = page.eval_on_selector_all("figure", "els => els.map(e => e.id)")
         shot = page.screenshot(full_page=True)
@@ -39,6 +42,8 @@ def test_report_renders_with_ranking_and_every_figure(tmp_path):
     best = comp.stats["best"]
     assert answer.startswith(best)
     assert [r.split(" (")[0] for r in rows] == comp.stats["ranking"]
+    assert also == csat.stats["ranking"]
+    assert sorted(against) == sorted(k for k in comp.labels if k != "fifo")  # each policy against the named one
     assert {"fig-nps", "fig-forest", "fig-utilisation", "fig-response"} <= set(figure_ids)
     assert widths and all(w > 100 and h > 100 for w, h in widths), widths
     assert all(u.startswith(("file:", "data:")) for u in requests), "the report must not touch the network"

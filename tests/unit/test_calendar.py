@@ -194,3 +194,56 @@ def test_the_what_if_demand_multiplier_scales_every_window():
     scenario = validate_mapping(base())
     whatif = apply_edits(scenario, Edits(demand={"c": 1.5}))
     assert whatif.segments["c"].arrivals.rate == {"mon-fri 08:00-12:00": 9.0}
+
+
+# --------------------------------------------------------------------------- dated changes
+
+
+def _dated(changes, clock=True) -> dict:
+    raw = base(calendars={"office": {"hours": ["mon-fri 09:00-17:00"], "changes": changes}})
+    raw["departments"]["desk"]["calendar"] = "office"
+    if clock:
+        raw["clock"] = {"start": "2025-01-06 00:00"}
+    return raw
+
+
+def test_a_dated_change_replaces_a_table_from_its_day_on():
+    p = calendar.profile({"daily 09:00-10:00": 1.0}, "hour", 72, "2025-01-06 00:00",
+                         changes=[(calendar.parse_date("2025-01-07"), {"daily 10:00-12:00": 2.0})])
+    np.testing.assert_array_equal(p.breaks, [0, 9, 10, 34, 36, 58, 60, 72])
+    np.testing.assert_array_equal(p.rates, [0, 1, 0, 2, 0, 2, 0, 0])
+
+
+@pytest.mark.parametrize("changes,clock,message", [
+    ([{"from": "2025-01-06", "hours": ["mon-fri 10:00-18:00"]}], True,
+     "calendars.office.changes.0.from: `2025-01-06` is not after the clock's start day (2025-01-06)"),
+    ([{"from": "2025-02-30", "hours": ["mon-fri 10:00-18:00"]}], True,
+     "calendars.office.changes.0.from: `2025-02-30` is not a date written YYYY-MM-DD"),
+    ([{"from": "2025-02-03", "hours": ["mon 10:00-18:00"]}, {"from": "2025-01-13", "hours": ["mon 09:00-17:00"]}], True,
+     "calendars.office.changes: changes must be in date order, one per date: `2025-01-13` follows `2025-02-03`"),
+    ([{"since": "2025-02-03", "hours": ["mon 10:00-18:00"]}], True,
+     "calendars.office.changes.0.since: unknown field `since`"),
+    ([{"from": "2025-02-03", "hours": ["mon 10:00-18:00", "mon 17:00-19:00"]}], True,
+     "calendars.office.changes.0.hours: windows `mon 10:00-18:00` and `mon 17:00-19:00` overlap on mon (17:00-18:00)"),
+    ([{"from": "2025-02-03", "hours": ["mon 10:00-18:00"]}], False,
+     'calendars.office.changes: dated changes need `clock: {start: "YYYY-MM-DD HH:MM"}`'),
+])
+def test_dated_change_errors_name_the_field_and_the_fault(changes, clock, message):
+    found = problems(_dated(changes, clock))
+    assert any(message in line for line in found), found  # a misspelt `from` also says `from` is missing
+
+
+def test_rate_changes_need_a_rate_table():
+    raw = base(clock={"start": "2025-01-06 00:00"})
+    raw["segments"]["c"]["arrivals"] = {"rate": 2.0, "changes": [{"from": "2025-02-03", "rate": {"mon 09:00-10:00": 1}}]}
+    assert problems(raw) == ["f.yaml: segments.c.arrivals.changes: dated changes replace a rate table: `rate` must be "
+                             'a table of windows, e.g. {"mon-fri 09:00-17:00": 2.0}']
+
+
+def test_weekly_views_read_the_hours_on_most_days_and_dumps_round_trip():
+    raw = _dated([{"from": "2025-01-09", "hours": ["mon-fri 10:00-18:00"]}])  # horizon 168 h: 3 days, then 4
+    scenario = validate_mapping(raw)
+    assert scenario.weekly_hours("office") == ("mon-fri 10:00-18:00",)
+    dumped = yaml.safe_load(yaml.safe_dump(scenario.model_dump(mode="json")))
+    assert dumped["calendars"]["office"]["changes"] == [{"from": "2025-01-09", "hours": ["mon-fri 10:00-18:00"]}]
+    assert validate_mapping(dumped) == scenario

@@ -6,13 +6,15 @@ expected values below are that package's formulas applied by hand.
 """
 
 import json
+import statistics
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 
-from orgsim.eventlog.measures import circadian_distance, cycle_time_distance, kpis
+from orgsim.eventlog import EventLog, split_by_case
+from orgsim.eventlog.measures import circadian_distance, cycle_time_distance, distances, kpis, noise_floor
 from orgsim.studies.score import fill_enabled
 
 MON = "2025-01-06 "  # a Monday
@@ -44,6 +46,25 @@ def test_circadian_distance_by_hand():
     assert circadian_distance(A, B) == pytest.approx(0.5 / 7)
     tuesday = B.assign(start=B["start"] + pd.Timedelta(days=1), end=B["end"] + pd.Timedelta(days=1))
     assert circadian_distance(A, tuesday) == pytest.approx(46 / 7)  # a weekday only one log has costs 23
+
+
+def test_noise_floor_by_hand():
+    # two cases: every split puts one in each half, so every split's distance is the same: cycle 1 h against 3 h,
+    # bins [0] and [2], Wasserstein 2 over the largest bin 2; Monday hours [9, 10] against [9, 12]: 1, over 7 weekdays
+    two = log([("x", "a", "09:00", "10:00"), ("y", "a", "09:00", "12:00")])
+    assert noise_floor(two) == pytest.approx({"cycle_time_distribution": 1.0, "circadian_event_distribution": 1 / 7})
+
+
+def test_noise_floor_is_the_median_over_the_splits_split_by_case_makes():
+    six = log([(f"c{k}", "a", "09:00", f"{10 + k}:{15 * (k % 3):02d}") for k in range(6)])
+    each = []
+    for seed in range(5):
+        first, second = split_by_case(EventLog(frame=six, path="six"), 0.5, seed)
+        each.append(distances(first.frame, second.frame))
+    floor = noise_floor(six, splits=5)
+    for name in ("cycle_time_distribution", "circadian_event_distribution"):
+        assert floor[name] == pytest.approx(statistics.median(run[name] for run in each))
+    assert len({run["cycle_time_distribution"] for run in each}) > 1  # the splits differ: the median is no accident
 
 
 def test_kpis_by_hand():

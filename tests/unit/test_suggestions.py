@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-SHIPPED = "(shipped scenarios: baseline, branches, call_centre, classroom, contact_centre, hospital, jackson)"
+SHIPPED = "(shipped scenarios: baseline, branches, call_centre, classroom, contact_centre, hospital, jackson, service_desk)"
 
 
 def orgsim(*args: str, cwd: Path | None = None) -> list[str]:

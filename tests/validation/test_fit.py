@@ -23,6 +23,7 @@ import yaml
 import orgsim
 from orgsim.eventlog import read_log
 from orgsim.eventlog.fitting import fit_log
+from orgsim.scenario.loader import validate_mapping
 from orgsim.scenario.schema import DISTRIBUTIONS
 
 ORGSIM = str(Path(sys.executable).with_name("orgsim"))
@@ -34,45 +35,52 @@ HEADS = {"desk": 3, "office": 2}
 ORIGIN = pd.Timestamp("2024-01-01")  # a Monday
 
 
-def _arrivals(rng) -> np.ndarray:
-    """Hours after ORIGIN of Poisson arrivals at RATE per open hour (weekdays 09:00-17:00)."""
+def office_hours(day: int) -> tuple[float, float]:
+    """The known process's hours on every weekday: 09:00-17:00."""
+    return 9.0, 17.0
+
+
+def _arrivals(rng, hours) -> np.ndarray:
+    """Hours after ORIGIN of Poisson arrivals at RATE per open hour (weekdays, by *hours* of the day)."""
     times = []
     for day in range(WEEKS * 7):
         if day % 7 < 5:
-            n = rng.poisson(RATE * 8)
-            times += list(day * 24 + 9 + np.sort(rng.uniform(0, 8, n)))
+            a, b = hours(day)
+            n = rng.poisson(RATE * (b - a))
+            times += list(day * 24 + a + np.sort(rng.uniform(0, b - a, n)))
     return np.array(times)
 
 
-def _next_open(t: float) -> float:
-    """The first moment at or after *t* (hours after ORIGIN, a Monday 00:00) inside weekdays 09:00-17:00."""
+def _next_open(t: float, hours) -> float:
+    """The first moment at or after *t* (hours after ORIGIN, a Monday 00:00) inside a weekday's *hours*."""
     while True:
         day, hour = divmod(t, 24.0)
-        if day % 7 < 5 and 9.0 <= hour < 17.0:
+        a, b = hours(int(day))
+        if day % 7 < 5 and a <= hour < b:
             return t
-        t = day * 24 + 9.0 if day % 7 < 5 and hour < 9.0 else (day + 1) * 24 + 9.0
+        t = day * 24 + a if day % 7 < 5 and hour < a else (day + 1) * 24 + hours(int(day) + 1)[0]
 
 
-def _finish(t: float, work: float) -> float:
+def _finish(t: float, work: float, hours) -> float:
     """When *work* hours of working time begun at *t* end: the work pauses while the office is closed."""
     while work > 1e-12:
-        t = _next_open(t)
-        step = min(work, (t // 24) * 24 + 17.0 - t)
+        t = _next_open(t, hours)
+        step = min(work, (t // 24) * 24 + hours(int(t // 24))[1] - t)
         t, work = t + step, work - step
     return t
 
 
-def known_log(seed: int = 1) -> pd.DataFrame:
+def known_log(seed: int = 1, hours=office_hours) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     free = {team: np.zeros(n) for team, n in HEADS.items()}
     rows = []
-    for case, t in enumerate(_arrivals(rng)):
+    for case, t in enumerate(_arrivals(rng, hours)):
         path = ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
         for act in path:
             team = TEAMS[act]
             who = int(np.argmin(free[team]))
-            start = _next_open(max(t, free[team][who]))
-            t = _finish(start, rng.exponential(MEANS[act]))
+            start = _next_open(max(t, free[team][who]), hours)
+            t = _finish(start, rng.exponential(MEANS[act]), hours)
             free[team][who] = t
             rows.append((f"c{case}", act, f"{team}-{who}", team, ORIGIN + pd.Timedelta(hours=start), ORIGIN + pd.Timedelta(hours=t)))
     return pd.DataFrame(rows, columns=["case_id", "activity", "resource", "role", "start_time", "end_time"])
@@ -97,6 +105,25 @@ def test_calendar_is_the_working_week(fitted):
     _, model = fitted
     assert model.scenario["calendars"] == {"desk": ["mon-fri 09:00-17:00"], "office": ["mon-fri 09:00-17:00"]}
     assert model.scenario["holidays"] == []
+
+
+def summer_hours(day: int) -> tuple[float, float]:
+    """A firm's summer hours: 09:00-17:00 for six weeks, then 08:00-15:00 from Monday 12 February 2024."""
+    return (9.0, 17.0) if day < 42 else (8.0, 15.0)
+
+
+def test_a_change_of_hours_is_found_on_its_day_and_each_side_keeps_its_own_hours(tmp_path):
+    path = tmp_path / "summer.csv"
+    known_log(hours=summer_hours).to_csv(path, index=False)
+    sc = fit_log(read_log(path)).scenario
+    dated = {"hours": ["mon-fri 09:00-17:00"], "changes": [{"from": "2024-02-12", "hours": ["mon-fri 08:00-15:00"]}]}
+    assert sc["calendars"] == {"desk": dated, "office": dated}
+    arrivals = sc["segments"]["cases"]["arrivals"]
+    assert arrivals["changes"][0]["from"] == "2024-02-12"
+    after = arrivals["changes"][0]["rate"]
+    assert "mon 08:00-09:00" in after and "mon 08:00-09:00" not in arrivals["rate"]
+    assert "mon 16:00-17:00" in arrivals["rate"] and "mon 15:00-16:00" not in after
+    validate_mapping(sc)  # the dated calendars and rate table load as a scenario
 
 
 def test_arrival_rate_is_recovered_within_its_standard_error(fitted):

@@ -186,3 +186,62 @@ def test_measures_are_the_same_numbers_whatever_the_batch_split():
     for name, x in whole.values.items():
         assert np.array_equal(x, split.values[name], equal_nan=True), name
     assert whole.timeseries().equals(split.timeseries())
+
+
+def rostered(kind: str, hiring_delay: float, horizon: float = 2000) -> dict:
+    """`steady`'s desk of 10 on a calendar open around the clock, or in two shifts (6 and 4) covering the day."""
+    raw = steady(hiring_delay)
+    raw["horizon"] = horizon
+    raw["calendars"] = {"always": ["daily 00:00-24:00"], "early": ["daily 00:00-12:00"], "late": ["daily 12:00-24:00"]}
+    del raw["departments"]["desk"]["headcount"]
+    if kind == "calendar":
+        raw["departments"]["desk"].update(calendar="always", headcount=10)
+    else:
+        raw["departments"]["desk"]["shifts"] = [{"calendar": "early", "headcount": 6}, {"calendar": "late", "headcount": 4}]
+    return raw
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_turnover_on_a_calendar_is_what_the_attrition_formula_expects(engine):
+    """Each filled slot, on duty or not, leaves with p at each boundary; slots refilled at once (hiring_delay 0):
+    leavers per slot-year are p x 50 boundaries a year, in shifts as on a calendar."""
+    p = 1 - math.exp(-0.05)
+    for kind in ("calendar", "shifts"):
+        x = run(rostered(kind, 0.0), engine, reps=20).values["dept.desk.turnover"]
+        assert abs(x.mean() - p * 50) < 4 * x.std(ddof=1) / math.sqrt(x.size), (kind, x.mean(), p * 50)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_vacancies_on_a_calendar_are_the_staffed_time_the_schedule_lost(engine):
+    """Open around the clock, on duty = the 10 slots less the vacant ones, plus overtime (someone finishing a job
+    after their slot fell vacant): so vacancy_time = 10 - staffed + overtime per hour, from the engine's own
+    integrals, and turnover's slot time is the staffed time less overtime."""
+    res = run(rostered("calendar", 60.0, horizon=1000), engine, reps=4)
+    v = res.values
+    overtime_per_hour = v["dept.desk.overtime"] / 40
+    assert np.all(v["dept.desk.vacancy_time"] > 0.1)
+    assert np.allclose(v["dept.desk.vacancy_time"], 10 - v["dept.desk.staffed"] + overtime_per_hour, atol=1e-9)
+    leavers = v["dept.desk.turnover"] * (v["dept.desk.staffed"] - overtime_per_hour) * 800 / 2000
+    assert np.allclose(leavers, np.round(leavers), atol=1e-6) and np.all(leavers > 0)  # whole leavers
+    series = res.timeseries().pivot_table(index=["replication", "period"], columns="metric", values="value")
+    assert np.allclose(series["dept.desk.vacancy_time"],
+                       10 - series["dept.desk.staffed"] + series["dept.desk.overtime"] / 40, atol=1e-9)
+
+
+def test_engines_agree_on_measures_in_shifts():
+    raw = rostered("shifts", 60.0, horizon=1200)
+    raw["morale"].update(load_effect=2.0, utilisation_threshold=0.05)
+    raw["measures"].update(engagement=True, productivity=True)
+    a, b = run(raw, "simpy", reps=20, seed=1), run(raw, "numba", reps=20, seed=2)
+    assert {"dept.desk.turnover", "dept.desk.vacancy_time"} <= set(a.values)
+    assert not disagreements(a, b, 0.01 / 40, 40)
+
+
+def test_a_review_leaves_departments_on_a_calendar_without_turnover():
+    """A review moves slots at times the period rows do not record, so their slot time is not known."""
+    raw = rostered("calendar", 60.0, horizon=400)
+    raw["departments"]["back"] = {"headcount": 3, "services": {"file": {"time": {"dist": "exponential", "mean": 1.0}}}}
+    raw["policy"] = {"review": {"every": 2, "threshold": 0.1}}
+    names = set(run(raw, "numba", reps=2).values)
+    assert "dept.desk.turnover" not in names and "dept.desk.vacancy_time" not in names
+    assert "dept.back.turnover" in names

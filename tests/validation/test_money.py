@@ -110,3 +110,19 @@ def test_a_cost_ceiling_stops_the_search_where_the_money_ends(tmp_path):
 def test_a_cost_ceiling_needs_prices(tmp_path):
     with pytest.raises(orgsim.OptionError, match="cost_ceiling.*costs"):
         orgsim.optimise(_desks(tmp_path, ""), budget=6, cost_ceiling=100.0, replications=2, engine="numba")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_invested_head_costs_a_heads_pay_unless_priced(tmp_path, engine):
+    """A budget of 6 with 1 head's worth of training leaves the 5 written heads; by default the invested one is paid
+    the heads' average pay, (3 × 7.5 + 2 × 20) / 5 = 12.5, over the 250 counted time units; `investment` sets it."""
+    base = "costs: {labour: {front: 7.5, back: 20}%s}\npolicy: {budget: 6, investments: {training: 1}}\n"
+    v = orgsim.run(_desks(tmp_path, base % ""), engine=engine, replications=2, seed=7).values
+    np.testing.assert_allclose(v["firm.investment_cost"], 12.5 * (300 - 50), rtol=1e-12)
+    np.testing.assert_allclose(v["firm.labour_cost"], (3 * 7.5 + 2 * 20) * (300 - 50), rtol=1e-9)
+    parts = ("labour", "rework", "defect", "late_payment", "churn", "investment")
+    np.testing.assert_allclose(v["firm.cost"], sum(v[f"firm.{p}_cost"] for p in parts), rtol=1e-12)
+    priced = orgsim.run(_desks(tmp_path, base % ", investment: 40"), engine=engine, replications=2, seed=7).values
+    np.testing.assert_allclose(priced["firm.investment_cost"], 40 * (300 - 50), rtol=1e-12)
+    none = orgsim.run(_desks(tmp_path, "costs: {labour: 3}\n"), engine=engine, replications=2, seed=7).values
+    assert "firm.investment_cost" not in none  # nothing invested: the money metrics are as before

@@ -2,7 +2,10 @@
 
 Each log is split by case (seed 1); the fitted scenario is written and loaded as a user's would be,
 then scored with 20 replications against the held-out half.  The noise floor of a distance is the
-same distance between the two real halves.
+same distance between two real halves: its median over 20 seeded splits of the whole log
+(``orgsim.eventlog.measures.noise_floor``), because one split's value is itself a draw (the loan
+log's cycle-time distance between halves runs from 0.0051 to 0.0316 over those splits, the split
+of seed 1 giving its second-lowest value; the purchasing log's from 0.0045 to 0.0458).
 
 Loan log (roles, enabled times): cycle-time mean and p90 within 10 %, cases within 5 %, every
 department's utilisation within 0.05, both distances at most 1.5x their noise floor.
@@ -11,7 +14,10 @@ Purchasing log (no roles, no enabled times, 608 cases over nine months, cycle ti
 mean about 500 h, p90 about 2,000 h): cases within 5 % and utilisation within 0.05 as for the loan
 log; cycle-time mean and p90 within 25 %, because the two real halves of this log themselves differ
 by up to 26 % in mean cycle time over 20 seeded splits (median 4 %), so 10 % would fail on the
-luck of the split; distances at most 1.5x their noise floor as for the loan log.
+luck of the split; distances at most 1.5x their noise floor as for the loan log.  The p90 needs no
+wider limit: the real halves' p90 differ by at most 6 % over the same 20 splits (the loan log's by a
+median of 4 %, but once by 217 %: a tenth of its cases wait over a night or a weekend, and its p90
+jumps between the two when that share moves by a point).
 
 A requirement the fit does not meet yet is marked xfail(strict=True) with the measured number, so
 it is reported, not hidden, and the mark must go when it passes.
@@ -28,7 +34,7 @@ import pytest
 import orgsim
 from orgsim.eventlog import read_log, split_by_case
 from orgsim.eventlog.fitting import fit_log
-from orgsim.eventlog.measures import distances
+from orgsim.eventlog.measures import noise_floor
 from orgsim.eventlog.writing import write_scenario
 from orgsim.studies.score import log_frame, score
 
@@ -40,23 +46,21 @@ REPLICATIONS = 20
 
 # (log, check) -> the measured miss, while the fit misses it: xfail(strict=True), so a pass removes the mark
 KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("loan", "distance:cycle_time_distribution"): "measured 0.0158 against a noise floor of 0.00506 (3.1x)",
-    ("loan", "distance:circadian_event_distribution"): "measured 0.334 h against a noise floor of 0.174 h (1.9x)",
     ("purchasing", "cycle:cycle_time_p90"): "measured 1,282 h against the held-out log's 2,000 h (-36 %)",
-    ("purchasing", "distance:cycle_time_distribution"): "measured 0.0361 against a noise floor of 0.0225 (1.61x)",
+    ("purchasing", "distance:cycle_time_distribution"): "measured 0.0361 against a noise floor of 0.0143 (2.5x)",
 }
 
 
 @functools.cache
 def scored(log: str):
-    """The score of the fitted half against the held-out half, and the distances between the two real halves."""
+    """The score of the fitted half against the held-out half, and the noise floor of each distance."""
     read = read_log(LOGS[log])
     train, test = split_by_case(read, 0.5, seed=1)
     with tempfile.TemporaryDirectory(prefix=f"score-fit-{log}-") as folder:
         write_scenario(fit_log(train), Path(folder) / f"{log}.yaml")
         scenario = orgsim.load(Path(folder) / f"{log}.yaml")
     result = score(scenario, test, replications=REPLICATIONS, seed=0)
-    floor = distances(log_frame(train.frame, scenario), log_frame(test.frame, scenario))
+    floor = noise_floor(log_frame(read.frame, scenario))
     return result, floor
 
 

@@ -160,7 +160,7 @@ def test_an_unknown_correlated_metric_is_refused():
         orgsim.run(validate_mapping(raw, "t"), engine="simpy", replications=2, seed=1)
 
 
-def test_cli_writes_units_csv_and_refuses_what_units_cannot_do(tmp_path):
+def test_cli_writes_units_csv_and_refuses_it_without_units(tmp_path):
     import yaml
 
     path = tmp_path / "chain.yaml"
@@ -173,9 +173,17 @@ def test_cli_writes_units_csv_and_refuses_what_units_cannot_do(tmp_path):
 
     frame = pd.read_csv(tmp_path / "u.csv")
     assert sorted(frame["unit"].unique()) == [0, 1, 2, 3]
-    refused = subprocess.run([*orgsim_cli, "--out", str(tmp_path / "o")], capture_output=True, text=True)
-    assert refused.returncode == 2 and "--out is not available for a scenario with units" in refused.stderr
+    refused = subprocess.run([*orgsim_cli, "--set", "units=null", "--units-out", str(tmp_path / "v.csv")],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "--units-out needs a scenario with a `units:` block" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("option, value, why", [("first", 2, "each unit runs replications from 0"),
+                                                ("headcount", {"front": 3, "back": 2}, "allocates its own heads")])
+def test_what_a_chain_cannot_do_is_refused_with_the_reason(option, value, why):
+    with pytest.raises(orgsim.OptionError, match=why):
+        orgsim.run(validate_mapping(chain(), "t"), engine="simpy", replications=2, **{option: value})
 
 
 def test_other_studies_refuse_a_chain_instead_of_dropping_its_units():

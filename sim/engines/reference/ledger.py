@@ -56,6 +56,9 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     if table["svc_learning"][1][0]:
         put("svc_learning", [desk.learning for desk in org.desks.values()])
     put("dept_done", [d.done for d in departments])
+    if org.agreements is not None:
+        for name, values in org.agreements.sums.items():
+            put(f"agr_{name}", values)
 
     n = org.n_periods
     pput = lambda name, values: _put(periods, period_table, name, values)  # noqa: E731
@@ -65,3 +68,6 @@ def fill(org, row: np.ndarray, periods: np.ndarray, table: dict, period_table: d
     pput("seg_active", np.array([s.period_active for s in segments], dtype=float).reshape(len(segments), n).T)
     for name in ("busy", "blocked", "available", "morale", "headcount", "overtime", "leavers", "done"):
         pput(f"dept_{name}", np.array([getattr(d, f"p_{name}") for d in departments], dtype=float).T)
+    if org.agreements is not None:
+        for name, values in org.agreements.periods.items():
+            pput(f"agr_{name}", values)

@@ -94,6 +94,17 @@ class Narrator:
             dept.name,
         )
 
+    def escalate(self, item, dept, req, target: float) -> None:
+        """A request under a service agreement is still queued at its target: it moves ahead of other work."""
+        self._emit(
+            "escalate",
+            f"{self._who(item)} escalated at {dept.name}: still queued {self._h(target)} after joining (its "
+            f"agreement's target); {dept.ahead(req)} ahead in queue now",
+            item.label,
+            self._segment(item),
+            dept.name,
+        )
+
     def start(self, item, desk, duration: float, redone: bool) -> None:
         verb = "redoes" if redone else "starts"
         self._emit(

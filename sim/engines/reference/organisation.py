@@ -23,6 +23,7 @@ from orgsim import metrics
 from orgsim.kernels import layout, model
 
 from . import ledger
+from .agreements import Agreements
 from .customers import Segment, Step, open_arrivals, population_arrivals, scripted_arrivals
 from .departments import Department, Desk, Need, classes
 from .draws import Streams
@@ -66,6 +67,7 @@ class Organisation:
         self.learning_exponent = policy.learning_exponent  # continuous improvement (0: none)
         self.learning_scale = policy.investments.improvement_scale
         self.recovery = policy.recovery  # complaint recovery's step, or None
+        self.clarity = policy.clarity_factor  # role clarity: factor on the work time of sub-requests (1: none)
         skill_share = 1.0 - policy.meeting_share  # communication: meetings take this share of working time
         self.review = policy.review
         self.min_per_department = policy.min_per_department
@@ -104,6 +106,9 @@ class Organisation:
         for segment in self.segments:
             segment.first = self._journey_steps(segment)
         self.handoff = streams.of("handoff", scenario.handoff) if scenario.handoff is not None else None
+        pairs = self.structure.agreements
+        self.agreements = (Agreements(env, pairs, self.departments, self.warmup, self.period, self.n_periods)
+                           if pairs else None)  # internal service agreements
         n_targets = len(self.structure.targets)
         self.resp_sum = [[0.0] * n_targets for _ in range(n_depts)]
         self.resp_count = [[0] * n_targets for _ in range(n_depts)]
@@ -228,6 +233,9 @@ class Organisation:
                 leavers = self.attrition(dept)
             dept.p_morale[p] = dept.morale
             dept.p_leavers[p] = leavers
+            if m.enabled and m.ramp_periods > 0:  # turnover costs speed: recent leavers' posts work slower
+                recent = sum(dept.p_leavers[max(0, p - m.ramp_periods + 1):p + 1])
+                dept.speed *= model.ramp_factor.py_func(recent, dept.headcount, m.newcomer_speed)
             if tracer is not None:
                 tracer.period(p, dept, u, b, before, leavers)
         if self.learning_exponent > 0.0:

@@ -158,15 +158,20 @@ def serve_holding(env, org, item, desk, prio, fired, enabled: float):
         return (yield from serve(env, org, item, desk, enabled=enabled))
 
 
-def queue(env, org, item, dept, req):
-    """Wait in the department's queue for an employee; False if the order's patience runs out first."""
+def queue(env, org, item, dept, req, first: bool = True):
+    """Wait in the department's queue for an employee; False if the order's patience runs out first.
+
+    A request's *first* visit may be under a service agreement, which escalates it at its target."""
     since = env.now
     if org.tracer is not None:
         org.tracer.queue(item, dept, req)
     patience = item.patience
     on_open = patience is not None and item.segment.open_clock  # patience counts queue time only while open
     clock = dept.clock
-    if not req.triggered:
+    agreement = org.agreements.covering(item, dept) if first and org.agreements is not None else None
+    if agreement is not None:
+        yield from org.agreements.wait(item, dept, req, agreement, org.tracer)
+    elif not req.triggered:
         if patience is None:
             yield req
         else:
@@ -182,6 +187,8 @@ def queue(env, org, item, dept, req):
     if on_open:
         item.opened += open_elapsed(clock, since, env.now)
     dept.seize(waited)
+    if agreement is not None:
+        org.agreements.started(agreement, waited)
     return True
 
 
@@ -196,7 +203,10 @@ def serve(env, org, item, desk, redone: bool = False, enabled: float = 0.0):
     speed = dept.speed
     if org.training_share > 0.0:
         speed *= training_factor(env.now, org.training_share, org.training_effect, org.training_lag)
-    duration = desk.work() / speed
+    work = desk.work()
+    if org.clarity < 1.0 and isinstance(item, Request) and item.kind == "request":  # role clarity
+        work *= org.clarity
+    duration = work / speed
     if org.tracer is not None:
         org.tracer.start(item, desk, duration, redone)
     events = org.events
@@ -223,7 +233,7 @@ def redo(env, org, item, desk, prio):
     dept = desk.dept
     enabled = env.now
     with dept.staff.request(priority=org.queue_priority(prio)) as req:
-        if not (yield from queue(env, org, item, dept, req)):
+        if not (yield from queue(env, org, item, dept, req, first=False)):
             return None
         return (yield from serve(env, org, item, desk, True, enabled))
 
