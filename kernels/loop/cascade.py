@@ -4,7 +4,8 @@ An arrival fires needs whose sub-requests fire needs of their own, an
 employee freed takes the next item whose hold sends requests...; the
 cascade runs on a stack in the order a recursive implementation would use.
 Within one pass the actions are tried in the order of their codes, so an
-action may fall through to a later one (``run``).
+action may fall through to a later one (the loop in ``driver``, which calls
+each action itself so that LLVM inlines each once).
 """
 
 import math
@@ -59,9 +60,7 @@ from ..staffing import (
 from .columns import (
     A_ARRIVE,
     A_BEGIN,
-    A_DISPATCH,
     A_ENQUEUE,
-    A_FULFIL,
     A_NONE,
     A_SEND,
     A_START,
@@ -77,49 +76,6 @@ from .departments import leave
 from .events import first_abandonment, rescan_abandonment
 from .heap import add, settle
 from .pool import append, push_action, release, release_node, take, take_node, unlink
-
-
-@njit(**HOT)
-def run(cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl_next, pdef, factor, t, code, j,
-        counting, qoc_int, train_f, hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d,
-        runs, AQ, per, kcur, es_t, es_k, es_d):  # fmt: skip
-    """Run the cascade from action *code* on j until the stack is empty; returns the scalars it moved."""
-    qoc_ext = cs.queue_of_class[0]
-    has_agr = cs.agr_target.shape[0] > 0  # internal service agreements (kernels/agreements.py)
-    while True:
-        if code == A_NONE:
-            if sp == 0:
-                break
-            sp -= 1
-            code = a_code[sp]
-            j = a_arg[sp]
-        if code == A_ARRIVE:
-            code, fl_free, fl_nfree = arrive(cs, II, st, fl_need, fl_next, j, fl_free, fl_nfree)
-        if code == A_FULFIL:
-            code, j, free, n_free = fulfil(cs, off, II, FF, DI, DF, row, t, j, counting, free, n_free)
-        if code == A_ENQUEUE:
-            code, seq, ab_t, ab_k, ab_d = enqueue(cs, II, FF, DI, DF, t, j, qoc_ext, qoc_int, seq, ab_t, ab_k, ab_d)
-            if has_agr and code == A_NONE and II[ix(j), I_KIND] == K_SUB and not II[ix(j), I_FLAGS] & FL_REDO:
-                seq, es_t, es_k, es_d = agreed_queued(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, t, j, seq, es_t,
-                                                      es_k, es_d)  # fmt: skip
-        if code == A_DISPATCH:
-            code, j, hn, spent, seq, free, n_free, runs = dispatch(cs, II, DI, DF, ht, hk, he, t, j, hn, spent, seq,
-                                                                   free, n_free, runs)  # fmt: skip
-        if code == A_START:
-            code, ab_t, ab_k, ab_d, wait = start(cs, off, II, FF, DI, DF, row, t, j, counting, qoc_ext, ab_t, ab_k,
-                                                 ab_d)  # fmt: skip
-            if has_agr and II[ix(j), I_KIND] == K_SUB and not II[ix(j), I_FLAGS] & FL_REDO:
-                es_t, es_k, es_d = agreed_started(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, j, wait, es_t,
-                                                  es_k, es_d)  # fmt: skip
-        if code == A_SEND:
-            sp, fl_free, fl_nfree, free, n_free, hn, spent, seq = send(cs, II, FF, st, a_code, a_arg, fl_need, fl_next,
-                                                                       ht, hk, he, factor, t, j, sp, fl_free, fl_nfree,
-                                                                       free, n_free, hn, spent, seq)  # fmt: skip
-            code = A_NONE
-        if code == A_BEGIN:
-            hn, spent, seq = begin(cs, II, FF, DF, st, pdef, ht, hk, he, t, j, train_f, hn, spent, seq)
-            code = A_NONE
-    return hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs, es_t, es_k, es_d
 
 
 @njit(**HOT)
@@ -182,14 +138,15 @@ def fulfil(cs, off, II, FF, DI, DF, row, t, j, counting, free, n_free):
 
 
 @njit(**HOT)
-def enqueue(cs, II, FF, DI, DF, t, j, qoc_ext, qoc_int, seq, ab_t, ab_k, ab_d):
+def enqueue(cs, II, FF, DI, DF, AQ, row, per, t, j, kcur, counting, qoc_int, seq, ab_t, ab_k, ab_d, es_t, es_k, es_d):
     """Item j joins its department's queue for its class, or starts at once when an employee is free (the queue is
-    then empty).  An order with finite patience gets its deadline and may become the earliest abandonment."""
+    then empty).  An order with finite patience gets its deadline and may become the earliest abandonment; a
+    sub-request under a service agreement its escalation (``agreed_queued``)."""
     d = cs.svc_dept[II[ix(j), I_SVC]]
     if DI[d, DI_PRESENT] - DI[d, DI_BUSY] > 0:
-        return A_START, seq, ab_t, ab_k, ab_d
+        return A_START, seq, ab_t, ab_k, ab_d, es_t, es_k, es_d
     kind = II[ix(j), I_KIND]
-    append(II, DI, d, qoc_ext if kind == K_ORDER else qoc_int, j)
+    append(II, DI, d, cs.queue_of_class[0] if kind == K_ORDER else qoc_int, j)
     II[ix(j), I_FLAGS] |= FL_QUEUED
     FF[ix(j), F_TENQ] = t
     if kind == K_ORDER:
@@ -217,7 +174,10 @@ def enqueue(cs, II, FF, DI, DF, t, j, qoc_ext, qoc_int, seq, ab_t, ab_k, ab_d):
                     ab_d = d
         else:
             FF[ix(j), F_DEAD] = math.inf
-    return A_NONE, seq, ab_t, ab_k, ab_d
+    elif cs.agr_target.shape[0] > 0 and kind == K_SUB and not II[ix(j), I_FLAGS] & FL_REDO:
+        seq, es_t, es_k, es_d = agreed_queued(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, t, j, seq, es_t, es_k,
+                                              es_d)  # fmt: skip
+    return A_NONE, seq, ab_t, ab_k, ab_d, es_t, es_k, es_d
 
 
 @njit(**HOT)
@@ -247,8 +207,9 @@ def dispatch(cs, II, DI, DF, ht, hk, he, t, d, hn, spent, seq, free, n_free, run
 
 
 @njit(**HOT)
-def start(cs, off, II, FF, DI, DF, row, t, j, counting, qoc_ext, ab_t, ab_k, ab_d):
-    """Item j takes an employee (its queue wait ends): it begins, or, holding needs, sends its requests first."""
+def start(cs, off, II, FF, DI, DF, AQ, row, per, t, j, kcur, counting, ab_t, ab_k, ab_d, es_t, es_k, es_d):
+    """Item j takes an employee (its queue wait ends): it begins, or, holding needs, sends its requests first.  A
+    sub-request under a service agreement is decided (``agreed_started``)."""
     d = cs.svc_dept[II[ix(j), I_SVC]]
     fl = II[ix(j), I_FLAGS]
     wait = 0.0
@@ -256,7 +217,7 @@ def start(cs, off, II, FF, DI, DF, row, t, j, counting, qoc_ext, ab_t, ab_k, ab_
         wait = t - FF[ix(j), F_TENQ]
         fl &= ~FL_QUEUED
         if DI[d, DI_AJ] == j:  # it held its department's earliest deadline
-            rescan_abandonment(II, FF, DI, DF, d, qoc_ext)
+            rescan_abandonment(II, FF, DI, DF, d, cs.queue_of_class[0])
             if ab_d == d:
                 ab_t, ab_k, ab_d = first_abandonment(DI, DF)
     if counting:
@@ -276,7 +237,9 @@ def start(cs, off, II, FF, DI, DF, row, t, j, counting, qoc_ext, ab_t, ab_k, ab_
     else:
         code = A_BEGIN
     II[ix(j), I_FLAGS] = fl
-    return code, ab_t, ab_k, ab_d, wait
+    if cs.agr_target.shape[0] > 0 and II[ix(j), I_KIND] == K_SUB and not fl & FL_REDO:
+        es_t, es_k, es_d = agreed_started(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, j, wait, es_t, es_k, es_d)
+    return code, ab_t, ab_k, ab_d, es_t, es_k, es_d
 
 
 @njit(**HOT)

@@ -30,8 +30,13 @@ from .borrow import borrow
 from .boundary import close_horizon, end_warmup, period_boundary, period_nps
 from .columns import (
     A_ARRIVE,
+    A_BEGIN,
     A_DISPATCH,
+    A_ENQUEUE,
+    A_FULFIL,
     A_NONE,
+    A_SEND,
+    A_START,
     EV_ABANDON,
     EV_ARRIVAL,
     EV_COMPLETE,
@@ -107,7 +112,6 @@ def run_replications(cs, states, rows, periods):
     cs = borrow(cs)
     off = _offsets(cs)
     room_items, room_heap, room_stack = _room(cs)
-    n_pf = cs.pf_times.shape[0]
     n_changes = cs.stf_t.shape[0]
     pools = _pools()  # (owned here; the loop works on views of them)
     own = _arrays(cs)  # (owned here too)
@@ -122,23 +126,12 @@ def run_replications(cs, states, rows, periods):
         _reset(cs, II, fl_next, DI, DF, pdef, svc_n, learn, pop, factor, pay_sum, pay_n, row, per)
         a_min, a_seg = _first_arrivals(cs, st, pop, arr_t)
         free, n_free, fl_free, fl_nfree, runs, hn, spent, seq, sp = _counters(II, fl_next)
-        ip = np.int64(0)  # the next profile tick and its time (inf: none)
-        tp = cs.pf_times[0] if n_pf > 0 else math.inf
-        ab_t = math.inf  # the earliest abandonment: deadline, key, department
-        ab_k = np.int64(0)
-        ab_d = np.int64(-1)
-        es_t = math.inf  # the earliest escalation (service agreements): deadline, key, department
-        es_k = np.int64(0)
-        es_d = np.int64(-1)
+        ip, tp, ab_t, ab_k, ab_d, es_t, es_k, es_d, kcur, tb, ci, tc = _clocks(cs)
         agreements.reset(AQ)
         qoc_int = cs.queue_of_class[1]  # (shared feedback may move it between boundaries)
         counting = irep < 0  # (typed, not literal: numba would compile literal variants otherwise)
         warm_pending = irep >= 0
         done = irep < 0
-        kcur = np.int64(0)  # the period the clock is in, and its end: boundaries at k x period before the horizon
-        tb = cs.period if cs.n_periods > 1 else math.inf
-        ci = np.int64(0)  # the next schedule change (departments on a calendar), at tc
-        tc = cs.stf_t[0] if n_changes > 0 else math.inf
         t = 0.0
         while not done:
             pools, free, n_free, fl_free, fl_nfree = _make_room(cs, pools, free, n_free, fl_free, fl_nfree, hn, runs)
@@ -148,14 +141,7 @@ def run_replications(cs, states, rows, periods):
                 spent = False
                 if n_free < room_items or ht.shape[0] - hn < room_heap + runs or fl_nfree <= cs.event_items:
                     break  # make room first
-                th = bits_time(ht[0]) if hn > 0 else math.inf
-                abandons = before(ab_t, ab_k, th, hk[0])  # (hk[0] is read but not used when the heap is empty)
-                if abandons:
-                    th = ab_t
-                escalates = es_d >= 0 and before(es_t, es_k, th, ab_k if abandons else hk[0])
-                if escalates:
-                    th = es_t
-                    abandons = False
+                th, abandons, escalates = _first_timed(ht, hk, hn, ab_t, ab_k, es_t, es_k, es_d)
                 tn = a_min if a_min < th else th  # the next event: an arrival, else the heap's top or a timer's
                 if tp <= tn and tp <= tb and tp <= tc:  # profile ticks up to the next change of state
                     ip, tp = _ticks(cs, DI, DF, snap, row, ip, min(tn, tb, tc))
@@ -219,14 +205,52 @@ def run_replications(cs, states, rows, periods):
                 # not (139,500 exp calls per baseline year, 70 % of all): so it is computed here, only if needed.
                 tr = cs.training
                 train_f = training_factor(t, tr[0], tr[1], tr[2]) if tr[0] > 0.0 else 1.0
-                (hn, spent, seq, sp, free, n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs, es_t, es_k,
-                 es_d) = cascade.run(cs, off, II, FF, DI, DF, st, row, ht, hk, he, a_code, a_arg, fl_need, fl_next,
-                                     pdef, factor, t, code, j, counting, qoc_int, train_f, hn, spent, seq, sp, free,
-                                     n_free, fl_free, fl_nfree, ab_t, ab_k, ab_d, runs, AQ, per, kcur, es_t, es_k,
-                                     es_d)  # fmt: skip
+                while True:  # the cascade from action *code* on j until the stack is empty, an action at a time
+                    if code == A_NONE:
+                        if sp == 0:
+                            break
+                        sp -= 1
+                        code = a_code[sp]
+                        j = a_arg[sp]
+                    if code == A_ARRIVE:
+                        code, fl_free, fl_nfree = cascade.arrive(cs, II, st, fl_need, fl_next, j, fl_free, fl_nfree)
+                    if code == A_FULFIL:
+                        code, j, free, n_free = cascade.fulfil(cs, off, II, FF, DI, DF, row, t, j, counting, free, n_free)
+                    if code == A_ENQUEUE:
+                        code, seq, ab_t, ab_k, ab_d, es_t, es_k, es_d = cascade.enqueue(
+                            cs, II, FF, DI, DF, AQ, row, per, t, j, kcur, counting, qoc_int, seq, ab_t, ab_k, ab_d,
+                            es_t, es_k, es_d)  # fmt: skip
+                    if code == A_DISPATCH:
+                        code, j, hn, spent, seq, free, n_free, runs = cascade.dispatch(
+                            cs, II, DI, DF, ht, hk, he, t, j, hn, spent, seq, free, n_free, runs)  # fmt: skip
+                    if code == A_START:
+                        code, ab_t, ab_k, ab_d, es_t, es_k, es_d = cascade.start(
+                            cs, off, II, FF, DI, DF, AQ, row, per, t, j, kcur, counting, ab_t, ab_k, ab_d, es_t, es_k,
+                            es_d)  # fmt: skip
+                    if code == A_SEND:
+                        sp, fl_free, fl_nfree, free, n_free, hn, spent, seq = cascade.send(
+                            cs, II, FF, st, a_code, a_arg, fl_need, fl_next, ht, hk, he, factor, t, j, sp, fl_free,
+                            fl_nfree, free, n_free, hn, spent, seq)  # fmt: skip
+                        code = A_NONE
+                    if code == A_BEGIN:
+                        hn, spent, seq = cascade.begin(cs, II, FF, DF, st, pdef, ht, hk, he, t, j, train_f, hn, spent, seq)
+                        code = A_NONE
         _ticks(cs, DI, DF, snap, row, ip, math.inf)  # the horizon: the profile ticks left (the horizon last), the
         close_horizon(cs, DI, DF, pop, learn, row, per, kcur)  # last period closed
     _keep(own, pools)  # (their views are used up to here: numba frees an array after its variable's last use)
+
+
+@njit(**HOT)
+def _first_timed(ht, hk, hn, ab_t, ab_k, es_t, es_k, es_d):
+    """The first of the heap's top and the two timers (abandonments, escalations): its time, and whether it is an
+    abandonment, an escalation (inf, False, False: none)."""
+    th = bits_time(ht[0]) if hn > 0 else math.inf
+    abandons = before(ab_t, ab_k, th, hk[0])  # (hk[0] is read but not used when the heap is empty)
+    if abandons:
+        th = ab_t
+    if es_d >= 0 and before(es_t, es_k, th, ab_k if abandons else hk[0]):
+        return es_t, False, True
+    return th, abandons, False
 
 
 @njit(**HOT)
@@ -280,6 +304,20 @@ def _first_arrivals(cs, st, pop, arr_t):
         rate = cs.seg_rate[s] * (pop[s] if pop[s] >= 0 else 1.0)
         arr_t[s] = next_arrival(st, 5 * s, 0.0, rate, cs.dm_start[s], cs.dm_start[s + 1], cs.dm_bp, cs.dm_rt, cs.dm_cum)
     return first_arrival(arr_t)
+
+
+@njit(**INNER)
+def _clocks(cs):
+    """A replication's starting clocks: the next profile tick and its time (inf: none); the earliest abandonment and
+    escalation (deadline, key, department); the period the clock is in and the next boundary (at k x period before
+    the horizon); the next schedule change (departments on a calendar) and its time."""
+    n_pf = cs.pf_times.shape[0]
+    n_changes = cs.stf_t.shape[0]
+    tp = cs.pf_times[0] if n_pf > 0 else math.inf
+    tb = cs.period if cs.n_periods > 1 else math.inf
+    tc = cs.stf_t[0] if n_changes > 0 else math.inf
+    zero = np.int64(0)
+    return zero, tp, math.inf, zero, zero - 1, math.inf, zero, zero - 1, zero, tb, zero, tc
 
 
 @njit(**INNER)
