@@ -26,7 +26,7 @@ P_AHIT, P_AMISS, P_AWAIT, P_ASTART = 15, 16, 17, 18
 
 # (the compiled scenario is never an argument: passing it, dozens of arrays, costs a reference count on each per
 # call; measured: three times the kernel's time per replication on baseline with one agreement)
-_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, forceinline=False)
+_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
 
 
 @njit(**_INNER)

@@ -69,7 +69,6 @@ from .columns import (
     EV_DELIVER,
     EV_ESCALATE,
     HOT,
-    INNER,
     ix,
 )
 from .departments import leave
@@ -313,7 +312,7 @@ def begin(cs, II, FF, DF, st, pdef, ht, hk, he, t, j, train_f, hn, spent, seq):
     return hn, False, seq + 1
 
 
-@njit(**INNER)
+@njit(**HOT)
 def agreed_queued(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, t, j, seq, es_t, es_k, es_d):
     """Sub-request j (a first visit) joined a work queue: under a service agreement, it escalates at the
     agreement's target if still queued (``agreements.queued``).  Returns the sequence number and the earliest
@@ -328,7 +327,7 @@ def agreed_queued(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, t, j, seq, e
     return seq, es_t, es_k, es_d
 
 
-@njit(**INNER)
+@njit(**HOT)
 def agreed_started(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, j, wait, es_t, es_k, es_d):
     """Sub-request j (a first visit) took an employee after queueing *wait*: under a service agreement, it is
     decided (``agreements.started``).  Returns the earliest escalation."""

@@ -95,10 +95,12 @@ from .pool import grow_items, grow_nodes, grow_pair
 
 @njit(**FAST)
 def run_replications(cs, states, rows, periods):
-    # Measured against main's whole loop (e7371e1), alternately in one process, baseline, 1 thread, load 5-10:
-    # kernel per replication, median paired ratio 0.994 (24 rounds of 20 replications; medians 35.85 vs 35.49 ms),
-    # 1.007 (8 rounds), 1.047 (12 rounds, heavier load); every row and period identical.  Cold compile is slower:
-    # 72 s CPU against 50 s (forceinlined parts are optimised by LLVM once alone, then again in each caller).
+    # Measured alternately in one process against the whole loop of integrate (kernels/loop.py with service
+    # agreements), baseline, 1 thread, 20 replications a round, shared machine (load 3-7): kernel per replication,
+    # median paired ratio 1.033 (40 rounds; IQR 1.016-1.057), every row and period identical.  The agreement hooks
+    # and the escalation handler must be inlined: as plain calls (they take the compiled scenario) the kernel ran
+    # 2.39 times slower, 1.80 with the cascade in the driver, though baseline never calls them.  Cold compile
+    # (fresh cache, CPU s of the first call): 63-90 s against integrate's 40-49 s.
     """Simulate replications of compiled scenario *cs*, one after another.
 
     Replication i starts its random streams from ``states[i]`` (n_sources, 4)

@@ -308,7 +308,7 @@ def schedule_change(cs, DI, DF, ht, hk, he, t, ci, hn, seq):
     return code, d, hn, seq
 
 
-@njit(**INNER)
+@njit(**HOT)
 def escalate(cs, II, FF, DI, DF, AQ, row, per, kcur, counting, d):
     """Department d's earliest agreement deadline is reached: that request moves to its escalated queue
     (``agreements.escalate``).  Returns the earliest escalation left."""
