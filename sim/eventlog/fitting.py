@@ -17,6 +17,7 @@ import pandas as pd
 
 from orgsim.errors import EventLogError
 from orgsim.eventlog import busy, discovery, hours
+from orgsim.eventlog import variants as variant_rule
 from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.reading import EventLog
 from orgsim.scenario.calendar import DAYS
@@ -97,8 +98,21 @@ def _probabilities(counter: Counter, total: int, ref) -> dict[str, float]:
     return {ref(k): math.floor(v / total * 1e4) / 1e4 for k, v in sorted(counter.items(), key=lambda kv: -kv[1]) if v}
 
 
-def _journey(first: str, flow: discovery.Flow, ref) -> list[dict]:
-    """The steps reachable from *first*, first step first, each with its routing from the directly-follows counts."""
+def _next(moves: Counter, visits: int, ref, waits: dict) -> dict[str, float]:
+    """A step's routing; a move into an activity with its own wait goes through the wait step for that share."""
+    out = {}
+    for b, q in _probabilities(moves, visits, str).items():
+        wait, p = waits.get(b, (None, 0.0))
+        for target, share in ((wait, q * p), (ref(b), q * (1.0 - p))):
+            if target is not None and math.floor(share * 1e4):
+                out[target] = math.floor(share * 1e4) / 1e4
+    return out
+
+
+def _journey(first: str, flow: discovery.Flow, ref, waits: dict | None = None) -> list[dict]:
+    """The steps reachable from *first*, first step first, each with its routing from the directly-follows counts;
+    *waits* ({activity: (wait service, share)}) adds a step before that activity that a share of moves into it take."""
+    waits = waits or {}
     order, todo = [], [first]
     while todo:
         a = todo.pop(0)
@@ -106,7 +120,9 @@ def _journey(first: str, flow: discovery.Flow, ref) -> list[dict]:
             continue
         order.append(a)
         todo += [b for b, _ in flow.moves[a].most_common()]
-    return [{"service": ref(a), "next": _probabilities(flow.moves[a], flow.visits[a], ref)} for a in order]
+    steps = [{"service": ref(a), "next": _next(flow.moves[a], flow.visits[a], ref, waits)} for a in order]
+    used = {t for step in steps for t in step["next"]}
+    return steps + [{"service": w, "next": {ref(b): 1.0}} for b, (w, _) in waits.items() if w in used]
 
 
 def _acyclic_needs(needs: dict) -> dict:
@@ -236,6 +252,67 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
     return out
 
 
+def _wait_service(departments, delay, model, labels, act, positive, tag, taken) -> str:
+    """Add the `waits` department's service for the delays before *act* (of the *tag* cases); returns its reference."""
+    sname = discovery.identifier(f"before {act}" + (f" {tag}" if tag else ""), taken)
+    fits = fit_all(positive)
+    departments.setdefault(delay, {"headcount": UNLIMITED_HEADS, "services": {}})["services"][sname] = {"time": fits[0].dist}
+    label = f"wait before {act}" + (f" ({tag} cases)" if tag else "")
+    model.services[label] = ServiceFit(label, len(positive), float(positive.mean()), float(positive.mean()), fits)
+    labels[f"{delay}.{sname}"] = label
+    return f"{delay}.{sname}"
+
+
+def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> dict:
+    """The delays no queue explains, as `waits` services: a need of the activity's service (fires on every visit)
+    for one group of cases, and for activities that start a case, are parallel work (no step to route through) or
+    join it (the need waits alongside the parallel work, as it always has);
+    else, when the cases fall in variant groups (``variants``), a wait step per group.
+    Returns {group: {activity: (wait service, share of its events)}}."""
+    taken: set[str] = set()
+    delay = discovery.identifier("waits", set(departments))
+    groups = sorted(set(cases["group"]))
+    starters = set(frame.groupby("case", sort=False)["activity"].first()) | set(needs) | {a for n in needs.values() for a in n}
+    steps: dict = {g: {} for g in groups}
+    for act, (n, positive) in sorted(_waits(frame, idle).items()):
+        if len(groups) == 1 or act in starters:
+            wait = _wait_service(departments, delay, model, labels, act, positive, "", taken)
+            dname, svc_name = ref(act).split(".")
+            departments[dname]["services"][svc_name].setdefault("needs", []).append(
+                {"service": wait, "probability": min(1.0, _round(len(positive) / n))})
+    if len(groups) == 1:
+        return steps
+    for g in groups:
+        mask = frame["case"].map(cases["group"]).eq(g).to_numpy()
+        for act, (n, positive) in sorted(_waits(frame[mask], idle[mask]).items()):
+            if act not in starters:
+                steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken),
+                                 min(1.0, _round(len(positive) / n)))
+    return steps
+
+
+def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model) -> dict:
+    """One segment per first activity and variant group, with its own arrivals (Poisson splitting: exact),
+    routing (directly-follows of its cases) and wait steps."""
+    segments, taken = {}, set()
+    first_of = pd.Series({c: s[0] for c, s in flow.sequence.items()})
+    keys = pd.DataFrame({"first": first_of.reindex(cases.index), "group": cases["group"]})
+    pairs = [(first, group, mine) for first, _n in flow.first.most_common()
+             for group, mine in sorted(keys[keys["first"] == first].groupby("group"), key=lambda kv: -len(kv[1]))]
+    for first, group, mine in pairs:
+        own = flow if len(steps) == 1 else discovery.flow(frame[frame["case"].isin(mine.index)])
+        base = "cases" if len(flow.first) == 1 else f"from {first}"
+        seg = discovery.identifier(f"{base} {group}".strip(), taken, limit=40)
+        times = cases.loc[mine.index]
+        segments[seg] = {"arrivals": _arrivals(times["arrival"], origin, horizon, set(closed), change),
+                         "journey": _journey(first, own, ref, steps.get(group)),
+                         "expectation": max(_round(float(times["cycle"].median())), 0.01)}
+        model.segments[seg] = {"first": first, "group": group, "flow": own, "cases": len(mine),
+                               "cycle_median": float(times["cycle"].median()),
+                               "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9))}
+    return segments
+
+
 def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     """Fit a scenario to *log* (see the module docstring); raises EventLogError when the log cannot give one."""
     frame = log.frame
@@ -271,39 +348,18 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         if dname in calendars:
             spec["calendar"] = dname
         departments[dname] = {**spec, "services": svc}
-    waits = _waits(frame, idle)
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
-    if waits:
-        delay = discovery.identifier("waits", set(departments))
-        taken = set()
-        wait_svc = {}
-        for act, (n, positive) in sorted(waits.items()):
-            sname = discovery.identifier(f"before {act}", taken)
-            fits = fit_all(positive)
-            wait_svc[sname] = {"time": fits[0].dist}
-            model.services[f"wait before {act}"] = ServiceFit(f"wait before {act}", len(positive), float(positive.mean()),
-                                                             float(positive.mean()), fits)
-            labels[f"{delay}.{sname}"] = f"wait before {act}"
-            dname, svc_name = ref(act).split(".")
-            departments[dname]["services"][svc_name].setdefault("needs", []).append(
-                {"service": f"{delay}.{sname}", "probability": min(1.0, _round(len(positive) / n))})
-        departments[delay] = {"headcount": UNLIMITED_HEADS, "services": wait_svc}
-    segments, seg_taken = {}, set()
-    first_of = {c: s[0] for c, s in flow.sequence.items()}
-    for first, count in flow.first.most_common():
-        seg = "cases" if len(flow.first) == 1 else discovery.identifier(f"from {first}", seg_taken, limit=40)
-        mine = cases[cases.index.map(first_of) == first]
-        median = float(mine["cycle"].median())
-        segments[seg] = {"arrivals": _arrivals(mine["arrival"], origin, horizon, set(closed), change),
-                         "journey": _journey(first, flow, ref), "expectation": max(_round(median), 0.01)}
-        model.segments[seg] = {"first": first, "cases": count, "cycle_median": median,
-                               "cycle_mean": float(mine["cycle"].mean()), "cycle_p90": float(mine["cycle"].quantile(0.9))}
+    variants = variant_rule.loop_groups(frame, cases["cycle"])
+    cases["group"] = variants.group if variants else ""
+    steps = _add_waits(frame, idle, cases, flow.needs, departments, model, labels, ref)
+    segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model)
     model.scenario = {
         "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
         "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},
         "holidays": closed, "calendars": calendars,
         "departments": departments, "segments": segments,
     }
-    model.notes = {"flow": flow, "needs": needs, "owner": owner, "ids": ids, "labels": labels, "origin": origin, "horizon": horizon,
+    model.notes = {"flow": flow, "variants": variants, "needs": needs,
+                   "owner": owner, "ids": ids, "labels": labels, "origin": origin, "horizon": horizon,
                    "change": change}
     return model

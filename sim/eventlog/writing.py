@@ -81,9 +81,13 @@ def _department_lines(model: FittedModel, dname: str, spec: dict) -> list[str]:
 
 def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
     facts = model.segments[name]
-    flow_counts = model.notes["flow"]
+    flow_counts = facts.get("flow", model.notes["flow"])
     ids = {v: k for k, v in model.notes["ids"].items()}
-    lines = [f"  {name}:  # cases that start with {json.dumps(facts['first'])}: {facts['cases']}",
+    variants = model.notes.get("variants")
+    group = (f"; {facts['group']}: {json.dumps(variants.activity)} "
+             + ("at least" if facts["group"] == "repeated" else "fewer than") + f" {variants.passes} times; medians "
+             + ", ".join(f"{g} {_hours(m)}" for g, m in variants.medians.items())) if facts.get("group") else ""
+    lines = [f"  {name}:  # cases that start with {json.dumps(facts['first'])}{group}: {facts['cases']}",
              "    arrivals:",
              "      # arrivals per hour in each hour of the week: cases arriving in it / its hours in the span "
              "(holidays out); 0 in hours not listed",
@@ -92,6 +96,10 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
                 "over the days from it on (and the rate above over the days before)"] if "changes" in spec["arrivals"] else []),
              "    journey:  # directly-follows: each share = moves / visits of the step; the rest of a step's cases end there"]
     for step in spec["journey"]:
+        if step["service"] not in ids:
+            lines.append(f"      - {{service: {step['service']}, next: {flow(step['next'])}}}  # "
+                         f"{model.notes['labels'][step['service']]}: taken by the share of moves into it that waited")
+            continue
         act = ids[step["service"]]
         moves = flow_counts.moves[act]
         detail = ", ".join(f"{n} to {json.dumps(b)}" for b, n in moves.most_common(4))

@@ -14,26 +14,17 @@ import pandas as pd
 import pytest
 import yaml
 from dist_helpers import cli, orgsim_popen
+from units_chain import chain
 
 from orgsim.errors import CheckpointError
 from orgsim.scenario.loader import load, validate_mapping
 from orgsim.studies.results import fisher_interval
 from orgsim.studies.run import run
 
-CHAIN = {
-    "name": "chain", "time_unit": "hour", "horizon": 2000, "warmup": 80, "period": 40,
-    "departments": {
-        "front": {"headcount": 4, "services": {"serve": {"time": {"dist": "exponential", "mean": 1.0}}}},
-        "back": {"headcount": 2, "services": {"file": {"time": {"dist": "exponential", "mean": 0.5}}}},
-    },
-    "segments": {"walkins": {"arrivals": {"rate": 2.0}, "journey": ["front.serve", "back.file"], "expectation": 2.0}},
-    "morale": {"enabled": True},
-    "measures": {"engagement": True, "productivity": True},
-    "units": {"count": 4, "vary": {
-        "segments.*.arrivals.rate": {"multiply": {"dist": "lognormal", "mean": 1.0, "cv": 0.2}},
-        "morale.load_effect": {"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 4.0},
-    }, "correlate": [["firm.engagement", "external.nps"]]},
-}
+CHAIN = chain(**{
+    "segments.*.arrivals.rate": {"multiply": {"dist": "lognormal", "mean": 1.0, "cv": 0.2}},
+    "morale.load_effect": {"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 4.0},
+}) | {"horizon": 2000}
 FILES = ("summary.csv", "units.csv", "correlations.csv")
 
 
