@@ -9,8 +9,8 @@ start a cascade of actions (``cascade``); period boundaries, the warm-up's
 end and the horizon are ``boundary`` (vacancies: ``departments``);
 ``driver`` runs the replications.
 
-The hot parts are compiled once each and always inlined by LLVM where the
-loop calls them (``columns.HOT``), so the loop runs as one function; the
+The hot parts are inlined by numba where the loop calls them
+(``columns.HOT``), so the loop compiles and runs as one function; the
 replication's scalars are the driver's locals, passed to each part and
 returned by it.  The cold parts (boundaries, hires, schedule changes) are
 ordinary calls.  Time is the scenario's time unit throughout.  Rules:

@@ -11,6 +11,7 @@ a call each still), 1.5 times.  A view is safe while the caller's arrays
 live, as they do for a call of the loop.
 """
 
+from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.core.imputils import impl_ret_borrowed, lower_getattr_generic
@@ -27,32 +28,26 @@ class Borrowed(types.Type):
 
 
 @register_model(Borrowed)
-class _BorrowedModel(models.StructModel):
+class _BorrowedModel(models.PrimitiveModel):
+    """A pointer to the named tuple's members, stored once (``borrow``): a copy or an argument is one pointer.
+
+    As a value, the named tuple is hundreds of scalars (seven per array), and
+    every variable or argument that holds it is a copy LLVM must take apart
+    again (SROA alone was a third of the loop's optimisation time).  The
+    pointer is declared read-only and not captured by the functions that take
+    it, so the caller's slot stays private: its members are loaded once, as
+    if they were values.
+    """
+
     def __init__(self, dmm, fe_type):
-        super().__init__(dmm, fe_type, list(zip(fe_type.tup.fields, fe_type.tup.types)))
-
-    def traverse(self, builder):
-        return []  # nothing to reference-count
-
-    def has_nrt_meminfo(self):
-        return False
-
-    # Passed by reference: as a value it is hundreds of arguments (seven per array), whose passing code costs
-    # compile time in every function that takes it.  Inlined calls keep no trace of the copy.
-    def get_argument_type(self):
-        return self.get_value_type().as_pointer()
-
-    def as_argument(self, builder, value):
-        slot = cgutils.alloca_once(builder, value.type)
-        for i in range(len(value.type.elements)):  # field by field: aggregate loads and stores optimise poorly
-            builder.store(builder.extract_value(value, i), cgutils.gep_inbounds(builder, slot, 0, i))
-        return slot
+        super().__init__(dmm, fe_type, dmm.lookup(fe_type.tup).get_value_type().as_pointer())
 
     def from_argument(self, builder, value):
-        out = cgutils.get_null_value(value.type.pointee)
-        for i in range(len(value.type.pointee.elements)):
-            out = builder.insert_value(out, builder.load(cgutils.gep_inbounds(builder, value, 0, i)), i)
-        return out
+        if isinstance(value, ir.Argument):  # (the members are only read, and the pointer is kept by nobody)
+            value.add_attribute("captures(none)")
+            value.add_attribute("nonnull")
+            set.add(value.attributes, "readonly")  # (valid LLVM, not in llvmlite's list of argument attributes)
+        return value
 
 
 @infer_getattr
@@ -68,7 +63,8 @@ class _BorrowedAttributes(AttributeTemplate):
 def _borrowed_getattr(context, builder, typ, value, attr):
     i = typ.tup.fields.index(attr)
     member = typ.tup.types[i]
-    return impl_ret_borrowed(context, builder, member, _unowned(context, builder, member, builder.extract_value(value, i)))
+    loaded = builder.load(cgutils.gep_inbounds(builder, value, 0, i))
+    return impl_ret_borrowed(context, builder, member, _unowned(context, builder, member, loaded))
 
 
 def _unowned(context, builder, typ, value):
@@ -90,10 +86,11 @@ def borrow(typingctx, x):
     if isinstance(x, types.BaseNamedTuple):
 
         def codegen(context, builder, sig, args):
-            out = cgutils.get_null_value(context.get_value_type(sig.return_type))
-            for i, member in enumerate(x.types):
-                out = builder.insert_value(out, _unowned(context, builder, member, builder.extract_value(args[0], i)), i)
-            return out
+            slot = cgutils.alloca_once(builder, context.get_value_type(x))
+            for i, member in enumerate(x.types):  # (member by member: aggregate stores optimise poorly)
+                member_value = _unowned(context, builder, member, builder.extract_value(args[0], i))
+                builder.store(member_value, cgutils.gep_inbounds(builder, slot, 0, i))
+            return slot
 
         return Borrowed(x)(x), codegen
     if not isinstance(x, (types.Array, types.BaseTuple)):

@@ -5,11 +5,12 @@ employee freed takes the next item whose hold sends requests...; the
 cascade runs on a stack in the order a recursive implementation would use.
 Within one pass the actions are tried in the order of their codes, so an
 action may fall through to a later one (the loop in ``driver``, which calls
-each action itself so that LLVM inlines each once).
+each action itself so that each is inlined once).
 """
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .. import agreements, staffing
@@ -190,7 +191,7 @@ def dispatch(cs, II, DI, DF, ht, hk, he, t, d, hn, spent, seq, free, n_free, run
         elif DI[d, DI_VAC] > 0:  # a vacancy queues ahead of all work: this employee leaves
             hn = settle(ht, hk, he, hn, spent)  # (leave schedules by push)
             spent = False
-            free, released, hn, seq = leave(II, DI, DF, d, 1, t, cs.morale[10], cs.review[1], free, ht, hk, he, hn,
+            free, released, hn, seq = leave(II, DI, DF, d, np.int64(1), t, cs.morale[10], cs.review[1], free, ht, hk, he, hn,
                                             seq)  # fmt: skip
             n_free += released
             runs -= released
