@@ -95,12 +95,12 @@ from .pool import grow_items, grow_nodes, grow_pair
 
 @njit(**FAST)
 def run_replications(cs, states, rows, periods):
-    # Measured alternately in one process against the whole loop of integrate (kernels/loop.py with service
-    # agreements), baseline, 1 thread, 20 replications a round, shared machine (load 3-7): kernel per replication,
-    # median paired ratio 1.033 (40 rounds; IQR 1.016-1.057), every row and period identical.  The agreement hooks
-    # and the escalation handler must be inlined: as plain calls (they take the compiled scenario) the kernel ran
-    # 2.39 times slower, 1.80 with the cascade in the driver, though baseline never calls them.  Cold compile
-    # (fresh cache, CPU s of the first call): 63-90 s against integrate's 40-49 s.
+    # Measured alternately in one process against main's single-function loop (kernels/loop.py), baseline, 1 thread,
+    # 20 replications a round, 40 rounds, shared machine: kernel per replication, median paired ratio 0.962 (IQR
+    # 0.910-1.009, load 2.7) and 0.990 (IQR 0.963-1.027, load 4), every row and period identical.  Cold compile
+    # (fresh cache, CPU s of the first orgsim.run of jackson, 6 alternating rounds, load 2.7-4.6): 54.7-62.7 s
+    # (median 57.1) against main's 54.4-63.4 s (59.3).  The agreement hooks and the escalation handler must be
+    # inlined: as plain calls (they take the compiled scenario) the kernel ran 2.39 times slower.
     """Simulate replications of compiled scenario *cs*, one after another.
 
     Replication i starts its random streams from ``states[i]`` (n_sources, 4)
