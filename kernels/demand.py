@@ -20,7 +20,7 @@ from numba import njit
 from .rng import exponential
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", forceinline=False)
 def _last_at_most(a, lo, hi, v):
     """The largest i in [lo, hi) with a[i] <= v (a sorted, a[lo] <= v)."""
     while hi - lo > 1:
@@ -32,7 +32,7 @@ def _last_at_most(a, lo, hi, v):
     return lo
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", forceinline=False)
 def invert(t, x, lo, hi, bp, rt, cum):
     """The time T >= t at which the integrated rate over [t, T] reaches x (inf: not before the horizon bp[hi - 1])."""
     end = hi - 1

@@ -120,7 +120,7 @@ def unpack(rows: np.ndarray, spec: list[tuple[str, tuple[int, ...]]]) -> dict[st
     return {name: rows[..., a : a + int(np.prod(shape))].reshape(lead + shape) for name, (a, shape) in table.items()}
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=False)
 def sojourn_bin(sojourn, scale):
     """Histogram bin of a sojourn time; bins are log-spaced over 8 decades around *scale*."""
     if sojourn <= 0.0:

@@ -22,7 +22,7 @@ from numba import njit
 from .demand import _last_at_most, invert
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", forceinline=False)
 def advance(t, x, lo, hi, bp, rt, cum):
     """The moment at which open time *x* has passed since *t* (inf: not before the horizon).
 
@@ -34,7 +34,7 @@ def advance(t, x, lo, hi, bp, rt, cum):
     return invert(t, x, lo, hi, bp, rt, cum)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", forceinline=False)
 def _integral(t, lo, hi, bp, rt, cum):
     """Open time over [0, t]."""
     end = hi - 1
@@ -44,7 +44,7 @@ def _integral(t, lo, hi, bp, rt, cum):
     return cum[i] + rt[i] * (t - bp[i])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", forceinline=False)
 def elapsed(a, b, lo, hi, bp, rt, cum):
     """Open time over [a, b] (a <= b)."""
     if lo == hi:

@@ -18,7 +18,7 @@ from numba import njit
 HOURS = 168
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", forceinline=False)
 def hour_of_week(t, offset, per_unit):
     """The hour of the week (0..167) that time t falls in."""
     return int(math.floor(offset + t * per_unit)) % HOURS
@@ -36,7 +36,7 @@ def ticks(warmup: float, horizon: float, offset: float, per_unit: float) -> tupl
     return times, hours
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", forceinline=False)
 def split(i, times, hours, busy, present, busy_area, present_area, last, snap, row, o_time, o_busy, o_available):
     """Tick *i*: each department's busy and present employee time since tick i - 1 goes to that piece's hour.
 

@@ -227,13 +227,13 @@ def _uniform(typingctx, st, i):
     return types.float64(st, i), codegen
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=False)
 def next_u64(st, i):
     """Next 64 random bits of stream *i* (xoshiro256**, Blackman & Vigna 2018)."""
     return _next_u64(st, i)
 
 
-@njit(cache=True)
+@njit(cache=True, forceinline=False)
 def uniform(st, i):
     """Uniform on the open interval (0, 1): 53 random bits, centred in their cell (never 0, never 1).
 
@@ -309,7 +309,7 @@ def exponential(st, i):
     return _exponential_rest(st, i, layer, x)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def _exponential_rest(st, i, layer, x):
     """A draw outside every layer's inner rectangle: the tail beyond r (memoryless), a wedge test, or a retry."""
     while True:
@@ -342,7 +342,7 @@ def normal(st, i):
     return _normal_rest(st, i, layer, b, negative)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def _normal_rest(st, i, layer, b, negative):
     """A draw outside every layer's inner rectangle: the tail beyond r, a wedge test, or a retry."""
     while True:
@@ -364,7 +364,7 @@ def _normal_rest(st, i, layer, b, negative):
         b = (b >> 1) & _BITS52
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def draw(st, i, code, p0, p1, p2):
     """One draw from a distribution given by its code and parameters (see ``dist_params``).
 
@@ -432,7 +432,7 @@ def draw_inline(st, i, code, p0, p1, p2):
     return draw(st, i, code, p0, p1, p2)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def poisson(st, i, lam):
     """Poisson(lam), exact: inversion for lam < 10, transformed rejection with squeeze (Hörmann 1993) above."""
     if lam <= 0.0:
@@ -468,7 +468,7 @@ def poisson(st, i, lam):
             return k
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def binomial(st, i, n, p):
     """Binomial(n, p), exact, by the waiting-time method (geometric gaps between successes), O(1 + n min(p, 1-p))."""
     if n <= 0 or p <= 0.0:
@@ -490,25 +490,25 @@ def binomial(st, i, n, p):
 # --------------------------------------------------------------------------- bulk draws (tests, tools)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def _fill(st, code, p0, p1, p2, out):
     for j in range(out.shape[0]):
         out[j] = draw(st, 0, code, p0, p1, p2)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def _fill_poisson(st, lam, out):
     for j in range(out.shape[0]):
         out[j] = poisson(st, 0, lam)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def _fill_binomial(st, n, p, out):
     for j in range(out.shape[0]):
         out[j] = binomial(st, 0, n, p)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=False)
 def _fill_normal(st, out):
     for j in range(out.shape[0]):
         out[j] = normal(st, 0)

@@ -54,7 +54,7 @@ DF_POT = 16  # ... at the last period boundary
 DF_EDEAD = 17  # service agreements: the earliest escalation's deadline (inf: none)
 NDF = 18
 
-_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True)
+_INNER = dict(cache=True, nogil=True, error_model="numpy", no_cpython_wrapper=True, forceinline=False)
 
 
 @njit(**_INNER)

@@ -1,7 +1,7 @@
 """The numba engine's event heap hands out events in (time, key) order, as ``heapq`` does.
 
 The loop leaves a handled top in place and lets the next event scheduled
-take its slot (``_hadd`` with *spent*); a mistake there would reorder events
+take its slot (``heap.add`` with *spent*); a mistake there would reorder events
 only now and then, which statistical tests could miss.  Hypothesis drives
 the heap through random schedules of adds and takes, with many equal
 times (ties go by key), against ``heapq`` on (time, key) pairs.
@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from orgsim.kernels.loop import _hadd, _hsettle
+from orgsim.kernels.loop import heap
 
 
-@njit  # (not cached: a cache would not see a change to the heap in loop.py)
+@njit  # (not cached: a cache would not see a change to kernels/loop/heap.py)
 def _drive(adds, times, taken):
     """Run the schedule: adds[i] True adds an event at times[i] (key i, payload -i), False takes the top (its key and
     payload go to *taken*); returns how many were taken."""
@@ -30,10 +30,10 @@ def _drive(adds, times, taken):
     m = 0
     for i in range(n_ops):
         if adds[i]:
-            hn = _hadd(ht, hk, he, hn, spent, times[i], np.int64(i), np.int64(-i))
+            hn = heap.add(ht, hk, he, hn, spent, times[i], np.int64(i), np.int64(-i))
             spent = False
         else:
-            hn = _hsettle(ht, hk, he, hn, spent)  # as at the loop's top: nothing took the handled top's slot
+            hn = heap.settle(ht, hk, he, hn, spent)  # as at the loop's top: nothing took the handled top's slot
             spent = False
             if hn == 0:
                 continue
