@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -45,6 +45,17 @@ class Frozen(BaseModel):
     """Base of every scenario part: immutable, strict about unknown keys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    #: fields added after scenarios were first saved: left out of the dump while at their default, so a scenario
+    #: that does not use them dumps (and hashes) exactly as before
+    DUMPED_WHEN_SET: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _left_out_at_default(self, handler):
+        data = handler(self)
+        for key in self.DUMPED_WHEN_SET:
+            if getattr(self, key) == type(self).model_fields[key].default:
+                data.pop(key, None)
+        return data
 
 
 # --------------------------------------------------------------------------- distributions
@@ -202,13 +213,7 @@ class Service(Frozen):
         description="the activity name this service's events carry in a simulated event log, and under which "
                     "`score` compares them with a real log (default: the service's own name); several services "
                     "may carry one name (e.g. repeat visits of one activity)")
-
-    @model_serializer(mode="wrap")
-    def _default_activity_left_out(self, handler):
-        data = handler(self)
-        if self.activity is None:
-            data.pop("activity", None)  # services without it dump as before
-        return data
+    DUMPED_WHEN_SET = ("activity",)
 
 
 Heads = Annotated[int, Field(strict=True, ge=0, le=100_000)]
@@ -262,14 +267,11 @@ class Department(Frozen):
             data = {**data, "headcount": sum(heads)}
         return data
 
+    DUMPED_WHEN_SET = ("calendar", "shifts", "challenge_effect")
+
     @model_serializer(mode="wrap")
     def _unused_left_out(self, handler):
-        data = handler(self)
-        for key in ("calendar", "shifts"):
-            if getattr(self, key) is None:
-                data.pop(key, None)  # departments without them dump as before
-        if self.challenge_effect == 0.0:
-            data.pop("challenge_effect", None)  # likewise
+        data = Frozen._left_out_at_default(self, handler)
         if self.shifts is not None:
             data.pop("headcount", None)  # the shifts' sum, not written
         return data
@@ -399,14 +401,7 @@ class Demand(Frozen):
         (), description="a rate table's dated changes, [{from: YYYY-MM-DD, rate: {window: rate}}, ...] in date "
         "order; need `clock` and a rate table")
 
-    @model_serializer(mode="wrap")
-    def _unused_left_out(self, handler):
-        data = handler(self)
-        if self.seasonality is None:
-            data.pop("seasonality", None)  # scenarios without it dump as before (their definitions and hashes)
-        if not self.changes:
-            data.pop("changes", None)
-        return data
+    DUMPED_WHEN_SET = ("seasonality", "changes")
 
     def dated(self) -> tuple:
         """The changes as (date, table) pairs, for ``calendar.profile``."""
@@ -493,14 +488,7 @@ class Segment(Frozen):
     service_level_target: NonNegativeFloat | None = Field(
         None, description="a queue wait (time units): the service level is the share of ended orders served within it")
 
-    @model_serializer(mode="wrap")
-    def _unused_left_out(self, handler):
-        data = handler(self)
-        if self.service_level_target is None:
-            data.pop("service_level_target", None)  # segments without a target dump as before
-        if self.patience_clock == "wall":
-            data.pop("patience_clock", None)  # ... and on the default clock too
-        return data
+    DUMPED_WHEN_SET = ("service_level_target", "patience_clock")
 
     @field_validator("journey", mode="before")
     @classmethod
@@ -526,12 +514,7 @@ class Supplier(Frozen):
         None, description="name of a calendar: the supplier works only while it is open, so its lead time counts "
         "only open time")
 
-    @model_serializer(mode="wrap")
-    def _unused_left_out(self, handler):
-        data = handler(self)
-        if self.calendar is None:
-            data.pop("calendar", None)  # suppliers without one dump as before
-        return data
+    DUMPED_WHEN_SET = ("calendar",)
 
 
 class Morale(Frozen):
@@ -650,13 +633,9 @@ class Investments(Frozen):
         3.0, description="log reduction of the work time of internal requests (sub-requests) per unit share"
     )
 
-    @model_serializer(mode="wrap")
-    def _unused_left_out(self, handler):
-        data = handler(self)
-        for key, default in LEVER_DEFAULTS.items():
-            if getattr(self, key) == default:
-                data.pop(key, None)  # investments without the newer levers dump as before
-        return data
+    DUMPED_WHEN_SET = ("communication", "feedback", "improvement", "recovery", "communication_time",
+                       "communication_effect", "feedback_effect", "feedback_priority", "improvement_effect",
+                       "improvement_scale", "role_clarity", "role_clarity_effect")
 
     @property
     def total(self) -> int:
@@ -665,9 +644,6 @@ class Investments(Frozen):
 
 
 # the newer levers' fields and their defaults: left out of a dump while at their default
-LEVER_DEFAULTS = {name: Investments.model_fields[name].default for name in (
-    "communication", "feedback", "improvement", "recovery", "communication_time", "communication_effect", "feedback_effect",
-    "feedback_priority", "improvement_effect", "improvement_scale", "role_clarity", "role_clarity_effect")}  # fmt: skip
 
 
 class Recovery(Frozen):
