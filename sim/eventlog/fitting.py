@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import EventLogError
-from orgsim.eventlog import busy, discovery, hours, visits, volumes
+from orgsim.eventlog import busy, discovery, hours, visits, volumes, wait_periods
 from orgsim.eventlog import variants as variant_rule
 from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.reading import EventLog
@@ -119,6 +119,23 @@ def _arrivals(times: pd.Series, origin: pd.Timestamp, horizon: float, closed: se
     facts = {"test": test, "months": [str(m) for m in expected.index], "counts": counts.tolist(), "levels": starts,
              "hours_change": day}
     return out, facts
+
+
+def _period_arrivals(times, origin, horizon, closed, change, window) -> tuple[dict, dict]:
+    """A period's arrivals (``wait_periods``): ``_arrivals`` fitted on its own cases over its dates [from, to), and a rate
+    of 0 in the same hours before and after them, as dated changes; the facts carry the dates."""
+    end = origin + pd.Timedelta(hours=math.ceil(horizon))
+    start, stop = window
+    out, facts = _arrivals(times, start, (stop - start).total_seconds() / 3600.0, closed, change)
+    zero = dict.fromkeys(out["rate"], 0.0)
+    changes = out.get("changes", [])
+    if start > origin:
+        out, changes = {"rate": zero}, [{"from": start.date().isoformat(), "rate": out["rate"]}, *changes]
+    if stop < end:
+        changes.append({"from": stop.date().isoformat(), "rate": zero})
+    if changes:
+        out["changes"] = changes
+    return out, facts | {"window": (start if start > origin else None, stop if stop < end else None)}
 
 
 def _probabilities(counter: Counter, total: int, ref) -> dict[str, float]:
@@ -263,6 +280,12 @@ def _services(frame: pd.DataFrame, work: np.ndarray) -> dict:
             for act, idx in frame.groupby("activity").indices.items()}
 
 
+def _delays(frame: pd.DataFrame, idle: np.ndarray) -> np.ndarray:
+    """Per event: its delay that no queue explains (hours; see ``_waits``)."""
+    gap = ((frame["enabled"] - _earlier_end(frame)).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0.0).to_numpy()
+    return gap + np.maximum(idle, 0.0)
+
+
 def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
     """Per activity: the positive delays before its events that no queue explains.
 
@@ -272,8 +295,7 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
     fewer than ``visits.MIN_WAITS`` positive delays of its own takes its law from all visits of its activity
     (column ``logged``), its share from its own.  Returns {activity: (events, positive delays, the law's sample)}.
     """
-    gap = ((frame["enabled"] - _earlier_end(frame)).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0.0).to_numpy()
-    delay = gap + np.maximum(idle, 0.0)
+    delay = _delays(frame, idle)
     logged = frame["logged"].to_numpy() if "logged" in frame else frame["activity"].to_numpy()
     out = {}
     for act, idx in frame.groupby("activity").indices.items():
@@ -329,28 +351,57 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
     return steps
 
 
-def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model) -> dict:
-    """One segment per first activity and variant group, with its own arrivals (Poisson splitting: exact),
-    routing (directly-follows of its cases) and wait steps."""
+def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model, periods) -> dict:
+    """One segment per first activity, variant group and period (``wait_periods``), with its own arrivals (Poisson
+    splitting: exact; a period's only over its dates), routing (directly-follows of its cases) and wait steps."""
     segments, taken = {}, set()
     first_of = pd.Series({c: s[0] for c, s in flow.sequence.items()})
     keys = pd.DataFrame({"first": first_of.reindex(cases.index), "group": cases["group"]})
+    size = cases["variant"].map(cases["variant"].value_counts())
     pairs = [(first, group, mine) for first, _n in flow.first.most_common()
-             for group, mine in sorted(keys[keys["first"] == first].groupby("group"), key=lambda kv: -len(kv[1]))]
+             for group, mine in sorted(keys[keys["first"] == first].groupby("group"),
+                                       key=lambda kv: (-size[kv[1].index[0]], kv[0]))]
     for first, group, mine in pairs:
         own = flow if len(steps) == 1 else discovery.flow(frame[frame["case"].isin(mine.index)])
         base = "cases" if len(flow.first) == 1 else f"from {first}"
         seg = discovery.identifier(f"{base} {group}".strip(), taken, limit=40)
         times = cases.loc[mine.index]
-        arrivals, volume = _arrivals(times["arrival"], origin, horizon, set(closed), change)
+        window = periods.get(group)
+        arrivals, volume = (_arrivals(times["arrival"], origin, horizon, set(closed), change) if window is None else
+                            _period_arrivals(times["arrival"], origin, horizon, set(closed), change, window))
         segments[seg] = {"arrivals": arrivals,
                          "journey": _journey(first, own, ref, steps.get(group)),
                          "expectation": max(_round(float(times["cycle"].median())), 0.01)}
-        model.segments[seg] = {"first": first, "group": group, "flow": own, "cases": len(mine),
+        model.segments[seg] = {"first": first, "group": times["variant"].iloc[0], "flow": own, "cases": len(mine),
                                "cycle_median": float(times["cycle"].median()),
                                "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9)),
                                "volume": volume}
     return segments
+
+
+def _period_group(variant: str, month: str) -> str:
+    """A period's group name: its variant group and its first month (``repeated from 2011_02``)."""
+    return f"{variant} from {month.replace('-', '_')}".strip()
+
+
+def _wait_periods(frame, idle, cases, origin, horizon) -> tuple[dict, dict]:
+    """Each variant group's periods where its cases' unexplained waits drift with their arrival month
+    (``wait_periods``): ``cases["group"]`` becomes ``"<group> from YYYY_MM"`` for each period; returns
+    {group: (from, to)} of the periods and {variant group: its test}."""
+    wait = pd.Series(_delays(frame, idle), index=frame.index).groupby(frame["case"]).sum().reindex(cases.index)
+    end = origin + pd.Timedelta(hours=math.ceil(horizon))
+    windows, tests = {}, {}
+    for variant, mine in cases.groupby("variant"):
+        test = wait_periods.periods(mine["arrival"], wait[mine.index])
+        tests[variant] = test
+        if len(test.starts) == 1:
+            continue
+        start = wait_periods.period_of(mine["arrival"], test.starts)
+        cases.loc[mine.index, "group"] = [_period_group(variant, s) for s in start]
+        bounds = [origin, *(pd.Period(s, "M").start_time for s in test.starts[1:]), end]
+        for s, a, b in zip(test.starts, bounds, bounds[1:]):
+            windows[_period_group(variant, s)] = (a, b)
+    return windows, tests
 
 
 def _visit_states(frame, flow, cases, work, services, ids):
@@ -398,6 +449,8 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     variants = variant_rule.loop_groups(frame, cases["cycle"])
     cases["group"] = variants.group if variants else ""
     frame, flow, repeat, tests = _visit_states(frame, flow, cases, work, services, ids)
+    cases["variant"] = cases["group"]
+    periods, drifts = _wait_periods(frame, idle, cases, origin, horizon)
     ref = ids.__getitem__
     looped = {act for act, _k in repeat.values()}  # their first visits carry the log's name too
     needs = _acyclic_needs(flow.needs)
@@ -419,9 +472,10 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         departments[dname] = {**spec, "services": svc}
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
     steps = _add_waits(frame, idle, cases, flow.needs, departments, model, labels, ref)
-    segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model)
+    segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model, periods)
     for facts in model.segments.values():
         facts["visits"] = tests.get((facts["first"], facts["group"]))
+        facts["wait_periods"] = drifts.get(facts["group"])
     model.scenario = {
         "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
         "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},

@@ -15,6 +15,8 @@ from orgsim.eventlog import hours
 from orgsim.eventlog.fitting import UNLIMITED_HEADS, FittedModel
 from orgsim.eventlog.hours import MOVED_SHARE, OPEN_SHARE
 from orgsim.eventlog.visits import MIN_CASES
+from orgsim.eventlog.volumes import ALPHA
+from orgsim.eventlog.wait_periods import MIN_CASES as PERIOD_CASES
 from orgsim.execution.atomic import write_text
 from orgsim.scenario.loader import parse_text, validate_mapping
 
@@ -99,9 +101,12 @@ def _level_text(volume, level) -> str:
     return f"level x{level.factor:.3g}: {level.cases} cases in {span} against {level.expected:.1f} at one level"
 
 
-def _rate_comment(volume) -> str:
-    """The monthly counts and the test behind the first level, when the volume changes."""
-    level = _level(volume, None)
+def _rate_comment(volume, date=None) -> str:
+    """The monthly counts and the test behind the first level (of a period: from its first day), when the volume
+    changes; a period that starts later has no arrivals before it."""
+    if date is None and volume and volume.get("window", (None,))[0] is not None:
+        return "  # 0 before the period's first day"
+    level = _level(volume, date)
     if level is None:
         return ""
     test = volume["test"]
@@ -121,8 +126,14 @@ def _change_lines(arrivals: dict, volume) -> list[str]:
         if date == hours_day:
             why.append("from the day the hours change: the table fitted on the days from it on")
         level = _level(volume, date)
-        if level is not None and (date in volume["levels"] or hours_day is not None):
+        start, stop = volume.get("window", (None, None)) if volume else (None, None)
+        if date == start:
+            levels = _rate_comment(volume, date)
+            why.append("the period's first day: its own cases' table from here" + (f";{levels[3:]}" if levels else ""))
+        elif level is not None and (date in volume["levels"] or hours_day is not None):
             why.append(_level_text(volume, level))
+        if date == stop:
+            why.append("the period's end: its cases arrived before it, the next period's from it")
         lines.append(f"        - {flow(change)}  # " + "; ".join(why))
     return lines
 
@@ -142,6 +153,7 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
              f"      rate: {flow(spec['arrivals']['rate'])}" + _rate_comment(facts.get("volume")),
              *_change_lines(spec["arrivals"], facts.get("volume")),
              *_visit_lines(facts.get("visits")),
+             *_period_lines(facts.get("wait_periods")),
              "    journey:  # directly-follows: each share = moves / visits of the step; the rest of a step's cases end there"]
     for step in spec["journey"]:
         if step["service"] not in ids:
@@ -169,6 +181,19 @@ def _visit_lines(test) -> list[str]:
     capped = ", ".join(f"{json.dumps(a)} {k}" for a, k in sorted(test.caps.items()) if k > 1)
     return [head + f": rejected, so a repeat visit is a state of its own up to K ({capped}; at least "
             f"{MIN_CASES} cases reach visit K; later visits are visit K)"]
+
+
+def _period_lines(test) -> list[str]:
+    """What the test of waits drifting with the arrival month (``wait_periods``) found in a segment's group, as comments."""
+    if test is None or len(test.months) < 2:
+        return []
+    months = ", ".join(f"{m} {n} ({_hours(w)})" for m, n, w in zip(test.months, test.cases, test.medians))
+    head = (f"    # unexplained wait per case by arrival month (cases, median): {months}; Kruskal-Wallis H {test.h:.1f}, "
+            f"p {test.p:.2g}")
+    if len(test.starts) == 1:
+        return [head + (": one period" if test.p >= ALPHA else f": rejected at {ALPHA}, but no month boundary with "
+                        f"{PERIOD_CASES} cases on each side splits them at that level: one period")]
+    return [head + f": rejected at {ALPHA}, periods from {', '.join(test.starts)} (at least {PERIOD_CASES} cases each)"]
 
 
 def _moved(change) -> str:
