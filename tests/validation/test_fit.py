@@ -80,20 +80,29 @@ def one_review(rng) -> list[str]:
     return ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
 
 
-def known_log(seed: int = 1, hours=office_hours, rate=constant, paths=one_review) -> pd.DataFrame:
+def known_log(seed: int = 1, hours=office_hours, rate=constant, paths=one_review, reply=None) -> pd.DataFrame:
+    """The known process's log; with *reply* (the case's arrival day -> mean hours), `Close` is enabled only after
+    an exponential reply of that mean (wall clock, an `enabled_time` column): a wait no queue explains."""
     rng = np.random.default_rng(seed)
     free = {team: np.zeros(n) for team, n in HEADS.items()}
     rows = []
     for case, t in enumerate(_arrivals(rng, hours, rate)):
-        path = paths(rng)
+        path, day = paths(rng), int(t // 24)
         for act in path:
             team = TEAMS[act]
             who = int(np.argmin(free[team]))
-            start = _next_open(max(t, free[team][who]), hours)
+            replied = reply is not None and act == "Close"
+            if replied:  # a desk person at random closes it once enabled: this generator books people case by case,
+                t += rng.exponential(reply(day))  # and a Close days ahead would hold them up for later cases
+                who = int(rng.integers(HEADS[team]))
+            enabled = t
+            start = _next_open(t if replied else max(t, free[team][who]), hours)
             t = _finish(start, rng.exponential(MEANS[act]), hours)
-            free[team][who] = t
-            rows.append((f"c{case}", act, f"{team}-{who}", team, ORIGIN + pd.Timedelta(hours=start), ORIGIN + pd.Timedelta(hours=t)))
-    return pd.DataFrame(rows, columns=["case_id", "activity", "resource", "role", "start_time", "end_time"])
+            free[team][who] = free[team][who] if replied else t
+            rows.append((f"c{case}", act, f"{team}-{who}", team, ORIGIN + pd.Timedelta(hours=start), ORIGIN + pd.Timedelta(hours=t),
+                         ORIGIN + pd.Timedelta(hours=enabled)))
+    frame = pd.DataFrame(rows, columns=["case_id", "activity", "resource", "role", "start_time", "end_time", "enabled_time"])
+    return frame if reply is not None else frame.drop(columns="enabled_time")
 
 
 @pytest.fixture(scope="module")
@@ -277,3 +286,36 @@ def test_geometric_loops_stay_one_state(tmp_path):
     assert test.activity == "Review" and test.p > 1e-3 and not test.caps
     assert set(test.counts) >= {1, 2, 3}
     assert set(model.scenario["departments"]["office"]["services"]) == {"review"}
+
+
+def slower_replies(day: int) -> float:
+    """The reply before `Close` takes 2 h on average for cases arriving in January 2024, 48 h from 1 February."""
+    return 2.0 if day < 31 else 48.0
+
+
+def test_waits_that_grow_from_a_month_on_are_a_period_segment_of_their_own(tmp_path):
+    path = tmp_path / "slower.csv"
+    known_log(reply=slower_replies).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    segments = model.scenario["segments"]
+    assert list(segments) == ["cases_from_2024_01", "cases_from_2024_02"]
+    test = model.segments["cases_from_2024_01"]["wait_periods"]
+    assert test.p < 1e-3 and test.starts == ("2024-01", "2024-02")
+    january, later = segments["cases_from_2024_01"]["arrivals"], segments["cases_from_2024_02"]["arrivals"]
+    assert [c["from"] for c in january["changes"]] == ["2024-02-01"] and not any(january["changes"][0]["rate"].values())
+    # the later period: none before its first day; its level may still move inside it (arrivals stop at week 12,
+    # the replies run on a few days: the volume rule sees fewer cases in March)
+    assert not any(later["rate"].values()) and later["changes"][0]["from"] == "2024-02-01"
+    assert sum(january["rate"].values()) == pytest.approx(sum(later["changes"][0]["rate"].values()), rel=0.2)  # one rate
+    waits = {name: model.services[label] for name, label in model.notes["labels"].items() if "before_close" in name}
+    means = sorted(fit.wall_mean for fit in waits.values())
+    assert len(means) == 2 and means[1] > 10 * means[0]  # each period's wait law from its own cases
+    validate_mapping(model.scenario)
+
+
+def test_waits_of_one_law_all_span_stay_one_segment(tmp_path):
+    path = tmp_path / "steady.csv"
+    known_log(reply=lambda day: 24.0).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    assert list(model.scenario["segments"]) == ["cases"]
+    assert model.segments["cases"]["wait_periods"].p > 1e-3
