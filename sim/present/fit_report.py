@@ -57,7 +57,9 @@ def _arrival_figure(model: FittedModel) -> str:
     series = {}
     for name, spec in model.scenario["segments"].items():
         week = np.zeros(168)
-        for window, rate in spec["arrivals"]["rate"].items():
+        tables = [spec["arrivals"]["rate"], *(c["rate"] for c in spec["arrivals"].get("changes", []))]
+        shown = next((t for t in tables if any(t.values())), tables[0])  # a period's own table, not the 0 before it
+        for window, rate in shown.items():
             day, times = window.split()
             week[DAYS.index(day) * 24 + int(times[:2])] = rate
         series[name] = week
