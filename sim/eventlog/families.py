@@ -11,7 +11,7 @@ second, in hours) first, since the gamma, lognormal and Erlang laws give zero no
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -22,12 +22,14 @@ ATOM_SHARE = 0.5
 
 @dataclass(frozen=True)
 class Fit:
-    """One family fitted to a sample: the scenario distribution, its log-likelihood, AIC and KS statistic."""
+    """One family fitted to a sample: the scenario distribution, its log-likelihood, AIC and KS statistic, and the
+    fitted law (scipy, for its density; none for a deterministic law)."""
 
     dist: dict
     loglik: float
     aic: float
     ks: float
+    law: object = field(default=None, compare=False, repr=False)
 
 
 def _gamma(x: np.ndarray) -> tuple[dict, object, int]:
@@ -92,7 +94,7 @@ def fit_all(times) -> list[Fit]:
         if not math.isfinite(ll):
             continue
         ks = float(stats.kstest(x, law.cdf).statistic)
-        fits.append(Fit({key: (float(f"{v:.6g}") if isinstance(v, float) else v) for key, v in dist.items()}, ll, 2 * k - 2 * ll, ks))
+        fits.append(Fit({key: (float(f"{v:.6g}") if isinstance(v, float) else v) for key, v in dist.items()}, ll, 2 * k - 2 * ll, ks, law))
     return sorted(fits, key=(lambda f: f.ks) if fits and fits[0].dist["dist"] == "deterministic" else (lambda f: f.aic))
 
 

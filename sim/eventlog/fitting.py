@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import EventLogError
-from orgsim.eventlog import busy, discovery, hours, visits, volumes, wait_periods
+from orgsim.eventlog import busy, discovery, hours, visits, volumes, wait_classes, wait_periods
 from orgsim.eventlog import variants as variant_rule
 from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.reading import EventLog
@@ -323,6 +323,12 @@ def _wait_service(departments, delay, model, labels, act, positive, tag, taken, 
     return f"{delay}.{sname}"
 
 
+def _starters(frame: pd.DataFrame, needs: dict) -> set:
+    """The activities whose waits are needs of their service, the same for every group: those that start a case,
+    and parallel work and the activities that join it."""
+    return set(frame.groupby("case", sort=False)["activity"].first()) | set(needs) | {a for n in needs.values() for a in n}
+
+
 def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> dict:
     """The delays no queue explains, as `waits` services: a need of the activity's service (fires on every visit)
     for one group of cases, and for activities that start a case, are parallel work (no step to route through) or
@@ -332,7 +338,7 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
     taken: set[str] = set()
     delay = discovery.identifier("waits", set(departments))
     groups = sorted(set(cases["group"]))
-    starters = set(frame.groupby("case", sort=False)["activity"].first()) | set(needs) | {a for n in needs.values() for a in n}
+    starters = _starters(frame, needs)
     steps: dict = {g: {} for g in groups}
     for act, (n, k, positive) in sorted(_waits(frame, idle).items()):
         if len(groups) == 1 or act in starters:
@@ -351,9 +357,19 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
     return steps
 
 
+def _thinned(arrivals: dict, share: float) -> dict:
+    """*arrivals* with every rate times *share*: a wait class's part of its group's arrivals (Poisson thinning)."""
+    scale = lambda table: {hour: _round(rate * share) for hour, rate in table.items()}
+    out = {"rate": scale(arrivals["rate"])}
+    if "changes" in arrivals:
+        out["changes"] = [{**c, "rate": scale(c["rate"])} for c in arrivals["changes"]]
+    return out
+
+
 def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model, periods) -> dict:
-    """One segment per first activity, variant group and period (``wait_periods``), with its own arrivals (Poisson
-    splitting: exact; a period's only over its dates), routing (directly-follows of its cases) and wait steps."""
+    """One segment per first activity, variant group, period (``wait_periods``) and wait class (``wait_classes``),
+    with its own arrivals (Poisson splitting: exact; a period's only over its dates; a class's share of its group's
+    table), routing (directly-follows of its cases) and wait steps."""
     segments, taken = {}, set()
     first_of = pd.Series({c: s[0] for c, s in flow.sequence.items()})
     keys = pd.DataFrame({"first": first_of.reindex(cases.index), "group": cases["group"]})
@@ -366,16 +382,20 @@ def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, m
         base = "cases" if len(flow.first) == 1 else f"from {first}"
         seg = discovery.identifier(f"{base} {group}".strip(), taken, limit=40)
         times = cases.loc[mine.index]
-        window = periods.get(group)
-        arrivals, volume = (_arrivals(times["arrival"], origin, horizon, set(closed), change) if window is None else
-                            _period_arrivals(times["arrival"], origin, horizon, set(closed), change, window))
+        parent = cases[(cases["parent"] == times["parent"].iloc[0]) & (keys["first"] == first)]
+        window = periods.get(parent["group"].iloc[0] if len(parent) == len(mine) else times["parent"].iloc[0])
+        arrivals, volume = (_arrivals(parent["arrival"], origin, horizon, set(closed), change) if window is None else
+                            _period_arrivals(parent["arrival"], origin, horizon, set(closed), change, window))
+        if len(parent) > len(mine):
+            arrivals = _thinned(arrivals, len(mine) / len(parent))
         segments[seg] = {"arrivals": arrivals,
                          "journey": _journey(first, own, ref, steps.get(group)),
                          "expectation": max(_round(float(times["cycle"].median())), 0.01)}
         model.segments[seg] = {"first": first, "group": times["variant"].iloc[0], "flow": own, "cases": len(mine),
                                "cycle_median": float(times["cycle"].median()),
                                "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9)),
-                               "volume": volume}
+                               "volume": volume, "parent": times["parent"].iloc[0],
+                               "share": (len(mine), len(parent)) if len(parent) > len(mine) else None}
     return segments
 
 
@@ -402,6 +422,25 @@ def _wait_periods(frame, idle, cases, origin, horizon) -> tuple[dict, dict]:
         for s, a, b in zip(test.starts, bounds, bounds[1:]):
             windows[_period_group(variant, s)] = (a, b)
     return windows, tests
+
+
+def _wait_classes(frame, idle, cases, needs) -> dict:
+    """Each group's test of whether its cases' unexplained waits are independent (``wait_classes``); where they are
+    not and its cases fall in several classes, ``cases["group"]`` becomes its class's, ``"<group> waiting <median
+    total> h"``; ``cases["parent"]`` keeps the group.  Returns {group: its test}."""
+    cases["parent"] = cases["group"]
+    counted = ~frame["activity"].isin(_starters(frame, needs)).to_numpy()
+    delay = _delays(frame, idle)
+    tests = {}
+    for group, mine in cases.groupby("parent"):
+        rows = frame["case"].isin(mine.index).to_numpy() & counted
+        code = pd.Categorical(frame["case"][rows], categories=mine.index).codes
+        totals = pd.Series(np.bincount(code, weights=delay[rows], minlength=len(mine)), index=mine.index)
+        tests[group] = test = wait_classes.test(totals, code, pd.factorize(frame["activity"][rows])[0], delay[rows])
+        if len(test.bounds) > 1:
+            for _k, members in totals.groupby(wait_classes.class_of(totals, test.bounds)):
+                cases.loc[members.index, "group"] = f"{group} waiting {_round(float(members.median()), 3):g} h".strip()
+    return tests
 
 
 def _visit_states(frame, flow, cases, work, services, ids):
@@ -451,6 +490,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     frame, flow, repeat, tests = _visit_states(frame, flow, cases, work, services, ids)
     cases["variant"] = cases["group"]
     periods, drifts = _wait_periods(frame, idle, cases, origin, horizon)
+    classes = _wait_classes(frame, idle, cases, flow.needs)
     ref = ids.__getitem__
     looped = {act for act, _k in repeat.values()}  # their first visits carry the log's name too
     needs = _acyclic_needs(flow.needs)
@@ -476,6 +516,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     for facts in model.segments.values():
         facts["visits"] = tests.get((facts["first"], facts["group"]))
         facts["wait_periods"] = drifts.get(facts["group"])
+        facts["wait_classes"] = classes.get(facts["parent"])
     model.scenario = {
         "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
         "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},

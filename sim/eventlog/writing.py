@@ -16,6 +16,7 @@ from orgsim.eventlog.fitting import UNLIMITED_HEADS, FittedModel
 from orgsim.eventlog.hours import MOVED_SHARE, OPEN_SHARE
 from orgsim.eventlog.visits import MIN_CASES
 from orgsim.eventlog.volumes import ALPHA
+from orgsim.eventlog.wait_classes import PERMUTATIONS
 from orgsim.eventlog.wait_periods import MIN_CASES as PERIOD_CASES
 from orgsim.execution.atomic import write_text
 from orgsim.scenario.loader import parse_text, validate_mapping
@@ -146,14 +147,17 @@ def _segment_lines(model: FittedModel, name: str, spec: dict) -> list[str]:
     group = (f"; {facts['group']}: {json.dumps(variants.activity)} "
              + ("at least" if facts["group"] == "repeated" else "fewer than") + f" {variants.passes} times; medians "
              + ", ".join(f"{g} {_hours(m)}" for g, m in variants.medians.items())) if facts.get("group") else ""
+    share = facts.get("share")
     lines = [f"  {name}:  # cases that start with {json.dumps(facts['first'])}{group}: {facts['cases']}",
              "    arrivals:",
              "      # arrivals per hour in each hour of the week: cases arriving in it / its hours in the span "
-             "(holidays out); 0 in hours not listed",
+             "(holidays out); 0 in hours not listed"
+             + (f"; of its group's {share[1]} cases, times {share[0]}/{share[1]}, this class's share" if share else ""),
              f"      rate: {flow(spec['arrivals']['rate'])}" + _rate_comment(facts.get("volume")),
              *_change_lines(spec["arrivals"], facts.get("volume")),
              *_visit_lines(facts.get("visits")),
              *_period_lines(facts.get("wait_periods")),
+             *_class_lines(facts.get("wait_classes")),
              "    journey:  # directly-follows: each share = moves / visits of the step; the rest of a step's cases end there"]
     for step in spec["journey"]:
         if step["service"] not in ids:
@@ -194,6 +198,23 @@ def _period_lines(test) -> list[str]:
         return [head + (": one period" if test.p >= ALPHA else f": rejected at {ALPHA}, but no month boundary with "
                         f"{PERIOD_CASES} cases on each side splits them at that level: one period")]
     return [head + f": rejected at {ALPHA}, periods from {', '.join(test.starts)} (at least {PERIOD_CASES} cases each)"]
+
+
+def _class_lines(test) -> list[str]:
+    """What the test of a group's unexplained waits being independent (``wait_classes``) found, as comments."""
+    if test is None:
+        return []
+    head = (f"    # unexplained wait per case (leaving out waits before its first activity and parallel work): spread of "
+            f"log(1 + total) {test.spread:.3g}, {test.shuffled:.3g} with each activity's waits shuffled among the "
+            f"group's {test.cases} cases ({PERMUTATIONS} shuffles), p {test.p:.2g}")
+    if not test.dependent:
+        return [head + ": independent, one law per activity for the group"]
+    if len(test.bounds) == 1:
+        return [head + f": rejected at {ALPHA}, but no cut into classes of at least {PERIOD_CASES} cases lowers the "
+                "BIC: one class"]
+    cuts = ", ".join(_hours(b) for b in test.bounds[:-1])
+    return [head + f": rejected at {ALPHA}; classes by total cut at {cuts} (each cut lowers the BIC), each with its "
+            "own routing and wait laws"]
 
 
 def _moved(change) -> str:
