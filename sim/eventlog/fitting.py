@@ -436,7 +436,7 @@ def _wait_classes(frame, idle, cases, needs) -> dict:
         rows = frame["case"].isin(mine.index).to_numpy() & counted
         code = pd.Categorical(frame["case"][rows], categories=mine.index).codes
         totals = pd.Series(np.bincount(code, weights=delay[rows], minlength=len(mine)), index=mine.index)
-        tests[group] = test = wait_classes.test(totals, code, pd.factorize(frame["activity"][rows])[0], delay[rows])
+        tests[group] = test = wait_classes.classify(totals, code, pd.factorize(frame["activity"][rows])[0], delay[rows])
         if len(test.bounds) > 1:
             for _k, members in totals.groupby(wait_classes.class_of(totals, test.bounds)):
                 cases.loc[members.index, "group"] = f"{group} waiting {_round(float(members.median()), 3):g} h".strip()

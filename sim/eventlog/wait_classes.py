@@ -10,10 +10,12 @@ visit*), per group of cases (variant group and period):
 
 * a case's *total* is the sum of its delays that no queue explains, except those before the activities that
   start a case or are parallel work (they are needs of their service, the same for every group);
-* the waits are not independent when the spread of the totals, the variance of log(1 + total), differs
-  from its spread when each activity's delays are shuffled among the group's events of that activity
-  (which keeps every activity's delays and every case's route, and makes a case's delays independent):
-  ``PERMUTATIONS`` seeded shuffles, two-sided p below ``ALPHA``;
+* the waits are not independent when the totals' distribution differs from the one independent waits give:
+  shuffling each activity's delays among the group's events of that activity keeps every activity's delays
+  and every case's route and makes a case's delays independent; the Cramer-von Mises distance of the
+  observed totals from all the shuffles' totals is compared with each shuffle's own distance from them
+  (``PERMUTATIONS`` seeded shuffles; p = the share at least as far, below ``ALPHA``).  It sees cases slow at
+  every visit (too many long totals) and a total shared out over the visits (too few short and long ones);
 * only then, the group's cases fall in *classes* by total: of the cuts of log(1 + total) that leave at least
   ``MIN_CASES`` cases on each side, the one with the smallest within-side variance is kept when the
   two-part mixture (each part the best family fitted to its side's totals, weighted by its share of the
@@ -34,47 +36,53 @@ from orgsim.eventlog.families import Fit, fit_all
 from orgsim.eventlog.volumes import ALPHA
 from orgsim.eventlog.wait_periods import MIN_CASES
 
-PERMUTATIONS = 4999  # the smallest two-sided p is 2/5000 = 0.0004: below ALPHA, so the test can reject
+PERMUTATIONS = 4999  # the smallest p is 1/5000: well below ALPHA
 SEED = 0  # the shuffles are seeded: the same log fits to the same scenario
 
 
 @dataclass(frozen=True)
 class ClassTest:
-    """The group's cases, the observed spread of log(1 + total), its median over the shuffles, the two-sided p,
-    and, when the waits are not independent, the classes' upper bounds of total (hours; the last is infinite)."""
+    """The group's cases, the Cramer-von Mises distance of their totals from the shuffled totals, its median over the
+    shuffles, the p, and, when the waits are not independent, the classes' upper bounds of total (hours; the last is
+    infinite)."""
 
     cases: int
-    spread: float
+    distance: float
     shuffled: float
     p: float
     bounds: tuple[float, ...] = ()
 
     @property
     def dependent(self) -> bool:
-        return self.p < ALPHA
+        return bool(self.p < ALPHA)
 
 
-def _spread(totals: np.ndarray) -> float:
-    return float(np.var(np.log1p(totals)))
+def _cramer_von_mises(samples: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Each row of *samples*' Cramer-von Mises distance from the sorted *reference*: sum over its sorted values of
+    (F_ref(x_i) - (2i - 1) / 2n)^2, plus 1 / 12n."""
+    n = samples.shape[1]
+    at = np.searchsorted(reference, np.sort(samples, axis=1), side="right") / len(reference)
+    return ((at - (2 * np.arange(1, n + 1) - 1) / (2 * n)) ** 2).sum(axis=1) + 1 / (12 * n)
 
 
 def independence(case: np.ndarray, activity: np.ndarray, delay: np.ndarray, n: int) -> tuple[float, float, float]:
-    """The spread of the *n* cases' totals (*case*: each event's code, 0..n-1), its median over shuffles of each
-    activity's delays among its events, and the two-sided permutation p (``PERMUTATIONS`` shuffles, seeded)."""
-    observed = _spread(np.bincount(case, weights=delay, minlength=n))
+    """The Cramer-von Mises distance of the *n* cases' totals (*case*: each event's code, 0..n-1) from their totals
+    under shuffles of each activity's delays among its events, its median over the shuffles, and the p
+    (``PERMUTATIONS`` shuffles, seeded)."""
+    observed = np.bincount(case, weights=delay, minlength=n)
     rng = np.random.default_rng(SEED)
     order = np.argsort(activity, kind="stable")
     block = activity[order]
-    shuffled = np.empty(PERMUTATIONS)
+    shuffled = np.empty((PERMUTATIONS, n))
     for i in range(PERMUTATIONS):
         within = order[np.lexsort((rng.random(len(order)), block))]  # a random order inside each activity's block
         moved = np.empty_like(delay)
         moved[order] = delay[within]
-        shuffled[i] = _spread(np.bincount(case, weights=moved, minlength=n))
-    middle = float(np.median(shuffled))
-    upper = (1 + np.count_nonzero(shuffled >= observed)) / (PERMUTATIONS + 1)
-    lower = (1 + np.count_nonzero(shuffled <= observed)) / (PERMUTATIONS + 1)
-    return observed, middle, min(1.0, 2 * min(upper, lower))
+        shuffled[i] = np.bincount(case, weights=moved, minlength=n)
+    reference = np.sort(shuffled, axis=None)
+    distance = float(_cramer_von_mises(observed[None, :], reference)[0])
+    null = _cramer_von_mises(shuffled, reference)
+    return distance, float(np.median(null)), (1 + np.count_nonzero(null >= distance)) / (PERMUTATIONS + 1)
 
 
 def _density(fits: list[Fit]) -> Fit | None:
@@ -120,14 +128,14 @@ def classes(totals: np.ndarray) -> tuple[float, ...]:
     return (*(b for b in classes(x[:k]) if b < bound), bound, *classes(x[k:]))
 
 
-def test(totals: pd.Series, case: np.ndarray, activity: np.ndarray, delay: np.ndarray) -> ClassTest:
+def classify(totals: pd.Series, case: np.ndarray, activity: np.ndarray, delay: np.ndarray) -> ClassTest:
     """The rules (module docstring) for one group: *totals* by case, *case* codes into it and *activity* codes per
     event, *delay* per event (hours)."""
-    spread, shuffled, p = independence(case, activity, delay, len(totals))
-    found = ClassTest(len(totals), spread, shuffled, p)
+    distance, shuffled, p = independence(case, activity, delay, len(totals))
+    found = ClassTest(len(totals), distance, shuffled, p)
     if not found.dependent:
         return found
-    return ClassTest(len(totals), spread, shuffled, p, classes(totals.to_numpy()))
+    return ClassTest(len(totals), distance, shuffled, p, classes(totals.to_numpy()))
 
 
 def class_of(totals: pd.Series, bounds: tuple[float, ...]) -> pd.Series:

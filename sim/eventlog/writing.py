@@ -204,9 +204,9 @@ def _class_lines(test) -> list[str]:
     """What the test of a group's unexplained waits being independent (``wait_classes``) found, as comments."""
     if test is None:
         return []
-    head = (f"    # unexplained wait per case (leaving out waits before its first activity and parallel work): spread of "
-            f"log(1 + total) {test.spread:.3g}, {test.shuffled:.3g} with each activity's waits shuffled among the "
-            f"group's {test.cases} cases ({PERMUTATIONS} shuffles), p {test.p:.2g}")
+    head = (f"    # unexplained wait per case (leaving out waits before its first activity and parallel work), against "
+            f"{PERMUTATIONS} shuffles of each activity's waits among the group's {test.cases} cases: Cramer-von Mises "
+            f"{test.distance:.3g} (shuffles' median {test.shuffled:.3g}), p {test.p:.2g}")
     if not test.dependent:
         return [head + ": independent, one law per activity for the group"]
     if len(test.bounds) == 1:

@@ -65,6 +65,13 @@ def test_noise_floor_is_the_median_over_the_splits_split_by_case_makes():
     for name in ("cycle_time_distribution", "circadian_event_distribution"):
         assert floor[name] == pytest.approx(statistics.median(run[name] for run in each))
     assert len({run["cycle_time_distribution"] for run in each}) > 1  # the splits differ: the median is no accident
+    # a split's floor is the larger of that median and its own halves' distance
+    for seed in (0, 1, 7):
+        first, second = split_by_case(EventLog(frame=six, path="six"), 0.5, seed)
+        own = distances(first.frame, second.frame)
+        for name, value in noise_floor(six, splits=5, seed=seed).items():
+            assert value == pytest.approx(max(floor[name], own[name]))
+    assert any(noise_floor(six, splits=5, seed=s) != floor for s in range(5))  # some split's halves lie further apart
 
 
 def test_kpis_by_hand():

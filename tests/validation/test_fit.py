@@ -23,6 +23,8 @@ import yaml
 import orgsim
 from orgsim.eventlog import read_log
 from orgsim.eventlog.fitting import fit_log
+from orgsim.eventlog.volumes import ALPHA
+from orgsim.eventlog.wait_periods import MIN_CASES
 from orgsim.scenario.loader import validate_mapping
 from orgsim.scenario.schema import DISTRIBUTIONS
 
@@ -80,25 +82,28 @@ def one_review(rng) -> list[str]:
     return ["Register", "Review", "Close"] if rng.random() < P_REVIEW else ["Register", "Close"]
 
 
-def known_log(seed: int = 1, hours=office_hours, rate=constant, paths=one_review, reply=None) -> pd.DataFrame:
-    """The known process's log; with *reply* (the case's arrival day -> mean hours), `Close` is enabled only after
-    an exponential reply of that mean (wall clock, an `enabled_time` column): a wait no queue explains."""
+def known_log(seed: int = 1, hours=office_hours, rate=constant, paths=one_review, reply=None, replied=("Close",),
+              slow=None) -> pd.DataFrame:
+    """The known process's log; with *reply* (the case's arrival day -> mean hours), each activity in *replied* is
+    enabled only after an exponential reply of that mean (wall clock, an `enabled_time` column): a wait no queue
+    explains.  With *slow* (share, factor), that share of the cases waits factor times longer at every reply."""
     rng = np.random.default_rng(seed)
     free = {team: np.zeros(n) for team, n in HEADS.items()}
     rows = []
     for case, t in enumerate(_arrivals(rng, hours, rate)):
         path, day = paths(rng), int(t // 24)
+        factor = slow[1] if slow and rng.random() < slow[0] else 1.0
         for act in path:
             team = TEAMS[act]
             who = int(np.argmin(free[team]))
-            replied = reply is not None and act == "Close"
-            if replied:  # a desk person at random closes it once enabled: this generator books people case by case,
-                t += rng.exponential(reply(day))  # and a Close days ahead would hold them up for later cases
+            waited = reply is not None and act in replied
+            if waited:  # a desk person at random closes it once enabled: this generator books people case by case,
+                t += rng.exponential(reply(day) * factor)  # and a Close days ahead would hold them up for later cases
                 who = int(rng.integers(HEADS[team]))
             enabled = t
-            start = _next_open(t if replied else max(t, free[team][who]), hours)
+            start = _next_open(t if waited else max(t, free[team][who]), hours)
             t = _finish(start, rng.exponential(MEANS[act]), hours)
-            free[team][who] = free[team][who] if replied else t
+            free[team][who] = free[team][who] if waited else t
             rows.append((f"c{case}", act, f"{team}-{who}", team, ORIGIN + pd.Timedelta(hours=start), ORIGIN + pd.Timedelta(hours=t),
                          ORIGIN + pd.Timedelta(hours=enabled)))
     frame = pd.DataFrame(rows, columns=["case_id", "activity", "resource", "role", "start_time", "end_time", "enabled_time"])
@@ -319,3 +324,40 @@ def test_waits_of_one_law_all_span_stay_one_segment(tmp_path):
     model = fit_log(read_log(path))
     assert list(model.scenario["segments"]) == ["cases"]
     assert model.segments["cases"]["wait_periods"].p > 1e-3
+
+
+def every_review(rng) -> list[str]:
+    return ["Register", "Review", "Close"]
+
+
+def test_cases_slow_at_every_reply_are_a_wait_class_of_their_own(tmp_path):
+    # a fifth of the cases wait 30 times longer (120 h against 4 h on average) before both Review and Close
+    path = tmp_path / "slow.csv"
+    known_log(paths=every_review, reply=lambda day: 4.0, replied=("Review", "Close"), slow=(0.2, 30.0)).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    segments = model.scenario["segments"]
+    test = next(iter(model.segments.values()))["wait_classes"]
+    assert test.p < ALPHA and len(test.bounds) >= 2
+    assert len(segments) == len(test.bounds) and all(f["cases"] >= MIN_CASES for f in model.segments.values())
+    slowest = max(model.segments, key=lambda s: model.segments[s]["cycle_median"])
+    share = model.segments[slowest]["cases"] / model.cases
+    assert 0.15 < share < 0.25  # a fifth, within 2.5 standard errors of a share of about 1,900 cases
+    # Poisson thinning: every class's table is its share of the cases times one table (rates rounded to 4 digits)
+    tables = [pd.Series(spec["arrivals"]["rate"]) / (model.segments[name]["cases"] / model.cases)
+              for name, spec in segments.items()]
+    assert all(t.index.equals(tables[0].index) and np.allclose(t, tables[0], rtol=1e-3) for t in tables)
+    # and that table holds every case: RATE an open hour, 40 open hours a week
+    assert tables[0].sum() == pytest.approx(RATE * 40, rel=0.1)
+    # each class's reply laws from its own cases: the slow class's wait before Close is far the longest
+    waits = {model.notes["labels"][f"waits.{s}"]: model.services[model.notes["labels"][f"waits.{s}"]].wall_mean
+             for s in model.scenario["departments"]["waits"]["services"] if "close" in s}
+    assert max(waits.values()) > 10 * min(waits.values())
+    validate_mapping(model.scenario)
+
+
+def test_cases_whose_replies_are_independent_stay_one_segment(tmp_path):
+    path = tmp_path / "even.csv"
+    known_log(paths=every_review, reply=lambda day: 4.0, replied=("Review", "Close")).to_csv(path, index=False)
+    model = fit_log(read_log(path))
+    assert list(model.scenario["segments"]) == ["cases"]
+    assert model.segments["cases"]["wait_classes"].p > ALPHA
