@@ -67,13 +67,12 @@ def _uniform(x: np.ndarray) -> tuple[dict, object, int]:
 
 def _triangular(x: np.ndarray) -> tuple[dict, object, int]:
     low, high = float(x.min()), float(x.max())
-    best = None
-    for mode in np.quantile(x, np.linspace(0.0, 1.0, 41)):  # the mode's MLE lies at a sample point: search a grid of them
-        law = stats.triang((mode - low) / (high - low), loc=low, scale=high - low)
-        ll = float(law.logpdf(x).sum())
-        if best is None or ll > best[0]:
-            best = (ll, {"dist": "triangular", "low": low, "mode": float(mode), "high": high}, law)
-    return best[1], best[2], 3
+    modes = np.quantile(x, np.linspace(0.0, 1.0, 41))  # the mode's MLE lies at a sample point: search a grid of them
+    shapes = (modes - low) / (high - low)
+    ll = stats.triang.logpdf(x[:, None], shapes[None, :], loc=low, scale=high - low).sum(axis=0)  # one column a mode
+    best = int(np.argmax(ll))  # the first of equals, as a search in grid order keeps it
+    law = stats.triang(shapes[best], loc=low, scale=high - low)
+    return {"dist": "triangular", "low": low, "mode": float(modes[best]), "high": high}, law, 3
 
 
 FAMILIES = (_exponential, _gamma, _lognormal, _erlang, _uniform, _triangular)
