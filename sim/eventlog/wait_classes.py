@@ -16,10 +16,11 @@ visit*), per group of cases (variant group and period):
   observed totals from all the shuffles' totals is compared with each shuffle's own distance from them
   (``PERMUTATIONS`` seeded shuffles; p = the share at least as far, below ``ALPHA``).  It sees cases slow at
   every visit (too many long totals) and a total shared out over the visits (too few short and long ones);
-* only then, the group's cases fall in *classes* by total: of the cuts of log(1 + total) that leave at least
-  ``MIN_CASES`` cases on each side, the one with the smallest within-side variance is kept when the
-  two-part mixture (each part the best family fitted to its side's totals, weighted by its share of the
-  cases) has a lower BIC than the best single family; each side is split again by the same rule;
+* only then, the group's cases fall in *classes* by total.  Two cuts are candidates, each leaving at least
+  ``MIN_CASES`` cases a side: the one with the smallest within-side variance of the totals and the one with
+  the smallest within-side variance of log(1 + total).  Of the two, the one whose two-part mixture (each
+  part the best family fitted to its side's totals, weighted by its share of the cases) has the lower BIC
+  is kept when that is below the best single family's; each side is split again by the same rule;
 * each class is a group of its own: its own routing and unexplained-wait laws from its own cases (as a
   variant group's), and its share of the group's arrivals (Poisson thinning of the group's table).
 """
@@ -95,27 +96,40 @@ def _bic(fit: Fit, n: int) -> float:
     return parameters * math.log(n) - 2 * fit.loglik
 
 
-def _cut(totals: np.ndarray) -> int | None:
-    """Where the sorted *totals* split in two (the first index of the upper side), or None: the cut of
-    log(1 + total) with the smallest within-side variance, at least ``MIN_CASES`` a side, kept when the
-    two-part mixture's BIC is below the best single family's."""
-    x = np.sort(totals)
-    n = len(x)
-    if n < 2 * MIN_CASES:
-        return None
-    logs = np.log1p(x)
+def _least_within(values: np.ndarray) -> int:
+    """The cut of the sorted *values* (first index of the upper side) with the smallest within-side variance,
+    at least ``MIN_CASES`` a side."""
+    n = len(values)
     cuts = range(MIN_CASES, n - MIN_CASES + 1)
-    within = [np.var(logs[:k]) * k + np.var(logs[k:]) * (n - k) for k in cuts]
-    k = cuts[int(np.argmin(within))]
-    one = _density(fit_all(x))
+    return cuts[int(np.argmin([np.var(values[:k]) * k + np.var(values[k:]) * (n - k) for k in cuts]))]
+
+
+def _mixture_bic(x: np.ndarray, k: int) -> float:
+    """The BIC of the two-part mixture of sorted *x* cut at *k*: each part the best family with a density fitted to
+    its side, weighted by its side's share (inf when a side has no density)."""
+    n = len(x)
     low, high = _density(fit_all(x[:k])), _density(fit_all(x[k:]))
-    if one is None or low is None or high is None:
-        return None
+    if low is None or high is None:
+        return math.inf
     floored = np.maximum(x, 1.0 / 3600.0)
     with np.errstate(divide="ignore"):
         mixed = np.log(k / n * low.law.pdf(floored) + (n - k) / n * high.law.pdf(floored)).sum()
     parameters = (low.aic + 2 * low.loglik + high.aic + 2 * high.loglik) / 2 + 1
-    return k if parameters * math.log(n) - 2 * mixed < _bic(one, n) else None
+    return parameters * math.log(n) - 2 * mixed
+
+
+def _cut(x: np.ndarray) -> int | None:
+    """Where the sorted totals *x* split in two (the first index of the upper side), or None.  The candidates are
+    the cuts with the smallest within-side variance of the totals and of log(1 + total) (hours: a long tail and a
+    spike of short totals each mislead one of them), at least ``MIN_CASES`` a side; the one whose two-part mixture
+    has the lower BIC is kept when that is below the best single family's."""
+    n = len(x)
+    one = _density(fit_all(x))
+    if n < 2 * MIN_CASES or one is None:
+        return None
+    k, bic = min(((k, _mixture_bic(x, k)) for k in sorted({_least_within(x), _least_within(np.log1p(x))})),
+                 key=lambda kb: kb[1])
+    return k if bic < _bic(one, n) else None
 
 
 def classes(totals: np.ndarray) -> tuple[float, ...]:
