@@ -286,7 +286,7 @@ def _delays(frame: pd.DataFrame, idle: np.ndarray) -> np.ndarray:
     return gap + np.maximum(idle, 0.0)
 
 
-def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
+def _waits(frame: pd.DataFrame, idle: np.ndarray, delay: np.ndarray | None = None) -> dict:
     """Per activity: the positive delays before its events that no queue explains.
 
     A delay is the wait from the end of the case's earlier work to the event's enabling (a timer,
@@ -295,7 +295,7 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
     fewer than ``visits.MIN_WAITS`` positive delays of its own takes its law from all visits of its activity
     (column ``logged``), its share from its own.  Returns {activity: (events, positive delays, the law's sample)}.
     """
-    delay = _delays(frame, idle)
+    delay = _delays(frame, idle) if delay is None else delay
     logged = frame["logged"].to_numpy() if "logged" in frame else frame["activity"].to_numpy()
     out = {}
     for act, idx in frame.groupby("activity").indices.items():
@@ -309,15 +309,18 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray) -> dict:
     return out
 
 
-def _wait_service(departments, delay, model, labels, act, positive, tag, taken, own=None) -> str:
+def _wait_service(departments, delay, model, labels, act, positive, tag, taken, own=None, toward=None) -> str:
     """Add the `waits` department's service for the delays before *act* (of the *tag* cases), fitted to *positive*
-    (*own* of them its own when the law is pooled over an activity's visits); returns its reference."""
+    (*own* of them its own when the law is pooled over an activity's visits; drawn *toward* their mean by that
+    factor, ``wait_classes.shrink``); returns its reference."""
     sname = discovery.identifier(f"before {act}" + (f" {tag}" if tag else ""), taken)
     fits = fit_all(positive)
     departments.setdefault(delay, {"headcount": UNLIMITED_HEADS, "services": {}})["services"][sname] = {"time": fits[0].dist}
     label = f"wait before {act}" + (f" ({tag} cases)" if tag else "")
     if own is not None and own != len(positive):
         label += f", {own} own; law from all its visits'"
+    if toward is not None and toward < 1:
+        label += f"; drawn toward their mean by {toward:.2g} so that its class's totals keep their spread"
     model.services[label] = ServiceFit(label, len(positive), float(positive.mean()), float(positive.mean()), fits)
     labels[f"{delay}.{sname}"] = label
     return f"{delay}.{sname}"
@@ -329,20 +332,39 @@ def _starters(frame: pd.DataFrame, needs: dict) -> set:
     return set(frame.groupby("case", sort=False)["activity"].first()) | set(needs) | {a for n in needs.values() for a in n}
 
 
-def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> dict:
+def _drawn_in(frame, idle, cases, starters, dependent) -> np.ndarray:
+    """Per event, its delay (``_delays``), drawn toward its activity's mean in each class of *dependent* (its
+    factor, ``wait_classes.shrink``, written into *dependent*); delays before *starters* as they are."""
+    late = _delays(frame, idle)
+    counted = ~frame["activity"].isin(starters).to_numpy()
+    for g in dependent:
+        rows = frame["case"].map(cases["group"]).eq(g).to_numpy() & counted
+        if not rows.any():
+            continue
+        code = pd.factorize(frame["case"][rows])[0]
+        act = pd.factorize(frame["activity"][rows])[0]
+        dependent[g] = wait_classes.shrink(code, act, late[rows], int(code.max()) + 1, MIN_WAIT)
+        late[rows] = wait_classes.shrunk(act, late[rows], MIN_WAIT, dependent[g])
+    return late
+
+
+def _add_waits(frame, idle, cases, needs, departments, model, labels, ref, dependent) -> dict:
     """The delays no queue explains, as `waits` services: a need of the activity's service (fires on every visit)
     for one group of cases, and for activities that start a case, are parallel work (no step to route through) or
     join it (the need waits alongside the parallel work, as it always has);
-    else, when the cases fall in variant groups (``variants``), a wait step per group.
+    else, when the cases fall in variant groups (``variants``), a wait step per group.  In a class of cases whose
+    waits hang together (*dependent*, ``wait_classes``) the delays are drawn toward their means first.
     Returns {group: {activity: (wait service, share of its events)}}."""
     taken: set[str] = set()
     delay = discovery.identifier("waits", set(departments))
     groups = sorted(set(cases["group"]))
     starters = _starters(frame, needs)
+    late = _drawn_in(frame, idle, cases, starters, dependent)
     steps: dict = {g: {} for g in groups}
-    for act, (n, k, positive) in sorted(_waits(frame, idle).items()):
+    for act, (n, k, positive) in sorted(_waits(frame, idle, late).items()):
         if len(groups) == 1 or act in starters:
-            wait = _wait_service(departments, delay, model, labels, act, positive, "", taken, k)
+            wait = _wait_service(departments, delay, model, labels, act, positive, "", taken, k,
+                                 None if act in starters else dependent.get(groups[0]))
             dname, svc_name = ref(act).split(".")
             departments[dname]["services"][svc_name].setdefault("needs", []).append(
                 {"service": wait, "probability": min(1.0, _round(k / n))})
@@ -350,10 +372,10 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref) -> di
         return steps
     for g in groups:
         mask = frame["case"].map(cases["group"]).eq(g).to_numpy()
-        for act, (n, k, positive) in sorted(_waits(frame[mask], idle[mask]).items()):
+        for act, (n, k, positive) in sorted(_waits(frame[mask], idle[mask], late[mask]).items()):
             if act not in starters:
-                steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken, k),
-                                 min(1.0, _round(k / n)))
+                steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken, k,
+                                               dependent.get(g)), min(1.0, _round(k / n)))
     return steps
 
 
@@ -394,7 +416,7 @@ def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, m
         model.segments[seg] = {"first": first, "group": times["variant"].iloc[0], "flow": own, "cases": len(mine),
                                "cycle_median": float(times["cycle"].median()),
                                "cycle_mean": float(times["cycle"].mean()), "cycle_p90": float(times["cycle"].quantile(0.9)),
-                               "volume": volume, "parent": times["parent"].iloc[0],
+                               "volume": volume, "parent": times["parent"].iloc[0], "class": group,
                                "share": (len(mine), len(parent)) if len(parent) > len(mine) else None}
     return segments
 
@@ -511,12 +533,14 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
             spec["calendar"] = dname
         departments[dname] = {**spec, "services": svc}
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
-    steps = _add_waits(frame, idle, cases, flow.needs, departments, model, labels, ref)
+    dependent = {g: None for g, parent in zip(cases["group"], cases["parent"]) if classes[parent].dependent}
+    steps = _add_waits(frame, idle, cases, flow.needs, departments, model, labels, ref, dependent)
     segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model, periods)
     for facts in model.segments.values():
         facts["visits"] = tests.get((facts["first"], facts["group"]))
         facts["wait_periods"] = drifts.get(facts["group"])
         facts["wait_classes"] = classes.get(facts["parent"])
+        facts["shrink"] = dependent.get(facts["class"])
     model.scenario = {
         "name": name or f"fitted from {log.path.rsplit('/', 1)[-1]}", "time_unit": "hour", "horizon": float(horizon),
         "warmup": 0.0, "period": min(PERIOD, float(horizon)), "clock": {"start": origin.strftime("%Y-%m-%d %H:%M")},

@@ -1,4 +1,5 @@
-"""Cases that wait long at every visit: a group's cases split into classes by their whole unexplained wait.
+"""Cases that wait long at every visit: a group's cases split into classes by their whole unexplained wait, and
+each class's waits drawn toward their means when independent draws would spread its totals too wide.
 
 The fitter draws a group's unexplained waits (``fitting._waits``) afresh before every activity, from one law
 per activity fitted on all the group's cases.  That is right when a case's waits are independent of each
@@ -22,7 +23,13 @@ visit*), per group of cases (variant group and period):
   part the best family fitted to its side's totals, weighted by its share of the cases) has the lower BIC
   is kept when that is below the best single family's; each side is split again by the same rule;
 * each class is a group of its own: its own routing and unexplained-wait laws from its own cases (as a
-  variant group's), and its share of the group's arrivals (Poisson thinning of the group's table).
+  variant group's), and its share of the group's arrivals (Poisson thinning of the group's table);
+* a class's waits may still hang together: the purchasing log's long cases wait about 1,900 h in all
+  however the wait falls over their visits, and independent draws spread that total over 1,000-3,000 h.
+  So before its laws are fitted, each activity's positive delays in the class are drawn toward their mean
+  by one factor s in [0, 1] (``shrink``), the largest that lets independent draws along the class's own
+  routes give its totals no more than their observed variance; each activity's mean and share that waits
+  are kept.
 """
 
 from __future__ import annotations
@@ -155,3 +162,35 @@ def classify(totals: pd.Series, case: np.ndarray, activity: np.ndarray, delay: n
 def class_of(totals: pd.Series, bounds: tuple[float, ...]) -> pd.Series:
     """Each case's class: the index of the first bound at or above its total."""
     return pd.Series(np.searchsorted(np.asarray(bounds), totals.to_numpy(), side="left"), index=totals.index)
+
+
+def shrink(case: np.ndarray, activity: np.ndarray, delay: np.ndarray, n: int, floor: float) -> float:
+    """The factor s in [0, 1] by which each activity's delays over *floor* are drawn toward their mean, so that
+    independent draws along the *n* cases' own routes give their totals the observed variance (1: the draws are
+    not too wide).  A delay is a draw that is positive with the activity's share p of its events, and then has its
+    positives' mean m and variance v: a case's total has the variance of sum(n_a p m) over the cases plus the mean
+    of sum(n_a (p (1 - p) m^2 + s^2 p v)), n_a its events of activity a; s^2 solves that equal to the observed."""
+    acts = int(activity.max()) + 1
+    counts = np.bincount(case.astype(np.int64) * acts + activity, minlength=n * acts).reshape(n, acts).astype(float)
+    positive = delay > floor
+    events = np.bincount(activity, minlength=acts)
+    share = np.divide(np.bincount(activity, weights=positive, minlength=acts), events, out=np.zeros(acts), where=events > 0)
+    many = np.bincount(activity[positive], minlength=acts)
+    mean = np.divide(np.bincount(activity[positive], weights=delay[positive], minlength=acts), many,
+                     out=np.zeros(acts), where=many > 0)
+    square = np.divide(np.bincount(activity[positive], weights=delay[positive] ** 2, minlength=acts), many,
+                       out=np.zeros(acts), where=many > 0)
+    fixed = np.var(counts @ (share * mean)) + np.mean(counts @ (share * (1 - share) * mean**2))
+    spread = np.mean(counts @ (share * (square - mean**2)))
+    observed = np.var(np.bincount(case, weights=delay, minlength=n))
+    return 1.0 if spread <= 0 else round(math.sqrt(min(1.0, max(0.0, (observed - fixed) / spread))), 6)  # float dust
+
+
+def shrunk(activity: np.ndarray, delay: np.ndarray, floor: float, s: float) -> np.ndarray:
+    """*delay* with each activity's delays over *floor* drawn toward their mean by *s* (``shrink``)."""
+    positive = delay > floor
+    acts = int(activity.max()) + 1
+    many = np.bincount(activity[positive], minlength=acts)
+    mean = np.divide(np.bincount(activity[positive], weights=delay[positive], minlength=acts), many,
+                     out=np.zeros(acts), where=many > 0)
+    return np.where(positive, mean[activity] + s * (delay - mean[activity]), delay)

@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 
 from orgsim.eventlog.volumes import ALPHA
-from orgsim.eventlog.wait_classes import MIN_CASES, PERMUTATIONS, class_of, classes, classify, independence
+from orgsim.eventlog.wait_classes import (
+    MIN_CASES,
+    PERMUTATIONS,
+    class_of,
+    classes,
+    classify,
+    independence,
+    shrink,
+    shrunk,
+)
 
 
 def _events(delays: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,3 +90,40 @@ def test_the_groups_test_finds_classes_only_when_the_waits_are_not_independent()
         found = classify(totals, *_events(delays))
         assert found.cases == 100 and found.dependent is dependent
         assert (len(found.bounds) > 1) if dependent else found.bounds == ()
+
+
+def test_the_shrink_keeps_draws_that_already_give_the_observed_spread():
+    # one activity, delays 1 and 3: its positives' mean 2 and variance 1; the totals 1 and 3 have variance 1, what
+    # independent draws give: s = 1
+    assert shrink(*_events(np.array([[1.0], [3.0]])), 2, 0.0) == 1.0
+
+
+def test_a_total_shared_out_exactly_draws_the_waits_to_their_means():
+    # delays (1, 3) and (3, 1): totals 4 and 4, variance 0; independent draws give 1 + 1: s^2 = (0 - 0) / 2 = 0
+    assert shrink(*_events(np.array([[1.0, 3.0], [3.0, 1.0]])), 2, 0.0) == 0.0
+
+
+def test_the_shrink_by_hand():
+    # four cases, delays (1, 2.5), (3, 1.5), (1.5, 2), (2.5, 2): every delay positive, means 2 and 2, variances
+    # 0.625 and 0.125; the totals 3.5, 4.5, 3.5, 4.5 have variance 0.25 where independent draws give 0.75, and every
+    # case has the same route (no variance from it): s^2 = 0.25 / 0.75
+    delays = np.array([[1.0, 2.5], [3.0, 1.5], [1.5, 2.0], [2.5, 2.0]])
+    assert math.isclose(shrink(*_events(delays), 4, 0.0), math.sqrt(1 / 3), rel_tol=1e-5)  # to 6 decimals
+
+
+def test_independent_waits_are_hardly_shrunk():
+    rng = np.random.default_rng(7)
+    assert shrink(*_events(rng.lognormal(2.0, 1.0, (2000, 4))), 2000, 0.0) > 0.9
+
+
+def test_shrunk_delays_keep_each_activitys_mean_and_its_zeros():
+    rng = np.random.default_rng(8)
+    delays = np.where(rng.random((50, 3)) < 0.4, 0.0, rng.exponential(5.0, (50, 3)))
+    _, act, delay = _events(delays)
+    for s in (0.0, 0.3, 1.0):
+        moved = shrunk(act, delay, 0.0, s)
+        assert np.array_equal(moved == 0.0, delay == 0.0)
+        for a in range(3):
+            positive = (act == a) & (delay > 0)
+            assert math.isclose(moved[positive].mean(), delay[positive].mean())
+            assert math.isclose(moved[positive].std(), s * delay[positive].std(), abs_tol=1e-12)
