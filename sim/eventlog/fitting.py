@@ -286,8 +286,8 @@ def _delays(frame: pd.DataFrame, idle: np.ndarray) -> np.ndarray:
     return gap + np.maximum(idle, 0.0)
 
 
-def _waits(frame: pd.DataFrame, idle: np.ndarray, delay: np.ndarray | None = None) -> dict:
-    """Per activity: the positive delays before its events that no queue explains.
+def _waits(frame: pd.DataFrame, delay: np.ndarray) -> dict:
+    """Per activity: the positive delays before its events that no queue explains (*delay*, per event).
 
     A delay is the wait from the end of the case's earlier work to the event's enabling (a timer,
     a reply; only a log with enabled times has it) plus the working time the event then waited
@@ -295,7 +295,6 @@ def _waits(frame: pd.DataFrame, idle: np.ndarray, delay: np.ndarray | None = Non
     fewer than ``visits.MIN_WAITS`` positive delays of its own takes its law from all visits of its activity
     (column ``logged``), its share from its own.  Returns {activity: (events, positive delays, the law's sample)}.
     """
-    delay = _delays(frame, idle) if delay is None else delay
     logged = frame["logged"].to_numpy() if "logged" in frame else frame["activity"].to_numpy()
     out = {}
     for act, idx in frame.groupby("activity").indices.items():
@@ -332,10 +331,10 @@ def _starters(frame: pd.DataFrame, needs: dict) -> set:
     return set(frame.groupby("case", sort=False)["activity"].first()) | set(needs) | {a for n in needs.values() for a in n}
 
 
-def _drawn_in(frame, idle, cases, starters, dependent) -> np.ndarray:
-    """Per event, its delay (``_delays``), drawn toward its activity's mean in each class of *dependent* (its
+def _drawn_in(frame, delay, cases, starters, dependent) -> np.ndarray:
+    """Per event, its *delay* (``_delays``), drawn toward its activity's mean in each class of *dependent* (its
     factor, ``wait_classes.shrink``, written into *dependent*); delays before *starters* as they are."""
-    late = _delays(frame, idle)
+    late = delay.copy()
     counted = ~frame["activity"].isin(starters).to_numpy()
     for g in dependent:
         rows = frame["case"].map(cases["group"]).eq(g).to_numpy() & counted
@@ -348,20 +347,20 @@ def _drawn_in(frame, idle, cases, starters, dependent) -> np.ndarray:
     return late
 
 
-def _add_waits(frame, idle, cases, needs, departments, model, labels, ref, dependent) -> dict:
-    """The delays no queue explains, as `waits` services: a need of the activity's service (fires on every visit)
+def _add_waits(frame, delays, cases, needs, departments, model, labels, ref, dependent) -> dict:
+    """The *delays* no queue explains (per event), as `waits` services: a need of the activity's service (fires on every visit)
     for one group of cases, and for activities that start a case, are parallel work (no step to route through) or
     join it (the need waits alongside the parallel work, as it always has);
     else, when the cases fall in variant groups (``variants``), a wait step per group.  In a class of cases whose
     waits hang together (*dependent*, ``wait_classes``) the delays are drawn toward their means first.
     Returns {group: {activity: (wait service, share of its events)}}."""
     taken: set[str] = set()
+    late = _drawn_in(frame, delays, cases, _starters(frame, needs), dependent)
     delay = discovery.identifier("waits", set(departments))
     groups = sorted(set(cases["group"]))
     starters = _starters(frame, needs)
-    late = _drawn_in(frame, idle, cases, starters, dependent)
     steps: dict = {g: {} for g in groups}
-    for act, (n, k, positive) in sorted(_waits(frame, idle, late).items()):
+    for act, (n, k, positive) in sorted(_waits(frame, late).items()):
         if len(groups) == 1 or act in starters:
             wait = _wait_service(departments, delay, model, labels, act, positive, "", taken, k,
                                  None if act in starters else dependent.get(groups[0]))
@@ -372,7 +371,7 @@ def _add_waits(frame, idle, cases, needs, departments, model, labels, ref, depen
         return steps
     for g in groups:
         mask = frame["case"].map(cases["group"]).eq(g).to_numpy()
-        for act, (n, k, positive) in sorted(_waits(frame[mask], idle[mask], late[mask]).items()):
+        for act, (n, k, positive) in sorted(_waits(frame[mask], late[mask]).items()):
             if act not in starters:
                 steps[g][act] = (_wait_service(departments, delay, model, labels, act, positive, g, taken, k,
                                                dependent.get(g)), min(1.0, _round(k / n)))
@@ -405,7 +404,7 @@ def _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, m
         seg = discovery.identifier(f"{base} {group}".strip(), taken, limit=40)
         times = cases.loc[mine.index]
         parent = cases[(cases["parent"] == times["parent"].iloc[0]) & (keys["first"] == first)]
-        window = periods.get(parent["group"].iloc[0] if len(parent) == len(mine) else times["parent"].iloc[0])
+        window = periods.get(times["parent"].iloc[0])  # a class's period is its group's
         arrivals, volume = (_arrivals(parent["arrival"], origin, horizon, set(closed), change) if window is None else
                             _period_arrivals(parent["arrival"], origin, horizon, set(closed), change, window))
         if len(parent) > len(mine):
@@ -426,11 +425,11 @@ def _period_group(variant: str, month: str) -> str:
     return f"{variant} from {month.replace('-', '_')}".strip()
 
 
-def _wait_periods(frame, idle, cases, origin, horizon) -> tuple[dict, dict]:
+def _wait_periods(frame, delay, cases, origin, horizon) -> tuple[dict, dict]:
     """Each variant group's periods where its cases' unexplained waits drift with their arrival month
     (``wait_periods``): ``cases["group"]`` becomes ``"<group> from YYYY_MM"`` for each period; returns
     {group: (from, to)} of the periods and {variant group: its test}."""
-    wait = pd.Series(_delays(frame, idle), index=frame.index).groupby(frame["case"]).sum().reindex(cases.index)
+    wait = pd.Series(delay, index=frame.index).groupby(frame["case"]).sum().reindex(cases.index)
     end = origin + pd.Timedelta(hours=math.ceil(horizon))
     windows, tests = {}, {}
     for variant, mine in cases.groupby("variant"):
@@ -446,13 +445,12 @@ def _wait_periods(frame, idle, cases, origin, horizon) -> tuple[dict, dict]:
     return windows, tests
 
 
-def _wait_classes(frame, idle, cases, needs) -> dict:
+def _wait_classes(frame, delay, cases, needs) -> dict:
     """Each group's test of whether its cases' unexplained waits are independent (``wait_classes``); where they are
     not and its cases fall in several classes, ``cases["group"]`` becomes its class's, ``"<group> waiting <median
     total> h"``; ``cases["parent"]`` keeps the group.  Returns {group: its test}."""
     cases["parent"] = cases["group"]
     counted = ~frame["activity"].isin(_starters(frame, needs)).to_numpy()
-    delay = _delays(frame, idle)
     tests = {}
     for group, mine in cases.groupby("parent"):
         rows = frame["case"].isin(mine.index).to_numpy() & counted
@@ -511,8 +509,9 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     cases["group"] = variants.group if variants else ""
     frame, flow, repeat, tests = _visit_states(frame, flow, cases, work, services, ids)
     cases["variant"] = cases["group"]
-    periods, drifts = _wait_periods(frame, idle, cases, origin, horizon)
-    classes = _wait_classes(frame, idle, cases, flow.needs)
+    delay = _delays(frame, idle)
+    periods, drifts = _wait_periods(frame, delay, cases, origin, horizon)
+    classes = _wait_classes(frame, delay, cases, flow.needs)
     ref = ids.__getitem__
     looped = {act for act, _k in repeat.values()}  # their first visits carry the log's name too
     needs = _acyclic_needs(flow.needs)
@@ -534,7 +533,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         departments[dname] = {**spec, "services": svc}
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
     dependent = {g: None for g, parent in zip(cases["group"], cases["parent"]) if classes[parent].dependent}
-    steps = _add_waits(frame, idle, cases, flow.needs, departments, model, labels, ref, dependent)
+    steps = _add_waits(frame, delay, cases, flow.needs, departments, model, labels, ref, dependent)
     segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model, periods)
     for facts in model.segments.values():
         facts["visits"] = tests.get((facts["first"], facts["group"]))
