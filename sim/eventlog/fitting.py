@@ -340,14 +340,15 @@ def _drawn_in(frame, delay, cases, starters, dependent) -> np.ndarray:
         rows = frame["case"].map(cases["group"]).eq(g).to_numpy() & counted
         if not rows.any():
             continue
-        code = pd.factorize(frame["case"][rows])[0]
+        mine = cases.index[cases["group"] == g]  # a case without counted events has a total of 0, as in the test
+        code = pd.Categorical(frame["case"][rows], categories=mine).codes.astype(np.int64)
         act = pd.factorize(frame["activity"][rows])[0]
-        dependent[g] = wait_classes.shrink(code, act, late[rows], int(code.max()) + 1, MIN_WAIT)
+        dependent[g] = wait_classes.shrink(code, act, late[rows], len(mine), MIN_WAIT)
         late[rows] = wait_classes.shrunk(act, late[rows], MIN_WAIT, dependent[g])
     return late
 
 
-def _add_waits(frame, delays, cases, needs, departments, model, labels, ref, dependent) -> dict:
+def _add_waits(frame, delays, cases, starters, departments, model, labels, ref, dependent) -> dict:
     """The *delays* no queue explains (per event), as `waits` services: a need of the activity's service (fires on every visit)
     for one group of cases, and for activities that start a case, are parallel work (no step to route through) or
     join it (the need waits alongside the parallel work, as it always has);
@@ -355,10 +356,9 @@ def _add_waits(frame, delays, cases, needs, departments, model, labels, ref, dep
     waits hang together (*dependent*, ``wait_classes``) the delays are drawn toward their means first.
     Returns {group: {activity: (wait service, share of its events)}}."""
     taken: set[str] = set()
-    late = _drawn_in(frame, delays, cases, _starters(frame, needs), dependent)
+    late = _drawn_in(frame, delays, cases, starters, dependent)
     delay = discovery.identifier("waits", set(departments))
     groups = sorted(set(cases["group"]))
-    starters = _starters(frame, needs)
     steps: dict = {g: {} for g in groups}
     for act, (n, k, positive) in sorted(_waits(frame, late).items()):
         if len(groups) == 1 or act in starters:
@@ -445,12 +445,12 @@ def _wait_periods(frame, delay, cases, origin, horizon) -> tuple[dict, dict]:
     return windows, tests
 
 
-def _wait_classes(frame, delay, cases, needs) -> dict:
+def _wait_classes(frame, delay, cases, starters) -> dict:
     """Each group's test of whether its cases' unexplained waits are independent (``wait_classes``); where they are
     not and its cases fall in several classes, ``cases["group"]`` becomes its class's, ``"<group> waiting <median
     total> h"``; ``cases["parent"]`` keeps the group.  Returns {group: its test}."""
     cases["parent"] = cases["group"]
-    counted = ~frame["activity"].isin(_starters(frame, needs)).to_numpy()
+    counted = ~frame["activity"].isin(starters).to_numpy()
     tests = {}
     for group, mine in cases.groupby("parent"):
         rows = frame["case"].isin(mine.index).to_numpy() & counted
@@ -458,8 +458,15 @@ def _wait_classes(frame, delay, cases, needs) -> dict:
         totals = pd.Series(np.bincount(code, weights=delay[rows], minlength=len(mine)), index=mine.index)
         tests[group] = test = wait_classes.classify(totals, code, pd.factorize(frame["activity"][rows])[0], delay[rows])
         if len(test.bounds) > 1:
-            for _k, members in totals.groupby(wait_classes.class_of(totals, test.bounds)):
-                cases.loc[members.index, "group"] = f"{group} waiting {_round(float(members.median()), 3):g} h".strip()
+            members = list(totals.groupby(wait_classes.class_of(totals, test.bounds)))
+            for digits in (3, 6):  # two classes' medians may agree to 3 digits
+                names = [f"{group} waiting {_round(float(m.median()), digits):g} h".strip() for _k, m in members]
+                if len(set(names)) == len(names):
+                    break
+            else:
+                names = [f"{group} class {k + 1}".strip() for k in range(len(members))]
+            for name, (_k, m) in zip(names, members):
+                cases.loc[m.index, "group"] = name
     return tests
 
 
@@ -511,7 +518,8 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
     cases["variant"] = cases["group"]
     delay = _delays(frame, idle)
     periods, drifts = _wait_periods(frame, delay, cases, origin, horizon)
-    classes = _wait_classes(frame, delay, cases, flow.needs)
+    starters = _starters(frame, flow.needs)
+    classes = _wait_classes(frame, delay, cases, starters)
     ref = ids.__getitem__
     looped = {act for act, _k in repeat.values()}  # their first visits carry the log's name too
     needs = _acyclic_needs(flow.needs)
@@ -533,7 +541,7 @@ def fit_log(log: EventLog, name: str | None = None) -> FittedModel:
         departments[dname] = {**spec, "services": svc}
     labels = {r: a for a, r in ids.items()}  # service -> its key in model.services
     dependent = {g: None for g, parent in zip(cases["group"], cases["parent"]) if classes[parent].dependent}
-    steps = _add_waits(frame, delay, cases, flow.needs, departments, model, labels, ref, dependent)
+    steps = _add_waits(frame, delay, cases, starters, departments, model, labels, ref, dependent)
     segments = _segments(frame, cases, flow, steps, origin, horizon, closed, change, ref, model, periods)
     for facts in model.segments.values():
         facts["visits"] = tests.get((facts["first"], facts["group"]))

@@ -14,16 +14,19 @@ visit*), per group of cases (variant group and period):
 * the waits are not independent when the totals' distribution differs from the one independent waits give:
   shuffling each activity's delays among the group's events of that activity keeps every activity's delays
   and every case's route and makes a case's delays independent; the Cramer-von Mises distance of the
-  observed totals from all the shuffles' totals is compared with each shuffle's own distance from them
+  observed totals from the pooled totals (the observed and all the shuffles') is compared with each shuffle's
+  own distance from them
   (``PERMUTATIONS`` seeded shuffles; p = the share at least as far, below ``ALPHA``).  It sees cases slow at
   every visit (too many long totals) and a total shared out over the visits (too few short and long ones);
 * only then, the group's cases fall in *classes* by total.  Two cuts are candidates, each leaving at least
-  ``MIN_CASES`` cases a side: the one with the smallest within-side variance of the totals and the one with
-  the smallest within-side variance of log(1 + total).  Of the two, the one whose two-part mixture (each
-  part the best family fitted to its side's totals, weighted by its share of the cases) has the lower BIC
-  is kept when that is below the best single family's; each side is split again by the same rule;
+  ``MIN_CASES`` cases a side and falling between two different totals: the one with the smallest
+  within-side variance of the totals and the one with the smallest within-side variance of log(1 + total).
+  Of the two, the one whose two-part mixture (each part the family of lowest AIC fitted to its side's
+  totals, weighted by its share of the cases) has the lower BIC is kept when that is below the lowest-AIC
+  single family's; each side is split again by the same rule;
 * each class is a group of its own: its own routing and unexplained-wait laws from its own cases (as a
-  variant group's), and its share of the group's arrivals (Poisson thinning of the group's table);
+  variant group's), and its share of the group's arrivals (Poisson thinning of the table of the group's cases
+  with the same first activity);
 * a class's waits may still hang together: the purchasing log's long cases wait about 1,900 h in all
   however the wait falls over their visits, and independent draws spread that total over 1,000-3,000 h.
   So before its laws are fitted, each activity's positive delays in the class are drawn toward their mean
@@ -40,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orgsim.eventlog.families import Fit, fit_all
+from orgsim.eventlog.families import FLOOR, Fit, fit_all
 from orgsim.eventlog.volumes import ALPHA
 from orgsim.eventlog.wait_periods import MIN_CASES
 
@@ -87,15 +90,16 @@ def independence(case: np.ndarray, activity: np.ndarray, delay: np.ndarray, n: i
         moved = np.empty_like(delay)
         moved[order] = delay[within]
         shuffled[i] = np.bincount(case, weights=moved, minlength=n)
-    reference = np.sort(shuffled, axis=None)
+    reference = np.sort(np.concatenate([observed, shuffled.ravel()]))  # the observed totals and the shuffles' alike
     distance = float(_cramer_von_mises(observed[None, :], reference)[0])
     null = _cramer_von_mises(shuffled, reference)
     return distance, float(np.median(null)), (1 + np.count_nonzero(null >= distance)) / (PERMUTATIONS + 1)
 
 
 def _density(fits: list[Fit]) -> Fit | None:
-    """The best fit that has a density (a deterministic law has none)."""
-    return next((f for f in fits if math.isfinite(f.aic)), None)
+    """The fit with a density (a deterministic law has none) of the lowest AIC; ``fit_all`` ranks a sample with an
+    atom by KS instead."""
+    return min((f for f in fits if math.isfinite(f.aic)), key=lambda f: f.aic, default=None)
 
 
 def _bic(fit: Fit, n: int) -> float:
@@ -103,12 +107,19 @@ def _bic(fit: Fit, n: int) -> float:
     return parameters * math.log(n) - 2 * fit.loglik
 
 
-def _least_within(values: np.ndarray) -> int:
-    """The cut of the sorted *values* (first index of the upper side) with the smallest within-side variance,
-    at least ``MIN_CASES`` a side."""
+def _least_within(values: np.ndarray) -> int | None:
+    """The cut of the sorted *values* (first index of the upper side) with the smallest within-side sum of squares,
+    at least ``MIN_CASES`` a side and between two different values (a class bound must not split equal totals);
+    None when there is no such cut."""
     n = len(values)
-    cuts = range(MIN_CASES, n - MIN_CASES + 1)
-    return cuts[int(np.argmin([np.var(values[:k]) * k + np.var(values[k:]) * (n - k) for k in cuts]))]
+    k = np.arange(MIN_CASES, n - MIN_CASES + 1)
+    k = k[values[k - 1] < values[k]] if len(k) else k
+    if not len(k):
+        return None
+    total, square = np.concatenate([[0.0], np.cumsum(values)]), np.concatenate([[0.0], np.cumsum(values**2)])
+    low = square[k] - total[k] ** 2 / k
+    high = (square[n] - square[k]) - (total[n] - total[k]) ** 2 / (n - k)
+    return int(k[np.argmin(low + high)])
 
 
 def _mixture_bic(x: np.ndarray, k: int) -> float:
@@ -118,9 +129,9 @@ def _mixture_bic(x: np.ndarray, k: int) -> float:
     low, high = _density(fit_all(x[:k])), _density(fit_all(x[k:]))
     if low is None or high is None:
         return math.inf
-    floored = np.maximum(x, 1.0 / 3600.0)
+    floored = np.maximum(x, FLOOR)
     with np.errstate(divide="ignore"):
-        mixed = np.log(k / n * low.law.pdf(floored) + (n - k) / n * high.law.pdf(floored)).sum()
+        mixed = np.logaddexp(math.log(k / n) + low.law.logpdf(floored), math.log((n - k) / n) + high.law.logpdf(floored)).sum()
     parameters = (low.aic + 2 * low.loglik + high.aic + 2 * high.loglik) / 2 + 1
     return parameters * math.log(n) - 2 * mixed
 
@@ -131,11 +142,11 @@ def _cut(x: np.ndarray) -> int | None:
     spike of short totals each mislead one of them), at least ``MIN_CASES`` a side; the one whose two-part mixture
     has the lower BIC is kept when that is below the best single family's."""
     n = len(x)
-    one = _density(fit_all(x))
-    if n < 2 * MIN_CASES or one is None:
+    candidates = sorted({k for k in (_least_within(x), _least_within(np.log1p(x))) if k is not None}) if n >= 2 * MIN_CASES else []
+    one = _density(fit_all(x)) if candidates else None
+    if one is None:
         return None
-    k, bic = min(((k, _mixture_bic(x, k)) for k in sorted({_least_within(x), _least_within(np.log1p(x))})),
-                 key=lambda kb: kb[1])
+    k, bic = min(((k, _mixture_bic(x, k)) for k in candidates), key=lambda kb: kb[1])
     return k if bic < _bic(one, n) else None
 
 
@@ -164,6 +175,13 @@ def class_of(totals: pd.Series, bounds: tuple[float, ...]) -> pd.Series:
     return pd.Series(np.searchsorted(np.asarray(bounds), totals.to_numpy(), side="left"), index=totals.index)
 
 
+def _positive_moment(activity: np.ndarray, delay: np.ndarray, positive: np.ndarray, acts: int, power: int) -> np.ndarray:
+    """Per activity code, the mean of its *positive* delays to the *power* (0 for an activity without one)."""
+    many = np.bincount(activity[positive], minlength=acts)
+    return np.divide(np.bincount(activity[positive], weights=delay[positive] ** power, minlength=acts), many,
+                     out=np.zeros(acts), where=many > 0)
+
+
 def shrink(case: np.ndarray, activity: np.ndarray, delay: np.ndarray, n: int, floor: float) -> float:
     """The factor s in [0, 1] by which each activity's delays over *floor* are drawn toward their mean, so that
     independent draws along the *n* cases' own routes give their totals the observed variance (1: the draws are
@@ -175,11 +193,7 @@ def shrink(case: np.ndarray, activity: np.ndarray, delay: np.ndarray, n: int, fl
     positive = delay > floor
     events = np.bincount(activity, minlength=acts)
     share = np.divide(np.bincount(activity, weights=positive, minlength=acts), events, out=np.zeros(acts), where=events > 0)
-    many = np.bincount(activity[positive], minlength=acts)
-    mean = np.divide(np.bincount(activity[positive], weights=delay[positive], minlength=acts), many,
-                     out=np.zeros(acts), where=many > 0)
-    square = np.divide(np.bincount(activity[positive], weights=delay[positive] ** 2, minlength=acts), many,
-                       out=np.zeros(acts), where=many > 0)
+    mean, square = _positive_moment(activity, delay, positive, acts, 1), _positive_moment(activity, delay, positive, acts, 2)
     fixed = np.var(counts @ (share * mean)) + np.mean(counts @ (share * (1 - share) * mean**2))
     spread = np.mean(counts @ (share * (square - mean**2)))
     observed = np.var(np.bincount(case, weights=delay, minlength=n))
@@ -189,8 +203,5 @@ def shrink(case: np.ndarray, activity: np.ndarray, delay: np.ndarray, n: int, fl
 def shrunk(activity: np.ndarray, delay: np.ndarray, floor: float, s: float) -> np.ndarray:
     """*delay* with each activity's delays over *floor* drawn toward their mean by *s* (``shrink``)."""
     positive = delay > floor
-    acts = int(activity.max()) + 1
-    many = np.bincount(activity[positive], minlength=acts)
-    mean = np.divide(np.bincount(activity[positive], weights=delay[positive], minlength=acts), many,
-                     out=np.zeros(acts), where=many > 0)
+    mean = _positive_moment(activity, delay, positive, int(activity.max()) + 1, 1)
     return np.where(positive, mean[activity] + s * (delay - mean[activity]), delay)

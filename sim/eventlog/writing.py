@@ -16,6 +16,7 @@ from orgsim.eventlog.fitting import UNLIMITED_HEADS, FittedModel
 from orgsim.eventlog.hours import MOVED_SHARE, OPEN_SHARE
 from orgsim.eventlog.visits import MIN_CASES
 from orgsim.eventlog.volumes import ALPHA
+from orgsim.eventlog.wait_classes import MIN_CASES as CLASS_CASES
 from orgsim.eventlog.wait_classes import PERMUTATIONS
 from orgsim.eventlog.wait_periods import MIN_CASES as PERIOD_CASES
 from orgsim.execution.atomic import write_text
@@ -204,17 +205,17 @@ def _class_lines(test) -> list[str]:
     """What the test of a group's unexplained waits being independent (``wait_classes``) found, as comments."""
     if test is None:
         return []
-    head = (f"    # unexplained wait per case (leaving out waits before its first activity and parallel work), against "
+    head = (f"    # unexplained wait per case (leaving out waits before activities that start a case or are parallel work), against "
             f"{PERMUTATIONS} shuffles of each activity's waits among the group's {test.cases} cases: Cramer-von Mises "
             f"{test.distance:.3g} (shuffles' median {test.shuffled:.3g}), p {test.p:.2g}")
     if not test.dependent:
         return [head + ": independent, one law per activity for the group"]
     if len(test.bounds) == 1:
-        return [head + f": rejected at {ALPHA}, but no cut into classes of at least {PERIOD_CASES} cases lowers the "
-                "BIC: one class"]
+        return [head + f": rejected at {ALPHA}, but no cut into classes of at least {CLASS_CASES} cases lowers the "
+                "BIC: one class, its waits drawn toward their means (see the wait laws)"]
     cuts = ", ".join(_hours(b) for b in test.bounds[:-1])
     return [head + f": rejected at {ALPHA}; classes by total cut at {cuts} (each cut lowers the BIC), each with its "
-            "own routing and wait laws"]
+            "own routing and wait laws, drawn toward their means (see the wait laws)"]
 
 
 def _moved(change) -> str:

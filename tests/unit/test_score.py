@@ -71,7 +71,6 @@ def test_noise_floor_is_the_median_over_the_splits_split_by_case_makes():
         own = distances(first.frame, second.frame)
         for name, value in noise_floor(six, splits=5, seed=seed).items():
             assert value == pytest.approx(max(floor[name], own[name]))
-    assert any(noise_floor(six, splits=5, seed=s) != floor for s in range(5))  # some split's halves lie further apart
 
 
 def test_kpis_by_hand():
